@@ -1,0 +1,900 @@
+//! The bios boot sequence. Each step first asks the chain what is already done and acts only on
+//! what is missing, so a rerun is safe and a failed run resumes.
+
+pub mod alloc;
+mod chain;
+mod cleos;
+mod steps;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde_json::{json, Value};
+use thiserror::Error;
+
+pub use chain::Chain;
+pub use cleos::{Action, Cleos};
+pub use steps::{select, StepName};
+
+use crate::chain::Amount;
+use crate::client::{ApiError, NodeClient};
+use crate::plan::{AccountPlan, NetworkPlan, DATA_MOUNT, KEOSD_PORT};
+use crate::printer::Printer;
+use crate::runtime::{Runtime, RuntimeError};
+use crate::state::StateDir;
+
+/// Where the image keeps the compiled system contracts (the image contract, images/README.md).
+pub const CONTRACTS_DIR: &str = "/opt/antelope/contracts";
+/// The feature every other feature needs first; it is scheduled through the producer API.
+const PREACTIVATE_FEATURE: &str = "0ec7e080177b2c02b278d5088611686b49d739925a92d9bfcacd7fc6b74053bd";
+/// The system contract activates the chain once this much stake has voted: 150 000 000.0000 of
+/// the core token, 15% of the tutorial's billion, fixed in eosio.system (`min_activated_stake`).
+const MIN_ACTIVATED_STAKE: i64 = 150_000_000_0000;
+/// The system accounts the tutorial creates, plus eosio.wrap.
+pub const SYSTEM_ACCOUNTS: &[&str] = &[
+    "eosio.bpay", "eosio.msig", "eosio.names", "eosio.ram", "eosio.ramfee", "eosio.saving", "eosio.stake", "eosio.token",
+    "eosio.vpay", "eosio.rex", "eosio.wrap",
+];
+/// Accounts per staking transaction (4 actions each) and transactions in flight.
+const STAKE_ACCOUNTS_PER_TRX: usize = 40;
+const IN_FLIGHT: usize = 3;
+
+#[derive(Debug, Error)]
+pub enum BootError {
+    #[error("step {step} on {node}: {what} exited with code {code}:\n{stderr}")]
+    Exec { step: String, node: String, what: String, code: i64, stderr: String },
+    #[error("step {step}: timed out after {secs}s waiting for {what}")]
+    Timeout { step: String, what: String, secs: u64 },
+    #[error("step {step}: {message}")]
+    Chain { step: String, message: String },
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+impl BootError {
+    fn chain(step: StepName, message: impl Into<String>) -> Self {
+        BootError::Chain { step: step.as_str().into(), message: message.into() }
+    }
+}
+
+/// Options of one boot run.
+#[derive(Debug, Clone)]
+pub struct BootOptions {
+    pub steps: Vec<StepName>,
+    pub xfer_count: usize,
+}
+
+/// What one step did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepReport {
+    pub step: StepName,
+    /// Whether it changed the chain (false: everything was already done).
+    pub changed: bool,
+    pub note: String,
+    pub seconds: f64,
+}
+
+pub struct Boot<'a> {
+    pub rt: &'a dyn Runtime,
+    pub plan: &'a NetworkPlan,
+    pub state: &'a StateDir,
+    pub printer: &'a Printer,
+    container: &'a str,
+    allocation: Vec<alloc::Allocation>,
+}
+
+fn wasm_path(contract: &str) -> String {
+    format!("{CONTRACTS_DIR}/{contract}/{contract}.wasm")
+}
+
+impl<'a> Boot<'a> {
+    pub fn new(rt: &'a dyn Runtime, plan: &'a NetworkPlan, state: &'a StateDir, printer: &'a Printer) -> Self {
+        let allocation = alloc::allocate(&plan.accounts, &plan.chain, &plan.seed);
+        Boot { rt, plan, state, printer, container: &plan.genesis().container, allocation }
+    }
+
+    fn cleos(&self) -> Cleos<'_> {
+        Cleos { rt: self.rt, container: self.container }
+    }
+
+    fn chain(&self) -> Chain<'_> {
+        Chain::new(self.rt, self.container)
+    }
+
+    fn asset(&self, a: Amount) -> String {
+        a.display(&self.plan.chain.symbol).to_string()
+    }
+
+    fn eosio_pub(&self) -> &str {
+        &self.plan.chain.eosio.public
+    }
+
+    /// Runs the steps in order; stops at the first failure.
+    pub async fn run(&self, opts: &BootOptions) -> Result<Vec<StepReport>, BootError> {
+        let mut reports = Vec::new();
+        for &step in &opts.steps {
+            let task = self.printer.task(format!("{:<13}", step.as_str()));
+            let started = Instant::now();
+            match self.run_step(step, opts, &task).await {
+                Ok((changed, note)) => {
+                    let shown = if changed { note.clone() } else { format!("already done{}", if note.is_empty() { String::new() } else { format!(" ({note})") }) };
+                    task.done(shown);
+                    reports.push(StepReport { step, changed, note, seconds: started.elapsed().as_secs_f64() });
+                }
+                Err(e) => {
+                    task.fail();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(reports)
+    }
+
+    async fn run_step(&self, step: StepName, opts: &BootOptions, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
+        match step {
+            StepName::Wallet => self.wallet().await,
+            StepName::Sys => self.sys().await,
+            StepName::Contracts => self.contracts().await,
+            StepName::Tokens => self.tokens().await,
+            StepName::SysContract => self.sys_contract(task).await,
+            StepName::Init => self.init().await,
+            StepName::Stake => self.stake(task).await,
+            StepName::RegProd => self.reg_prod().await,
+            StepName::StartProd => self.start_prod(task).await,
+            StepName::Vote => self.vote(task).await,
+            StepName::Claim => self.claim().await,
+            StepName::Proxy => self.proxy().await,
+            StepName::Resign => self.resign().await,
+            StepName::MsigReplace => self.msig_replace(task).await,
+            StepName::Xfer => self.xfer(opts.xfer_count).await,
+            StepName::Log => self.log().await,
+        }
+    }
+
+    /// Whether a step's work is on the chain already (`None`: the step always runs).
+    pub async fn is_done(&self, step: StepName) -> Result<Option<bool>, BootError> {
+        let c = self.chain();
+        Ok(match step {
+            StepName::Wallet => Some(self.keosd_up().await? && self.missing_keys().await?.is_empty()),
+            StepName::Sys => Some(c.existing_accounts(&SYSTEM_ACCOUNTS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).await?.iter().all(|e| *e)),
+            StepName::Contracts => Some(self.contracts_missing().await?.is_empty()),
+            StepName::Tokens => Some(self.supply().await?.is_some_and(|s| s.0 > 0)),
+            StepName::SysContract => Some(c.code_hash("eosio").await? == self.file_hash(&wasm_path("eosio.system")).await?),
+            StepName::Init => Some(!c.table("eosio", "eosio", "rammarket").await?.is_empty()),
+            StepName::Stake => Some(self.unstaked_accounts().await?.is_empty()),
+            StepName::RegProd => Some(self.unregistered().await?.is_empty()),
+            StepName::StartProd => None,
+            StepName::Vote => Some(self.votes_missing().await?.is_empty() && self.schedule_elected().await?),
+            StepName::Claim => Some(self.claimable().await?.is_empty()),
+            StepName::Proxy => Some(self.proxy_actions().await?.is_empty()),
+            StepName::Resign => Some(self.resign_actions().await?.is_empty()),
+            StepName::MsigReplace => Some(c.code_hash("eosio").await? == self.replaced_hash().await?),
+            StepName::Xfer | StepName::Log => None,
+        })
+    }
+
+    async fn file_hash(&self, path: &str) -> Result<String, BootError> {
+        let out = self.cleos().sh("contracts", &format!("sha256sum {path}"), None).await?;
+        Ok(out.stdout.split_whitespace().next().unwrap_or_default().to_string())
+    }
+
+    // ---- wallet ----------------------------------------------------------------------------
+
+    async fn keosd_up(&self) -> Result<bool, BootError> {
+        Ok(self.cleos().run(&["wallet", "list"], None).await?.success())
+    }
+
+    /// The keys the later steps sign with: eosio, the producers, the voters and the senders of
+    /// `xfer` (the first users), as the tutorial imports at most ten user keys.
+    fn wallet_keys(&self) -> Vec<&crate::keys::KeyPair> {
+        let mut keys = vec![&self.plan.chain.eosio];
+        keys.extend(self.plan.producers().map(|a| &a.keys));
+        keys.extend(self.plan.users().take(self.plan.chain.voters.max(10)).map(|a| &a.keys));
+        keys
+    }
+
+    async fn missing_keys(&self) -> Result<Vec<String>, BootError> {
+        let out = self.cleos().run(&["wallet", "public_keys"], None).await?;
+        let have: Vec<String> = serde_json::from_str(&out.stdout).unwrap_or_default();
+        let mut missing: Vec<String> =
+            self.wallet_keys().into_iter().filter(|k| !have.contains(&k.public)).map(|k| k.private.clone()).collect();
+        missing.dedup();
+        Ok(missing)
+    }
+
+    async fn wallet(&self) -> Result<(bool, String), BootError> {
+        let step = "wallet";
+        let cleos = self.cleos();
+        let mut changed = false;
+        if !self.keosd_up().await? {
+            // keosd outlives this exec: the container's init process adopts it.
+            cleos
+                .sh(
+                    step,
+                    &format!(
+                        "mkdir -p {DATA_MOUNT}/wallet && nohup keosd --unlock-timeout 999999999 --http-server-address 127.0.0.1:{KEOSD_PORT} \
+                         --wallet-dir {DATA_MOUNT}/wallet --http-max-response-time-ms 99999 >{DATA_MOUNT}/keosd.log 2>&1 &"
+                    ),
+                    None,
+                )
+                .await?;
+            wait_for(StepName::Wallet, "keosd to answer", Duration::from_secs(20), || async { self.keosd_up().await.map(|up| up.then_some(())) }).await?;
+            changed = true;
+        }
+        let exists = cleos.sh(step, &format!("test -f {DATA_MOUNT}/wallet/default.wallet && echo yes || echo no"), None).await?;
+        if exists.stdout.trim() == "no" {
+            let out = cleos.ok(step, &["wallet", "create", "--to-console"]).await?;
+            let password = out.stdout.lines().rev().find_map(|l| l.trim().strip_prefix('"').and_then(|l| l.strip_suffix('"'))).ok_or_else(|| {
+                BootError::chain(StepName::Wallet, "cleos wallet create printed no password")
+            })?;
+            self.state.save_wallet_password(password).map_err(|e| BootError::chain(StepName::Wallet, e.to_string()))?;
+            changed = true;
+        } else {
+            let password = self.state.wallet_password().ok_or_else(|| {
+                BootError::chain(
+                    StepName::Wallet,
+                    format!("the genesis node has a wallet but {} is missing", self.state.wallet_password_path().display()),
+                )
+            })?;
+            let unlock = cleos.run(&["wallet", "unlock", "--password", &password], None).await?;
+            if unlock.success() {
+                changed = true;
+            } else if !unlock.stderr.contains("Already unlocked") && !unlock.stderr.contains("already unlocked") {
+                return Err(BootError::Exec { step: step.into(), node: self.container.into(), what: "cleos wallet unlock".into(), code: unlock.code, stderr: unlock.tail(6) });
+            }
+        }
+        let missing = self.missing_keys().await?;
+        if !missing.is_empty() {
+            // Keys go through stdin, never onto a command line.
+            let script = format!(
+                "while read -r k; do {} wallet import --private-key \"$k\" >/dev/null || exit 1; done",
+                ["cleos", "--no-auto-keosd", "--wallet-url", &format!("http://127.0.0.1:{KEOSD_PORT}")].join(" ")
+            );
+            cleos.sh(step, &script, Some((missing.join("\n") + "\n").into_bytes())).await?;
+            return Ok((true, format!("{} keys imported", missing.len())));
+        }
+        Ok((changed, String::new()))
+    }
+
+    // ---- sys, contracts, tokens -------------------------------------------------------------
+
+    fn newaccount(&self, name: &str, key: &str) -> Action {
+        let auth = json!({"threshold": 1, "keys": [{"key": key, "weight": 1}], "accounts": [], "waits": []});
+        Action::new("eosio", "newaccount", "eosio", json!({"creator": "eosio", "name": name, "owner": auth, "active": auth}))
+    }
+
+    async fn sys(&self) -> Result<(bool, String), BootError> {
+        let names: Vec<String> = SYSTEM_ACCOUNTS.iter().map(|s| s.to_string()).collect();
+        let exists = self.chain().existing_accounts(&names).await?;
+        let missing: Vec<&String> = names.iter().zip(exists).filter(|(_, e)| !e).map(|(n, _)| n).collect();
+        if missing.is_empty() {
+            return Ok((false, String::new()));
+        }
+        let actions: Vec<Action> = missing.iter().map(|n| self.newaccount(n, self.eosio_pub())).collect();
+        self.cleos().push("sys", &actions).await?;
+        Ok((true, format!("{} accounts", missing.len())))
+    }
+
+    async fn contracts_missing(&self) -> Result<Vec<&'static str>, BootError> {
+        let mut missing = Vec::new();
+        for c in ["eosio.token", "eosio.msig", "eosio.wrap"] {
+            if self.chain().code_hash(c).await? != self.file_hash(&wasm_path(c)).await? {
+                missing.push(c);
+            }
+        }
+        Ok(missing)
+    }
+
+    async fn contracts(&self) -> Result<(bool, String), BootError> {
+        let missing = self.contracts_missing().await?;
+        for c in &missing {
+            self.cleos().ok("contracts", &["set", "contract", "-t", "false", c, &format!("{CONTRACTS_DIR}/{c}")]).await?;
+        }
+        Ok((!missing.is_empty(), missing.join(", ")))
+    }
+
+    async fn supply(&self) -> Result<Option<Amount>, BootError> {
+        let sym = &self.plan.chain.symbol;
+        match self.chain().currency_stats("eosio.token", &sym.code).await? {
+            Some(stats) => Ok(Some(Amount::parse(stats["supply"].as_str().unwrap_or("0"), sym).unwrap_or_default())),
+            None => Ok(None),
+        }
+    }
+
+    async fn tokens(&self) -> Result<(bool, String), BootError> {
+        let total = alloc::total(&self.allocation);
+        let mut actions = Vec::new();
+        let supply = self.supply().await?;
+        if supply.is_none() {
+            actions.push(Action::new(
+                "eosio.token",
+                "create",
+                "eosio.token",
+                json!({"issuer": "eosio", "maximum_supply": self.asset(self.plan.chain.max_supply)}),
+            ));
+        }
+        match supply {
+            Some(s) if s.0 > 0 && s != total => {
+                return Err(BootError::chain(
+                    StepName::Tokens,
+                    format!("the chain has issued {} but this lab's accounts allocate {}: it was booted from another topology", self.asset(s), self.asset(total)),
+                ))
+            }
+            Some(s) if s.0 > 0 => {}
+            _ => actions.push(Action::new("eosio.token", "issue", "eosio", json!({"to": "eosio", "quantity": self.asset(total), "memo": "antelope-lab allocation"}))),
+        }
+        if actions.is_empty() {
+            return Ok((false, self.asset(total)));
+        }
+        self.cleos().push("tokens", &actions).await?;
+        Ok((true, format!("issued {}", self.asset(total))))
+    }
+
+    // ---- sys-contract, init ------------------------------------------------------------------
+
+    async fn sys_contract(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
+        let step = StepName::SysContract;
+        let chain = self.chain();
+        let system_hash = self.file_hash(&wasm_path("eosio.system")).await?;
+        let mut changed = false;
+        let mut note = String::new();
+        if chain.code_hash("eosio").await? != system_hash {
+            let mut active = chain.activated_features().await?;
+            if !active.iter().any(|f| f == PREACTIVATE_FEATURE) {
+                task.message("schedule PREACTIVATE_FEATURE");
+                chain
+                    .node
+                    .call("producer/schedule_protocol_feature_activations", &json!({"protocol_features_to_activate": [PREACTIVATE_FEATURE]}))
+                    .await?;
+                // It activates in the next block the genesis node produces.
+                wait_for(step, "PREACTIVATE_FEATURE to activate", Duration::from_secs(30), || async {
+                    Ok(self.chain().activated_features().await?.iter().any(|f| f == PREACTIVATE_FEATURE).then_some(()))
+                })
+                .await?;
+                active = chain.activated_features().await?;
+            }
+            // Every feature this node supports, not a fixed list: it works across nodeos versions.
+            let supported = chain.supported_features().await?;
+            let pending: Vec<(String, String, Vec<String>)> = supported.into_iter().filter(|(d, _, _)| !active.contains(d)).collect();
+            if !pending.is_empty() {
+                let bios_hash = self.file_hash(&wasm_path("eosio.bios")).await?;
+                if chain.code_hash("eosio").await? != bios_hash {
+                    task.message("deploy eosio.bios");
+                    self.cleos().ok(step.as_str(), &["set", "contract", "-t", "false", "eosio", &format!("{CONTRACTS_DIR}/eosio.bios")]).await?;
+                }
+                // Dependencies first; a feature's dependency counts once pre-activated in the same block.
+                let ordered = order_by_dependencies(&pending, &active);
+                task.message(format!("activate {} features", ordered.len()));
+                let actions: Vec<Action> =
+                    ordered.iter().map(|d| Action::new("eosio", "activate", "eosio", json!({"feature_digest": d}))).collect();
+                self.cleos().push(step.as_str(), &actions).await?;
+                let wanted: Vec<String> = ordered.clone();
+                wait_for(step, "the protocol features to activate", Duration::from_secs(30), || async {
+                    let now = self.chain().activated_features().await?;
+                    Ok(wanted.iter().all(|w| now.contains(w)).then_some(()))
+                })
+                .await?;
+                note = format!("{} features activated", ordered.len());
+            }
+            task.message("deploy eosio.system");
+            self.cleos().ok(step.as_str(), &["set", "contract", "-t", "false", "eosio", &format!("{CONTRACTS_DIR}/eosio.system")]).await?;
+            changed = true;
+        }
+        // msig and wrap execute transactions on behalf of others: they must be privileged.
+        for account in ["eosio.msig", "eosio.wrap"] {
+            let info = chain.account(account).await?.unwrap_or_default();
+            if info["privileged"].as_bool() != Some(true) {
+                self.cleos().push(step.as_str(), &[Action::new("eosio", "setpriv", "eosio", json!({"account": account, "is_priv": 1}))]).await?;
+                changed = true;
+            }
+        }
+        Ok((changed, if note.is_empty() && changed { "eosio.system deployed".into() } else { note }))
+    }
+
+    async fn init(&self) -> Result<(bool, String), BootError> {
+        if !self.chain().table("eosio", "eosio", "rammarket").await?.is_empty() {
+            return Ok((false, String::new()));
+        }
+        let symbol = self.plan.chain.symbol.to_chain_string();
+        self.cleos().push("init", &[Action::new("eosio", "init", "eosio", json!({"version": 0, "core": symbol}))]).await?;
+        Ok((true, symbol))
+    }
+
+    // ---- stake ------------------------------------------------------------------------------
+
+    async fn unstaked_accounts(&self) -> Result<Vec<&alloc::Allocation>, BootError> {
+        let wanted: Vec<&alloc::Allocation> = self.allocation.iter().filter(|a| !a.skipped()).collect();
+        let names: Vec<String> = wanted.iter().map(|a| a.name.clone()).collect();
+        let exists = self.chain().existing_accounts(&names).await?;
+        Ok(wanted.into_iter().zip(exists).filter(|(_, e)| !e).map(|(a, _)| a).collect())
+    }
+
+    fn account(&self, name: &str) -> &AccountPlan {
+        self.plan.accounts.iter().find(|a| a.name == name).expect("planned account")
+    }
+
+    async fn stake(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
+        let missing = self.unstaked_accounts().await?;
+        if missing.is_empty() {
+            return Ok((false, format!("{} accounts", self.allocation.len())));
+        }
+        // One account's actions share a transaction, so an account exists only fully staked.
+        let groups: Vec<Vec<Action>> = missing
+            .iter()
+            .map(|a| {
+                let mut g = vec![
+                    self.newaccount(&a.name, &self.account(&a.name).keys.public),
+                    Action::new("eosio", "buyram", "eosio", json!({"payer": "eosio", "receiver": a.name, "quant": self.asset(a.ram)})),
+                    Action::new(
+                        "eosio",
+                        "delegatebw",
+                        "eosio",
+                        json!({"from": "eosio", "receiver": a.name, "stake_net_quantity": self.asset(a.net), "stake_cpu_quantity": self.asset(a.cpu), "transfer": true}),
+                    ),
+                ];
+                if a.liquid.0 > 0 {
+                    g.push(Action::new("eosio.token", "transfer", "eosio", json!({"from": "eosio", "to": a.name, "quantity": self.asset(a.liquid), "memo": ""})));
+                }
+                g
+            })
+            .collect();
+        let total = missing.len();
+        let done = std::sync::atomic::AtomicU64::new(0);
+        let progress = |n: u64| {
+            let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            task.message(format!("{d}/{total} accounts"));
+        };
+        let started = Instant::now();
+        self.cleos().push_groups("stake", groups, STAKE_ACCOUNTS_PER_TRX * 4, IN_FLIGHT, &progress).await?;
+        let rate = total as f64 / started.elapsed().as_secs_f64().max(0.001);
+        Ok((true, format!("{total} accounts staked, {rate:.0}/s")))
+    }
+
+    // ---- producers -----------------------------------------------------------------------------
+
+    async fn producers_table(&self) -> Result<Vec<Value>, BootError> {
+        Ok(self.chain().table("eosio", "eosio", "producers").await?)
+    }
+
+    async fn unregistered(&self) -> Result<Vec<&AccountPlan>, BootError> {
+        let rows = self.producers_table().await?;
+        let registered: BTreeSet<&str> = rows.iter().filter(|r| r["is_active"].as_u64() == Some(1)).filter_map(|r| r["owner"].as_str()).collect();
+        Ok(self.plan.producers().filter(|p| !registered.contains(p.name.as_str())).collect())
+    }
+
+    async fn reg_prod(&self) -> Result<(bool, String), BootError> {
+        let missing = self.unregistered().await?;
+        if missing.is_empty() {
+            return Ok((false, String::new()));
+        }
+        let actions: Vec<Action> = missing
+            .iter()
+            .map(|p| {
+                Action::new(
+                    "eosio",
+                    "regproducer",
+                    &p.name,
+                    json!({"producer": p.name, "producer_key": p.keys.public, "url": format!("https://{}.com/{}", p.name, p.keys.public), "location": 0}),
+                )
+            })
+            .collect();
+        self.cleos().push("reg-prod", &actions).await?;
+        Ok((true, format!("{} producers", missing.len())))
+    }
+
+    async fn start_prod(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
+        let mut started = 0;
+        for node in self.plan.nodes.iter().skip(1) {
+            if self.rt.container_state(&node.container).await?.as_deref() != Some("running") {
+                self.rt.start_container(&node.container).await?;
+                started += 1;
+            }
+        }
+        let target = NodeClient::new(self.rt, self.container).get_info().await?.head_block_num;
+        task.message(format!("all nodes past block {target}"));
+        for node in self.plan.nodes.iter().skip(1) {
+            let what = format!("{} to reach block {target} (p2p sync from its peers)", node.name);
+            wait_for(StepName::StartProd, &what, Duration::from_secs(120), || async {
+                match NodeClient::new(self.rt, &node.container).get_info().await {
+                    Ok(i) => Ok((i.head_block_num >= target).then_some(())),
+                    Err(_) => Ok(None),
+                }
+            })
+            .await?;
+        }
+        Ok((started > 0, format!("{} nodes at block {target} or later", self.plan.nodes.len() - 1)))
+    }
+
+    // ---- vote --------------------------------------------------------------------------------
+
+    /// Each voter's pick: up to `votes_per_voter` producers at random (seeded), sorted by name as
+    /// voteproducer requires.
+    pub fn ballots(&self) -> Vec<(String, Vec<String>)> {
+        let mut rng = alloc::rng_for(&self.plan.seed, "votes");
+        let producers: Vec<String> = self.plan.producers().map(|p| p.name.clone()).collect();
+        let k = self.plan.chain.votes_per_voter.min(producers.len());
+        self.voters()
+            .map(|v| {
+                let mut pick: Vec<String> = producers.choose_multiple(&mut rng, k).cloned().collect();
+                pick.sort();
+                (v.name.clone(), pick)
+            })
+            .collect()
+    }
+
+    fn voters(&self) -> impl Iterator<Item = &alloc::Allocation> {
+        let skipped: BTreeSet<&str> = self.allocation.iter().filter(|a| a.skipped()).map(|a| a.name.as_str()).collect();
+        self.allocation.iter().filter(move |a| !a.producer && !skipped.contains(a.name.as_str())).take(self.plan.chain.voters)
+    }
+
+    async fn voters_table(&self) -> Result<BTreeMap<String, Value>, BootError> {
+        let rows = self.chain().table("eosio", "eosio", "voters").await?;
+        Ok(rows.into_iter().filter_map(|r| Some((r["owner"].as_str()?.to_string(), r))).collect())
+    }
+
+    async fn votes_missing(&self) -> Result<Vec<(String, Vec<String>)>, BootError> {
+        let table = self.voters_table().await?;
+        Ok(self
+            .ballots()
+            .into_iter()
+            .filter(|(voter, _)| {
+                table.get(voter).is_none_or(|r| r["producers"].as_array().is_none_or(|p| p.is_empty()) && r["proxy"].as_str().is_none_or(|p| p.is_empty()))
+            })
+            .collect())
+    }
+
+    /// The producers the system contract elects: the top 21 by votes, with votes, active.
+    async fn elected(&self) -> Result<BTreeSet<String>, BootError> {
+        let mut rows: Vec<(f64, String)> = self
+            .producers_table()
+            .await?
+            .iter()
+            .filter(|r| r["is_active"].as_u64() == Some(1))
+            .filter_map(|r| {
+                let votes: f64 = r["total_votes"].as_str().and_then(|s| s.parse().ok()).or_else(|| r["total_votes"].as_f64())?;
+                (votes > 0.0).then(|| (votes, r["owner"].as_str().unwrap_or_default().to_string()))
+            })
+            .collect();
+        rows.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        Ok(rows.into_iter().take(21).map(|(_, n)| n).collect())
+    }
+
+    async fn schedule_elected(&self) -> Result<bool, BootError> {
+        let elected = self.elected().await?;
+        let (version, active) = self.chain().active_schedule().await?;
+        Ok(version > 0 && !elected.is_empty() && active.into_iter().collect::<BTreeSet<_>>() == elected)
+    }
+
+    async fn vote(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
+        let step = StepName::Vote;
+        let missing = self.votes_missing().await?;
+        let changed = !missing.is_empty();
+        if changed {
+            let groups: Vec<Vec<Action>> = missing
+                .iter()
+                .map(|(voter, producers)| vec![Action::new("eosio", "voteproducer", voter, json!({"voter": voter, "proxy": "", "producers": producers}))])
+                .collect();
+            let total = groups.len();
+            task.message(format!("{total} voters"));
+            self.cleos().push_groups(step.as_str(), groups, 50, 1, &|_| {}).await?;
+        }
+        // Below 15% of the stake voting, the system contract never hands over: say so plainly.
+        let global = self.chain().table("eosio", "eosio", "global").await?;
+        let activated: i64 = global.first().and_then(|g| g["total_activated_stake"].as_str().and_then(|s| s.parse().ok()).or_else(|| g["total_activated_stake"].as_i64())).unwrap_or(0);
+        if activated < MIN_ACTIVATED_STAKE {
+            return Err(BootError::chain(
+                step,
+                format!(
+                    "only {} has voted, below the {} (15% of a billion) the system contract needs to activate: \
+                     the elected producers cannot take over. Raise chain.distribute or chain.voters.",
+                    self.asset(Amount(activated)),
+                    self.asset(Amount(MIN_ACTIVATED_STAKE))
+                ),
+            ));
+        }
+        let elected = self.elected().await?;
+        task.message(format!("waiting for {} elected producers to take over", elected.len()));
+        let what = format!("the active schedule to be the {} elected producers and a block from one of them", elected.len());
+        wait_for(step, &what, Duration::from_secs(180), || async {
+            if !self.schedule_elected().await? {
+                return Ok(None);
+            }
+            let head = NodeClient::new(self.rt, self.container).get_info().await?;
+            Ok(elected.contains(&head.head_block_producer).then_some(()))
+        })
+        .await?;
+        let (version, _) = self.chain().active_schedule().await?;
+        let pct = activated as f64 / alloc::total(&self.allocation).0.max(1) as f64 * 100.0;
+        Ok((changed, format!("{}% of the supply voted; schedule v{version}: {} producers", pct.round(), elected.len())))
+    }
+
+    // ---- claim, proxy, resign ---------------------------------------------------------------
+
+    async fn claimable(&self) -> Result<Vec<String>, BootError> {
+        let ours: BTreeSet<String> = self.plan.producers().map(|p| p.name.clone()).collect();
+        Ok(self
+            .producers_table()
+            .await?
+            .iter()
+            .filter(|r| r["unpaid_blocks"].as_u64().unwrap_or(0) > 0 && r["last_claim_time"].as_str().is_some_and(|t| t.starts_with("1970-01-01")))
+            .filter_map(|r| r["owner"].as_str().map(String::from))
+            .filter(|o| ours.contains(o))
+            .collect())
+    }
+
+    async fn claim(&self) -> Result<(bool, String), BootError> {
+        let producers = self.claimable().await?;
+        if producers.is_empty() {
+            return Ok((false, String::new()));
+        }
+        // One transaction each: one producer's claim cannot fail another's.
+        for p in &producers {
+            self.cleos().push("claim", &[Action::new("eosio", "claimrewards", p, json!({"owner": p}))]).await?;
+        }
+        Ok((true, format!("{} producers claimed", producers.len())))
+    }
+
+    async fn proxy_actions(&self) -> Result<Vec<Action>, BootError> {
+        let Some(proxy) = self.plan.producers().next() else { return Ok(vec![]) };
+        let proxy = proxy.name.clone();
+        let table = self.voters_table().await?;
+        let mut actions = Vec::new();
+        let row = table.get(&proxy);
+        if row.is_none_or(|r| r["producers"].as_array().is_none_or(|p| p.is_empty())) {
+            // The proxy votes for every producer (a vote holds at most 30): voters who delegate to
+            // it then keep the whole elected set in office instead of shrinking it.
+            let mut all: Vec<String> = self.plan.producers().map(|p| p.name.clone()).take(30).collect();
+            all.sort();
+            actions.push(Action::new("eosio", "voteproducer", &proxy, json!({"voter": proxy, "proxy": "", "producers": all})));
+        }
+        if row.is_none_or(|r| r["is_proxy"].as_u64() != Some(1)) {
+            actions.push(Action::new("eosio", "regproxy", &proxy, json!({"proxy": proxy, "isproxy": true})));
+        }
+        for v in self.voters() {
+            if table.get(&v.name).is_none_or(|r| r["proxy"].as_str() != Some(proxy.as_str())) {
+                actions.push(Action::new("eosio", "voteproducer", &v.name, json!({"voter": v.name, "proxy": proxy, "producers": []})));
+            }
+        }
+        Ok(actions)
+    }
+
+    async fn proxy(&self) -> Result<(bool, String), BootError> {
+        let actions = self.proxy_actions().await?;
+        if actions.is_empty() {
+            return Ok((false, String::new()));
+        }
+        let n = actions.len();
+        self.cleos().push("proxy", &actions).await?;
+        let proxy = self.plan.producers().next().map(|p| p.name.clone()).unwrap_or_default();
+        Ok((true, format!("{proxy} is a proxy ({n} actions)")))
+    }
+
+    fn held_by(account: &Value, permission: &str, controller: &str) -> bool {
+        account["permissions"].as_array().into_iter().flatten().any(|p| {
+            p["perm_name"] == permission && {
+                let auth = &p["required_auth"];
+                auth["keys"].as_array().is_some_and(|k| k.is_empty())
+                    && auth["accounts"].as_array().is_some_and(|a| {
+                        a.len() == 1 && a[0]["permission"]["actor"] == controller && a[0]["permission"]["permission"] == "active"
+                    })
+            }
+        })
+    }
+
+    async fn resign_actions(&self) -> Result<Vec<Action>, BootError> {
+        let mut actions = Vec::new();
+        let mut pairs = vec![("eosio", "eosio.prods")];
+        pairs.extend(SYSTEM_ACCOUNTS.iter().map(|a| (*a, "eosio")));
+        for (account, controller) in pairs {
+            let Some(info) = self.chain().account(account).await? else { continue };
+            for (permission, parent) in [("owner", ""), ("active", "owner")] {
+                if !Self::held_by(&info, permission, controller) {
+                    let auth = json!({"threshold": 1, "keys": [], "waits": [], "accounts": [{"weight": 1, "permission": {"actor": controller, "permission": "active"}}]});
+                    actions.push(Action::with_permission(
+                        "eosio",
+                        "updateauth",
+                        account,
+                        permission,
+                        json!({"account": account, "permission": permission, "parent": parent, "auth": auth}),
+                    ));
+                }
+            }
+        }
+        Ok(actions)
+    }
+
+    async fn resign(&self) -> Result<(bool, String), BootError> {
+        let actions = self.resign_actions().await?;
+        if actions.is_empty() {
+            return Ok((false, "eosio is held by eosio.prods".into()));
+        }
+        let n = actions.len();
+        self.cleos().push("resign", &actions).await?;
+        Ok((true, format!("{n} permissions handed over; eosio is held by eosio.prods")))
+    }
+
+    // ---- msig-replace, xfer, log -------------------------------------------------------------
+
+    /// The replacement system contract: eosio.system with a custom section appended, so its hash
+    /// differs (the chain refuses to set the code it already runs) while it behaves the same.
+    const REPLACED_DIR: &'static str = "/lab/data/msig/eosio.system";
+
+    fn custom_section() -> Vec<u8> {
+        let name = b"antelope-lab";
+        let payload = b"msig-replace";
+        let mut content = vec![name.len() as u8];
+        content.extend_from_slice(name);
+        content.extend_from_slice(payload);
+        let mut section = vec![0u8, content.len() as u8];
+        section.extend(content);
+        section
+    }
+
+    async fn prepare_replacement(&self) -> Result<(), BootError> {
+        let dir = Self::REPLACED_DIR;
+        let script = format!(
+            "mkdir -p {dir} && cp {CONTRACTS_DIR}/eosio.system/eosio.system.abi {dir}/ && cat {} - > {dir}/eosio.system.wasm",
+            wasm_path("eosio.system")
+        );
+        self.cleos().sh("msig-replace", &script, Some(Self::custom_section())).await?;
+        Ok(())
+    }
+
+    async fn replaced_hash(&self) -> Result<String, BootError> {
+        self.prepare_replacement().await?;
+        self.file_hash(&format!("{}/eosio.system.wasm", Self::REPLACED_DIR)).await
+    }
+
+    async fn msig_replace(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
+        let step = "msig-replace";
+        let target = self.replaced_hash().await?;
+        if self.chain().code_hash("eosio").await? == target {
+            return Ok((false, "eosio runs the replacement".into()));
+        }
+        let proposer = self.voters().next().map(|a| a.name.clone()).ok_or_else(|| BootError::chain(StepName::MsigReplace, "no user to propose"))?;
+        let (_, schedule) = self.chain().active_schedule().await?;
+        let approvers: Vec<String> = if schedule.iter().any(|p| p == "eosio") { vec!["eosio".into()] } else { schedule };
+        let proposal = "replace";
+        let requested: Vec<Value> = approvers.iter().map(|p| json!({"actor": p, "permission": "active"})).collect();
+        let cleos = self.cleos();
+
+        let existing = self.chain().table("eosio.msig", &proposer, "proposal").await?;
+        if !existing.iter().any(|r| r["proposal_name"] == proposal) {
+            task.message("propose");
+            // The proposal stores the whole code: the proposer's RAM pays for it.
+            let ram_bytes = 600_000;
+            cleos.push(step, &[Action::new("eosio", "buyrambytes", "eosio", json!({"payer": "eosio", "receiver": proposer, "bytes": ram_bytes}))]).await?;
+            let trx_file = "/lab/data/msig/replace-trx.json";
+            cleos
+                .sh(
+                    step,
+                    &format!(
+                        "{} set contract eosio {} -s -d -j -x 3600 -p eosio@active > {trx_file}",
+                        ["cleos", "--no-auto-keosd", "--url", &format!("http://127.0.0.1:{}", crate::plan::HTTP_PORT), "--wallet-url", &format!("http://127.0.0.1:{KEOSD_PORT}")].join(" "),
+                        Self::REPLACED_DIR
+                    ),
+                    None,
+                )
+                .await?;
+            cleos
+                .ok(step, &["multisig", "propose_trx", "-t", "false", proposal, &Value::Array(requested.clone()).to_string(), trx_file, &proposer, "-p", &proposer])
+                .await?;
+        }
+        task.message(format!("{} approvals", approvers.len()));
+        let approvals = self.chain().table("eosio.msig", &proposer, "approvals2").await?;
+        let provided: BTreeSet<String> = approvals
+            .iter()
+            .filter(|r| r["proposal_name"] == proposal)
+            .flat_map(|r| r["provided_approvals"].as_array().cloned().unwrap_or_default())
+            .filter_map(|a| a["level"]["actor"].as_str().map(String::from))
+            .collect();
+        for p in approvers.iter().filter(|p| !provided.contains(*p)) {
+            cleos.ok(step, &["multisig", "approve", "-t", "false", &proposer, proposal, &json!({"actor": p, "permission": "active"}).to_string(), "-p", p]).await?;
+        }
+        task.message("exec");
+        cleos.ok(step, &["multisig", "exec", "-t", "false", &proposer, proposal, "-p", &proposer]).await?;
+        wait_for(StepName::MsigReplace, "eosio to run the replaced code", Duration::from_secs(30), || async {
+            Ok((self.chain().code_hash("eosio").await? == target).then_some(()))
+        })
+        .await?;
+        Ok((true, format!("proposed by {proposer}, approved by {} producers, executed", approvers.len())))
+    }
+
+    async fn xfer(&self, count: usize) -> Result<(bool, String), BootError> {
+        let senders: Vec<&alloc::Allocation> = self.voters().take(10).collect();
+        if senders.len() < 2 || count == 0 {
+            return Ok((false, "needs two users and a count".into()));
+        }
+        let mut rng = rand::thread_rng();
+        let unit = Amount(1);
+        let groups: Vec<Vec<Action>> = (0..count)
+            .map(|_| {
+                let from = rng.gen_range(0..senders.len());
+                let mut to = rng.gen_range(0..senders.len() - 1);
+                if to >= from {
+                    to += 1;
+                }
+                let (f, t) = (&senders[from].name, &senders[to].name);
+                vec![Action::new("eosio.token", "transfer", f, json!({"from": f, "to": t, "quantity": self.asset(unit), "memo": "xfer"}))]
+            })
+            .collect();
+        self.cleos().push_groups("xfer", groups, 100, 1, &|_| {}).await?;
+        Ok((true, format!("{count} transfers")))
+    }
+
+    async fn log(&self) -> Result<(bool, String), BootError> {
+        let logs = self.rt.logs(self.container, 30).await?;
+        self.printer.info(crate::lab::indent(&logs));
+        Ok((false, format!("last lines of {}", self.container)))
+    }
+}
+
+/// Orders features so each comes after its dependencies.
+fn order_by_dependencies(pending: &[(String, String, Vec<String>)], active: &[String]) -> Vec<String> {
+    let mut done: Vec<String> = active.to_vec();
+    let mut out = Vec::new();
+    let mut left: Vec<&(String, String, Vec<String>)> = pending.iter().collect();
+    while !left.is_empty() {
+        let before = left.len();
+        left.retain(|(d, _, deps)| {
+            if deps.iter().all(|x| done.contains(x)) {
+                done.push(d.clone());
+                out.push(d.clone());
+                false
+            } else {
+                true
+            }
+        });
+        if left.len() == before {
+            // Unknown dependencies: keep the rest in the node's order and let the chain judge.
+            out.extend(left.iter().map(|(d, _, _)| d.clone()));
+            break;
+        }
+    }
+    out
+}
+
+/// Polls a chain condition until it holds; the timeout names what was awaited.
+pub async fn wait_for<T, F, Fut>(step: StepName, what: &str, timeout: Duration, mut check: F) -> Result<T, BootError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, BootError>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await? {
+            return Ok(v);
+        }
+        if start.elapsed() > timeout {
+            return Err(BootError::Timeout { step: step.as_str().into(), what: what.into(), secs: timeout.as_secs() });
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_come_after_their_dependencies() {
+        let pending = vec![
+            ("b".to_string(), "B".to_string(), vec!["a".to_string()]),
+            ("a".to_string(), "A".to_string(), vec!["pre".to_string()]),
+            ("c".to_string(), "C".to_string(), vec![]),
+        ];
+        assert_eq!(order_by_dependencies(&pending, &["pre".to_string()]), ["a", "c", "b"]);
+    }
+
+    #[test]
+    fn the_custom_section_is_well_formed() {
+        let s = Boot::custom_section();
+        assert_eq!(s[0], 0, "custom section id");
+        assert_eq!(s[1] as usize, s.len() - 2, "size");
+        assert_eq!(s[2] as usize, "antelope-lab".len());
+    }
+}

@@ -1,0 +1,148 @@
+//! The boot steps, named and ordered as the upstream `bios-boot-tutorial.py` names them.
+
+use clap::ValueEnum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepName {
+    Wallet,
+    Sys,
+    Contracts,
+    Tokens,
+    SysContract,
+    Init,
+    Stake,
+    RegProd,
+    StartProd,
+    Vote,
+    Claim,
+    Proxy,
+    Resign,
+    MsigReplace,
+    Xfer,
+    Log,
+}
+
+impl StepName {
+    pub const ALL: [StepName; 16] = [
+        StepName::Wallet,
+        StepName::Sys,
+        StepName::Contracts,
+        StepName::Tokens,
+        StepName::SysContract,
+        StepName::Init,
+        StepName::Stake,
+        StepName::RegProd,
+        StepName::StartProd,
+        StepName::Vote,
+        StepName::Claim,
+        StepName::Proxy,
+        StepName::Resign,
+        StepName::MsigReplace,
+        StepName::Xfer,
+        StepName::Log,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::Wallet => "wallet",
+            StepName::Sys => "sys",
+            StepName::Contracts => "contracts",
+            StepName::Tokens => "tokens",
+            StepName::SysContract => "sys-contract",
+            StepName::Init => "init",
+            StepName::Stake => "stake",
+            StepName::RegProd => "reg-prod",
+            StepName::StartProd => "start-prod",
+            StepName::Vote => "vote",
+            StepName::Claim => "claim",
+            StepName::Proxy => "proxy",
+            StepName::Resign => "resign",
+            StepName::MsigReplace => "msig-replace",
+            StepName::Xfer => "xfer",
+            StepName::Log => "log",
+        }
+    }
+
+    /// Steps that run only when asked for (`--only`, or `--all`).
+    pub fn optional(self) -> bool {
+        matches!(self, StepName::MsigReplace | StepName::Xfer)
+    }
+
+    pub fn about(self) -> &'static str {
+        match self {
+            StepName::Wallet => "start keosd, create the wallet, import the keys",
+            StepName::Sys => "create the system accounts (eosio.*)",
+            StepName::Contracts => "deploy eosio.token, eosio.msig, eosio.wrap",
+            StepName::Tokens => "create the core token, issue what the allocation hands out",
+            StepName::SysContract => "activate every supported protocol feature, deploy eosio.system",
+            StepName::Init => "init the system contract with the core symbol",
+            StepName::Stake => "create the accounts staked (Pareto 80/20 allocation)",
+            StepName::RegProd => "register the producers",
+            StepName::StartProd => "producers running and caught up with the genesis head",
+            StepName::Vote => "vote, then wait for the elected producers to take over",
+            StepName::Claim => "claim rewards for producers with unpaid blocks",
+            StepName::Proxy => "the first producer becomes a proxy; voters delegate to it",
+            StepName::Resign => "eosio resigns to eosio.prods; system accounts to eosio",
+            StepName::MsigReplace => "(optional) replace eosio's code by an msig the producers approve",
+            StepName::Xfer => "(optional) random transfers between accounts (--count)",
+            StepName::Log => "show the tail of the genesis node's log",
+        }
+    }
+}
+
+/// Which steps run, in order: `--only` names them (optional ones included); otherwise every
+/// default step (and the optional ones with `all`) from `--from` on, less `--skip`.
+pub fn select(only: &[StepName], from: Option<StepName>, skip: &[StepName], all: bool) -> Vec<StepName> {
+    StepName::ALL
+        .into_iter()
+        .filter(|s| {
+            if !only.is_empty() {
+                return only.contains(s);
+            }
+            (all || !s.optional()) && from.is_none_or(|f| *s >= f) && !skip.contains(s)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StepName::*;
+
+    #[test]
+    fn the_default_plan_is_every_step_but_the_optional_ones() {
+        let s = select(&[], None, &[], false);
+        assert_eq!(s.len(), 14);
+        assert_eq!(s.first(), Some(&Wallet));
+        assert_eq!(s.last(), Some(&Log));
+        assert!(!s.contains(&MsigReplace) && !s.contains(&Xfer));
+        assert_eq!(select(&[], None, &[], true).len(), 16);
+    }
+
+    #[test]
+    fn only_from_and_skip() {
+        assert_eq!(select(&[Xfer, Wallet], None, &[], false), [Wallet, Xfer]);
+        assert_eq!(select(&[], Some(Vote), &[Claim], false), [Vote, Proxy, Resign, Log]);
+        assert_eq!(select(&[], None, &[Log, Claim, Proxy, Resign], false).last(), Some(&Vote));
+    }
+
+    #[test]
+    fn names_are_the_command_line_names() {
+        for s in StepName::ALL {
+            assert_eq!(s.to_possible_value().unwrap().get_name(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn names_match_the_upstream_script() {
+        let names: Vec<&str> = StepName::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "wallet", "sys", "contracts", "tokens", "sys-contract", "init", "stake", "reg-prod", "start-prod", "vote", "claim",
+                "proxy", "resign", "msig-replace", "xfer", "log"
+            ]
+        );
+    }
+}

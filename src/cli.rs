@@ -1,0 +1,220 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::boot::StepName;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lab",
+    version,
+    about = "A disposable, multi-producer Antelope blockchain in Docker, booted the way a real network is booted",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `-f FILE` on each subcommand (so `lab up -f x.yaml` works as well as `lab -f x.yaml up`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct FileArg {
+    /// The topology file [default: lab.yaml in the current folder, else the built-in default]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// The topology file [default: lab.yaml in the current folder, else the built-in default]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Plain progress lines instead of bars (the default when stderr is not a terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// More log output (-v, -vv); or set RUST_LOG.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented topology file to edit.
+    Init(InitArgs),
+    /// Create and start the lab's containers, then boot the chain.
+    Up(UpArgs),
+    /// Run, rerun or resume the bios boot sequence.
+    Boot(BootArgs),
+    /// Remove everything the lab created, found by its labels.
+    Down(DownArgs),
+    /// Each node's role, state, head and irreversible block.
+    Status(StatusArgs),
+    /// Show a node's log.
+    Logs(LogsArgs),
+    /// Run cleos in the genesis container, wallet and API already set.
+    Cleos(CleosArgs),
+    /// Run a command in a node's container.
+    Exec(ExecArgs),
+    /// Show the resolved plan and rendered files, without touching Docker.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// Number of producers.
+    #[arg(long, default_value_t = 4)]
+    pub producers: usize,
+    /// Number of non-producing staked accounts.
+    #[arg(long, default_value_t = 21)]
+    pub users: usize,
+    /// The lab's name.
+    #[arg(long, default_value = "lab")]
+    pub name: String,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// Start the nodes but do not boot the chain.
+    #[arg(long)]
+    pub no_boot: bool,
+    /// Seconds to wait for each node to answer get_info.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct BootArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// Show the steps and which are done, then stop.
+    #[arg(long)]
+    pub list: bool,
+    /// Run only these steps.
+    #[arg(long, value_name = "STEP", num_args = 1.., value_enum)]
+    pub only: Vec<StepName>,
+    /// Start at this step.
+    #[arg(long, value_name = "STEP", value_enum)]
+    pub from: Option<StepName>,
+    /// Skip these steps.
+    #[arg(long, value_name = "STEP", num_args = 1.., value_enum)]
+    pub skip: Vec<StepName>,
+    /// Also run the optional steps (msig-replace, xfer).
+    #[arg(long)]
+    pub all: bool,
+    /// Accounts in the upstream tutorial's accounts.json form (overrides the topology's).
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
+    /// Number of random transfers in `xfer`.
+    #[arg(long, default_value_t = 20)]
+    pub count: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The lab to remove (default: the topology's name).
+    #[arg(long, conflicts_with = "all")]
+    pub name: Option<String>,
+    /// Remove every lab on this engine.
+    #[arg(long)]
+    pub all: bool,
+    /// Keep the chain data volumes (and the state folder).
+    #[arg(long)]
+    pub keep_data: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The lab (default: the topology's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The node (genesis, a producer's account, an extra node).
+    pub node: String,
+    /// Follow the log (here `-f` follows, as in `tail -f`; give the topology with --file).
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// The topology file.
+    #[arg(long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Lines from the end.
+    #[arg(long, default_value_t = 100)]
+    pub tail: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CleosArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// Send the request to this node's API (from the genesis container, with its wallet).
+    #[arg(long, default_value = "genesis")]
+    pub node: String,
+    /// cleos arguments.
+    #[arg(last = true, required = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    pub node: String,
+    /// The command.
+    #[arg(last = true, required = true)]
+    pub cmd: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The plan as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Show private keys (hidden by default).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Show only this node's files.
+    #[arg(long)]
+    pub node: Option<String>,
+}
+
+impl Command {
+    /// The topology file named on the subcommand, if any.
+    pub fn file(&self) -> Option<&PathBuf> {
+        match self {
+            Command::Init(a) => a.topology.file.as_ref(),
+            Command::Up(a) => a.topology.file.as_ref(),
+            Command::Boot(a) => a.topology.file.as_ref(),
+            Command::Down(a) => a.topology.file.as_ref(),
+            Command::Status(a) => a.topology.file.as_ref(),
+            Command::Logs(a) => a.file.as_ref(),
+            Command::Cleos(a) => a.topology.file.as_ref(),
+            Command::Exec(a) => a.topology.file.as_ref(),
+            Command::Plan(a) => a.topology.file.as_ref(),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! One file per subcommand.
+
+mod boot;
+mod cleos;
+mod down;
+mod exec;
+mod init;
+mod logs;
+mod plan;
+mod status;
+mod up;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::plan::NetworkPlan;
+use crate::printer::Printer;
+use crate::runtime::DockerRuntime;
+use crate::state::StateDir;
+use crate::topology::{self, TopologySource};
+
+/// What every command starts from.
+pub struct Ctx {
+    pub file: Option<PathBuf>,
+    pub printer: Printer,
+}
+
+impl Ctx {
+    pub fn topology(&self) -> Result<TopologySource> {
+        topology::load(self.file.as_deref())
+    }
+
+    /// The validated plan and the lab's state folder. `create_seed` stores a new random seed
+    /// (only `up` does that; other commands must not invent a lab).
+    pub fn plan(&self, create_seed: bool) -> Result<(NetworkPlan, StateDir)> {
+        let source = self.topology()?;
+        // Validate before the seed is stored: a bad file leaves nothing behind.
+        topology::validate(&source)?;
+        let state = StateDir::for_lab(&source.topology.name);
+        let seed = state.seed(source.topology.seed.as_deref(), create_seed)?;
+        Ok((NetworkPlan::build(&source, &seed)?, state))
+    }
+
+    pub async fn docker(&self) -> Result<DockerRuntime> {
+        Ok(DockerRuntime::connect().await?)
+    }
+}
+
+pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let file = cli.command.file().cloned().or(cli.global.file.clone());
+    let ctx = Ctx { file, printer: Printer::new(cli.global.quiet, cli.global.no_progress) };
+    match cli.command {
+        Command::Init(a) => init::run(&ctx, a),
+        Command::Up(a) => up::run(&ctx, a).await,
+        Command::Boot(a) => boot::run(&ctx, a).await,
+        Command::Down(a) => down::run(&ctx, a).await,
+        Command::Status(a) => status::run(&ctx, a).await,
+        Command::Logs(a) => logs::run(&ctx, a).await,
+        Command::Cleos(a) => cleos::run(&ctx, a).await,
+        Command::Exec(a) => exec::run(&ctx, a).await,
+        Command::Plan(a) => plan::run(&ctx, a),
+    }
+}
+
+/// Prints an exec's output as it came and returns its exit code.
+pub fn relay(out: &crate::runtime::ExecOutput) -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    ExitCode::from(u8::try_from(out.code).unwrap_or(1))
+}

@@ -1,0 +1,90 @@
+use std::process::ExitCode;
+
+use anyhow::Result;
+use futures::future::join_all;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::StatusArgs;
+use crate::client::NodeClient;
+use crate::lab::lab_filter;
+use crate::labels;
+use crate::runtime::Runtime;
+
+#[derive(Debug, Serialize)]
+struct NodeStatus {
+    node: String,
+    role: String,
+    container: String,
+    state: String,
+    head_block: Option<u64>,
+    last_irreversible_block: Option<u64>,
+    head_producer: Option<String>,
+    http_port: Option<u16>,
+    p2p_port: Option<u16>,
+}
+
+#[derive(Debug, Serialize)]
+struct LabStatus {
+    lab: String,
+    nodes: Vec<NodeStatus>,
+}
+
+pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
+    let name = match args.name {
+        Some(n) => n,
+        None => ctx.topology()?.topology.name,
+    };
+    let rt = ctx.docker().await?;
+    let mut containers = rt.containers(&lab_filter(Some(&name))).await?;
+    let order = |role: Option<&String>| match role.map(String::as_str) {
+        Some("genesis") => 0,
+        Some("producer") => 1,
+        _ => 2,
+    };
+    containers.sort_by(|a, b| (order(a.labels.get(labels::ROLE)), &a.name).cmp(&(order(b.labels.get(labels::ROLE)), &b.name)));
+    let rt_ref: &dyn Runtime = &rt;
+    let nodes: Vec<NodeStatus> = join_all(containers.iter().map(|c| async move {
+        let info = if c.running() { NodeClient::new(rt_ref, &c.name).get_info().await.ok() } else { None };
+        NodeStatus {
+            node: c.labels.get(labels::NODE).cloned().unwrap_or_default(),
+            role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
+            container: c.name.clone(),
+            state: c.state.clone(),
+            head_block: info.as_ref().map(|i| i.head_block_num),
+            last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
+            head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
+            http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
+            p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
+        }
+    }))
+    .await;
+    let status = LabStatus { lab: name.clone(), nodes };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if status.nodes.is_empty() {
+        println!("lab `{name}` has no containers (`lab up` starts it)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dash = || "-".to_string();
+    println!("{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} {}", "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER", "PORTS");
+    for n in &status.nodes {
+        let ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
+            .iter()
+            .filter_map(|(k, p)| p.map(|p| format!("{k} 127.0.0.1:{p}")))
+            .collect();
+        println!(
+            "{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} {}",
+            n.node,
+            n.role,
+            n.state,
+            n.head_block.map(|h| h.to_string()).unwrap_or_else(dash),
+            n.last_irreversible_block.map(|h| h.to_string()).unwrap_or_else(dash),
+            n.head_producer.clone().unwrap_or_else(dash),
+            if ports.is_empty() { dash() } else { ports.join(", ") }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,30 @@
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::boot::{select, Boot, BootOptions};
+use crate::cli::UpArgs;
+use crate::lab;
+
+pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let (plan, state) = ctx.plan(true)?;
+    let rt = ctx.docker().await?;
+    let report = lab::up(&rt, &plan, &state, &ctx.printer).await?;
+    lab::wait_ready(&rt, &plan, Duration::from_secs(args.timeout), &ctx.printer).await?;
+    if !args.no_boot {
+        let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
+        boot.run(&BootOptions { steps: select(&[], None, &[], false), xfer_count: 0 }).await?;
+    }
+    let what = if report.changed() { "up" } else { "already up" };
+    ctx.printer.info(format!(
+        "lab `{}` {what} in {:.1}s: {} nodes{}. `lab status` shows them, `lab cleos -- get info` asks the chain.",
+        plan.lab,
+        started.elapsed().as_secs_f64(),
+        plan.nodes.len(),
+        plan.genesis().host_http_port.map(|p| format!(", API on http://127.0.0.1:{p}")).unwrap_or_default()
+    ));
+    Ok(ExitCode::SUCCESS)
+}

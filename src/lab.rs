@@ -1,0 +1,345 @@
+//! The live lab: bringing a plan up as containers, finding it again by its labels, taking it down.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use futures::future::try_join_all;
+use sha2::{Digest, Sha256};
+
+use crate::client::{ChainInfo, NodeClient};
+use crate::image;
+use crate::labels;
+use crate::plan::{ImagePlan, NetworkPlan, NodePlan, CONFIG_MOUNT, DATA_MOUNT, HTTP_PORT, P2P_PORT};
+use crate::printer::Printer;
+use crate::runtime::{ContainerInfo, ContainerSpec, Mount, PortMap, Runtime};
+use crate::state::StateDir;
+
+/// Seconds nodeos gets to shut down after SIGTERM: it flushes its state database, and a database
+/// killed mid-write is "dirty" and refuses to start again.
+pub const STOP_TIMEOUT_SECS: i64 = 60;
+
+/// The label on a container that records the spec it was created from.
+const SPEC_LABEL: &str = "antelope-lab.spec";
+
+/// The container for one node, from the plan. Pure.
+pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> ContainerSpec {
+    let mut ports = Vec::new();
+    if let Some(p) = node.host_http_port {
+        ports.push(PortMap { container_port: HTTP_PORT, host_ip: "127.0.0.1".into(), host_port: p });
+    }
+    if let Some(p) = node.host_p2p_port {
+        ports.push(PortMap { container_port: P2P_PORT, host_ip: "127.0.0.1".into(), host_port: p });
+    }
+    let mut nodeos = vec![
+        "nodeos".to_string(),
+        "--config-dir".into(),
+        CONFIG_MOUNT.into(),
+        "--data-dir".into(),
+        DATA_MOUNT.into(),
+    ];
+    nodeos.extend(node.args.iter().cloned());
+    let quoted: Vec<String> = nodeos.iter().map(|a| shell_quote(a)).collect();
+    // The genesis file may be given only to a fresh chain; a restarted node keeps its blocks.
+    let script = format!(
+        "if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi",
+        cmd = quoted.join(" ")
+    );
+    let mut labels = node.labels.clone();
+    let mut spec = ContainerSpec {
+        name: node.container.clone(),
+        hostname: node.container.clone(),
+        image: plan.image.reference().to_string(),
+        network: plan.network.clone(),
+        cmd: vec!["sh".into(), "-c".into(), script],
+        env: vec![],
+        labels: BTreeMap::new(),
+        mounts: vec![
+            Mount::BindReadOnly { source: state.node_dir(&node.name).display().to_string(), target: CONFIG_MOUNT.into() },
+            Mount::Volume { name: node.volume.clone(), target: DATA_MOUNT.into() },
+        ],
+        ports,
+        stop_timeout: STOP_TIMEOUT_SECS,
+    };
+    let digest = Sha256::digest(format!("{spec:?}{:?}", crate::render::node_files(plan, node)));
+    labels.insert(SPEC_LABEL.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
+    spec.labels = labels;
+    spec
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Label filters that select one lab, or every lab.
+pub fn lab_filter(lab: Option<&str>) -> Vec<String> {
+    match lab {
+        Some(name) => vec![labels::filter(labels::LAB, name)],
+        None => vec![labels::LAB.to_string()],
+    }
+}
+
+/// Makes the image present: already there, built from the recipe or a folder, or pulled.
+pub async fn ensure_image(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> Result<()> {
+    let reference = plan.image.reference().to_string();
+    if rt.image_present(&reference).await? {
+        return Ok(());
+    }
+    match &plan.image {
+        ImagePlan::Pull { reference } => {
+            let task = printer.task(format!("pull {reference}"));
+            let show = |line: &str| task.message(line.to_string());
+            match rt.pull_image(reference, &show).await {
+                Ok(()) => task.done(""),
+                Err(e) => {
+                    task.fail();
+                    return Err(e.into());
+                }
+            }
+        }
+        ImagePlan::Recipe { tag, ca_cert, .. } | ImagePlan::Dir { tag, ca_cert, .. } => {
+            build(rt, plan, tag, ca_cert.as_deref(), printer).await?
+        }
+    }
+    Ok(())
+}
+
+async fn build(rt: &dyn Runtime, plan: &NetworkPlan, tag: &str, ca_cert: Option<&std::path::Path>, printer: &Printer) -> Result<()> {
+    let ca = match ca_cert {
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read the CA file {}", p.display()))?,
+        None => Vec::new(),
+    };
+    let mut args = BTreeMap::new();
+    let (context, base) = match &plan.image {
+        ImagePlan::Recipe { base, .. } => (image::recipe_context(&ca)?, Some(base.clone())),
+        ImagePlan::Dir { dir, base, .. } => (image::dir_context(dir, ca_cert.map(|_| ca.as_slice()))?, base.clone()),
+        ImagePlan::Pull { .. } => unreachable!("pulled, not built"),
+    };
+    if let Some(base) = &base {
+        if !rt.image_present(base).await? {
+            printer.info(format!(
+                "the base image {base} is not here; the engine will try to pull it \
+                 (without a registry, make it with images/base/make-debian-base.sh)"
+            ));
+        }
+        args.insert("BASE_IMAGE".to_string(), base.clone());
+    }
+    let mut image_labels = BTreeMap::new();
+    if let ImagePlan::Recipe { base, .. } = &plan.image {
+        image_labels.insert(labels::RECIPE.to_string(), image::recipe_hash(base));
+    }
+    let task = printer.task(format!("build image {tag}"));
+    let show = |line: &str| task.message(line.to_string());
+    match rt.build_image(tag, context, args, image_labels, &show).await {
+        Ok(()) => {
+            task.done("");
+            Ok(())
+        }
+        Err(e) => {
+            task.fail();
+            Err(anyhow!(e).context(format!(
+                "building the nodeos image {tag} failed. If the base image cannot be pulled, run \
+                 images/base/make-debian-base.sh; behind a TLS-inspecting proxy, set image.ca_cert"
+            )))
+        }
+    }
+}
+
+/// Host ports the plan publishes that something other than this lab holds.
+pub fn busy_ports(plan: &NetworkPlan, existing: &[ContainerInfo]) -> Vec<String> {
+    let ours: Vec<u16> = existing.iter().flat_map(|c| c.ports.iter().map(|(_, host)| *host)).collect();
+    let mut busy = Vec::new();
+    for node in &plan.nodes {
+        for (kind, port) in [("http_port", node.host_http_port), ("p2p_port", node.host_p2p_port)] {
+            let Some(port) = port else { continue };
+            if ours.contains(&port) {
+                continue;
+            }
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                busy.push(format!("nodes.{}.{kind}: port {port} on 127.0.0.1 is already in use", node.name));
+            }
+        }
+    }
+    busy
+}
+
+/// What `up` did.
+#[derive(Debug, Default)]
+pub struct UpReport {
+    pub created: Vec<String>,
+    pub started: Vec<String>,
+}
+
+impl UpReport {
+    pub fn changed(&self) -> bool {
+        !self.created.is_empty() || !self.started.is_empty()
+    }
+}
+
+/// Creates what is missing and starts what is stopped; leaves running containers alone.
+pub async fn up(rt: &dyn Runtime, plan: &NetworkPlan, state: &StateDir, printer: &Printer) -> Result<UpReport> {
+    let existing = rt.containers(&lab_filter(Some(&plan.lab))).await?;
+    let busy = busy_ports(plan, &existing);
+    if !busy.is_empty() {
+        bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
+    }
+    ensure_image(rt, plan, printer).await?;
+    state.write_plan(plan)?;
+
+    let mut report = UpReport::default();
+    let specs: Vec<ContainerSpec> = plan.nodes.iter().map(|n| container_spec(plan, n, state)).collect();
+    let missing: Vec<&ContainerSpec> = specs.iter().filter(|s| !existing.iter().any(|c| c.name == s.name)).collect();
+    for s in &specs {
+        if let Some(c) = existing.iter().find(|c| c.name == s.name) {
+            if c.labels.get(SPEC_LABEL) != s.labels.get(SPEC_LABEL) {
+                printer.warn(format!(
+                    "{} was created from a different topology; it keeps running as it is (`lab down` then `lab up` to apply the change)",
+                    s.name
+                ));
+            }
+        }
+    }
+    let stopped: Vec<&ContainerSpec> =
+        specs.iter().filter(|s| existing.iter().any(|c| c.name == s.name && !c.running())).collect();
+    if missing.is_empty() && stopped.is_empty() {
+        return Ok(report);
+    }
+
+    if !missing.is_empty() {
+        let task = printer.task(format!("create network and {} volumes", missing.len()));
+        rt.ensure_network(&plan.network, &plan.labels).await?;
+        try_join_all(plan.nodes.iter().filter(|n| missing.iter().any(|s| s.name == n.container)).map(|n| {
+            let mut l = n.labels.clone();
+            l.remove(labels::ROLE);
+            async move { rt.ensure_volume(&n.volume, &l).await }
+        }))
+        .await?;
+        task.done(&plan.network);
+    }
+
+    let to_start: Vec<&ContainerSpec> = missing.iter().chain(stopped.iter()).copied().collect();
+    let bar = printer.bar("start nodes", to_start.len() as u64);
+    try_join_all(to_start.iter().map(|spec| {
+        let bar = &bar;
+        let is_missing = missing.iter().any(|m| m.name == spec.name);
+        async move {
+            if is_missing {
+                rt.create_container(spec).await?;
+            }
+            rt.start_container(&spec.name).await?;
+            bar.inc(1);
+            anyhow::Ok(())
+        }
+    }))
+    .await?;
+    bar.done(format!("{} containers", to_start.len()));
+    report.created = missing.iter().map(|s| s.name.clone()).collect();
+    report.started = stopped.iter().map(|s| s.name.clone()).collect();
+    Ok(report)
+}
+
+/// Waits until every node answers get_info; a timeout names the node and shows its last log lines.
+pub async fn wait_ready(rt: &dyn Runtime, plan: &NetworkPlan, timeout: Duration, printer: &Printer) -> Result<Vec<ChainInfo>> {
+    let bar = printer.bar("wait for nodes to answer get_info", plan.nodes.len() as u64);
+    let infos = try_join_all(plan.nodes.iter().map(|n| {
+        let bar = &bar;
+        async move {
+            let info = wait_node(rt, &n.container, timeout).await?;
+            bar.inc(1);
+            anyhow::Ok(info)
+        }
+    }))
+    .await;
+    match infos {
+        Ok(i) => {
+            bar.done(format!("head {}", i[0].head_block_num));
+            Ok(i)
+        }
+        Err(e) => {
+            bar.fail();
+            Err(e)
+        }
+    }
+}
+
+async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> Result<ChainInfo> {
+    let start = Instant::now();
+    let client = NodeClient::new(rt, container);
+    loop {
+        match client.get_info().await {
+            Ok(info) => return Ok(info),
+            Err(last) => {
+                let gone = rt.container_state(container).await?.filter(|s| s != "running");
+                if gone.is_some() || start.elapsed() > timeout {
+                    let logs = rt.logs(container, 20).await.unwrap_or_default();
+                    let why = match gone {
+                        Some(state) => format!("{container} stopped (state {state}) before it answered get_info"),
+                        None => format!("{container} did not answer get_info within {}s ({last})", timeout.as_secs()),
+                    };
+                    bail!("{why}\nlast log lines of {container}:\n{}", indent(&logs));
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// What `down` removed.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct DownReport {
+    pub containers: Vec<String>,
+    pub networks: Vec<String>,
+    pub volumes: Vec<String>,
+    pub labs: Vec<String>,
+}
+
+/// Removes everything carrying the lab label (or any lab label with `None`). Volumes stay with
+/// `keep_data`, and then containers are stopped cleanly first so their databases stay usable.
+pub async fn down(rt: &dyn Runtime, lab: Option<&str>, keep_data: bool, printer: &Printer) -> Result<DownReport> {
+    let filter = lab_filter(lab);
+    let containers = rt.containers(&filter).await?;
+    let mut report = DownReport::default();
+    let mut labs: Vec<String> = containers.iter().filter_map(|c| c.labels.get(labels::LAB).cloned()).collect();
+    if !containers.is_empty() {
+        let bar = printer.bar("remove containers", containers.len() as u64);
+        try_join_all(containers.iter().map(|c| {
+            let bar = &bar;
+            async move {
+                if keep_data && c.running() {
+                    rt.stop_container(&c.name, STOP_TIMEOUT_SECS).await?;
+                }
+                rt.remove_container(&c.name).await?;
+                bar.inc(1);
+                anyhow::Ok(())
+            }
+        }))
+        .await?;
+        bar.done("");
+        report.containers = containers.iter().map(|c| c.name.clone()).collect();
+    }
+    for n in rt.networks(&filter).await? {
+        labs.extend(n.labels.get(labels::LAB).cloned());
+        rt.remove_network(&n.name).await?;
+        report.networks.push(n.name);
+    }
+    if !keep_data {
+        let volumes = rt.volumes(&filter).await?;
+        try_join_all(volumes.iter().map(|v| rt.remove_volume(&v.name))).await?;
+        for v in volumes {
+            labs.extend(v.labels.get(labels::LAB).cloned());
+            report.volumes.push(v.name);
+        }
+    }
+    labs.sort();
+    labs.dedup();
+    report.labs = labs;
+    Ok(report)
+}

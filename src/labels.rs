@@ -1,0 +1,17 @@
+//! Every label key `lab` puts on what it creates. `lab down` finds things by these alone.
+
+/// The lab a container, network or volume belongs to.
+pub const LAB: &str = "antelope-lab.name";
+/// The node a container or volume serves.
+pub const NODE: &str = "antelope-lab.node";
+/// The node's role: `genesis`, `producer` or `node`.
+pub const ROLE: &str = "antelope-lab.role";
+/// The kind of object: `container`, `network`, `volume`.
+pub const KIND: &str = "antelope-lab.kind";
+/// On images: the hash of the recipe they were built from.
+pub const RECIPE: &str = "antelope-lab.recipe";
+
+/// A label filter `key=value` as the Docker API takes it.
+pub fn filter(key: &str, value: &str) -> String {
+    format!("{key}={value}")
+}

@@ -1,0 +1,56 @@
+//! antelope-lab: a disposable, multi-producer Antelope blockchain in Docker.
+//!
+//! Data flows one way: `topology` (the file) → `plan` (pure resolution) → `render` (pure files)
+//! → `runtime` (Docker) → `boot` (the bios boot sequence through cleos).
+
+pub mod boot;
+pub mod chain;
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod error;
+pub mod image;
+pub mod keys;
+pub mod lab;
+pub mod labels;
+pub mod plan;
+pub mod printer;
+pub mod render;
+pub mod runtime;
+pub mod state;
+pub mod topology;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parses the command line, runs the command, maps the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let filter = match cli.global.verbose {
+        0 => "warn",
+        1 => "antelope_lab=debug,info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            r = commands::dispatch(cli) => r,
+            _ = tokio::signal::ctrl_c() => Err(error::Interrupted.into()),
+        }
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(e) => error::report(&e),
+    }
+}

@@ -1,0 +1,311 @@
+//! The resolved lab: every name, key, port, peer, label and mount, computed from a topology and a
+//! seed without any I/O. Rendering and the runtime work from this alone.
+
+pub mod accounts;
+mod peers;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use accounts::AccountPlan;
+
+use crate::chain::{Amount, Symbol};
+use crate::keys::KeyPair;
+use crate::labels;
+use crate::topology::{AccountsFile, ConfigValue, ProducersConfig, TopologySource, ValidationErrors, GENESIS_NODE};
+
+/// nodeos's HTTP port inside every container.
+pub const HTTP_PORT: u16 = 8888;
+/// nodeos's p2p port inside every container.
+pub const P2P_PORT: u16 = 9876;
+/// keosd's port inside the genesis container (loopback only).
+pub const KEOSD_PORT: u16 = 6666;
+/// Where a node's rendered files are mounted (read-only).
+pub const CONFIG_MOUNT: &str = "/lab/config";
+/// Where a node's volume is mounted: chain data, and the wallet on the genesis node.
+pub const DATA_MOUNT: &str = "/lab/data";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Genesis,
+    Producer,
+    Node,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Genesis => "genesis",
+            Role::Producer => "producer",
+            Role::Node => "node",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProducerKey {
+    /// The producer account (`eosio` on the genesis node).
+    pub account: String,
+    pub keys: KeyPair,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodePlan {
+    pub name: String,
+    pub role: Role,
+    pub container: String,
+    pub volume: String,
+    pub producer: Option<ProducerKey>,
+    /// Node names this node dials.
+    pub peers: Vec<String>,
+    pub host_http_port: Option<u16>,
+    pub host_p2p_port: Option<u16>,
+    pub args: Vec<String>,
+    /// config.ini overrides, in order (a repeated key repeats).
+    pub config: Vec<(String, String)>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ImagePlan {
+    /// Build the recipe built into lab.
+    Recipe { tag: String, base: String, ca_cert: Option<PathBuf> },
+    /// Build a folder holding a Dockerfile.
+    Dir { tag: String, dir: PathBuf, base: Option<String>, ca_cert: Option<PathBuf> },
+    /// Pull from a registry when missing.
+    Pull { reference: String },
+}
+
+impl ImagePlan {
+    pub fn reference(&self) -> &str {
+        match self {
+            ImagePlan::Recipe { tag, .. } | ImagePlan::Dir { tag, .. } => tag,
+            ImagePlan::Pull { reference } => reference,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChainPlan {
+    pub symbol: Symbol,
+    pub max_supply: Amount,
+    pub distribute: Amount,
+    pub min_producer_funds: Amount,
+    pub ram_funds: Amount,
+    pub min_stake: Amount,
+    pub max_unstaked: Amount,
+    pub voters: usize,
+    pub votes_per_voter: usize,
+    pub eosio: KeyPair,
+    pub genesis_overrides: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkPlan {
+    pub lab: String,
+    pub seed: String,
+    pub network: String,
+    pub image: ImagePlan,
+    pub chain: ChainPlan,
+    pub accounts: Vec<AccountPlan>,
+    /// Genesis first, then producers, then extra nodes.
+    pub nodes: Vec<NodePlan>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl NetworkPlan {
+    /// Validates the topology and resolves it with the given seed.
+    pub fn build(source: &TopologySource, seed: &str) -> Result<NetworkPlan, ValidationErrors> {
+        let file = crate::topology::validate(source)?;
+        Ok(Self::resolve(source, file.as_ref(), seed))
+    }
+
+    fn resolve(source: &TopologySource, file: Option<&AccountsFile>, seed: &str) -> NetworkPlan {
+        let t = &source.topology;
+        let lab = t.name.clone();
+        let symbol = Symbol::parse_code(&t.chain.symbol, t.chain.precision).expect("validated");
+        let amount = |s: &str| Amount::parse(s, &symbol).expect("validated");
+        let chain = ChainPlan {
+            max_supply: amount(&t.chain.max_supply),
+            distribute: amount(&t.chain.distribute),
+            min_producer_funds: amount(&t.chain.min_producer_funds),
+            ram_funds: amount(&t.chain.ram_funds),
+            min_stake: amount(&t.chain.min_stake),
+            max_unstaked: amount(&t.chain.max_unstaked),
+            voters: t.chain.voters,
+            votes_per_voter: t.chain.votes_per_voter,
+            eosio: KeyPair::derive(seed, "eosio"),
+            genesis_overrides: t.chain.genesis.clone(),
+            symbol,
+        };
+        let accounts = accounts::resolve(t, file, seed).expect("validated");
+
+        let lab_labels = BTreeMap::from([(labels::LAB.to_string(), lab.clone())]);
+        let mut names: Vec<(String, Role, Option<ProducerKey>)> =
+            vec![(GENESIS_NODE.into(), Role::Genesis, Some(ProducerKey { account: "eosio".into(), keys: chain.eosio.clone() }))];
+        for a in accounts.iter().filter(|a| a.producer) {
+            names.push((a.name.clone(), Role::Producer, Some(ProducerKey { account: a.name.clone(), keys: a.keys.clone() })));
+        }
+        // Producers keep the order the topology gives them.
+        if let ProducersConfig::Names(order) = &t.producers {
+            names[1..].sort_by_key(|(n, _, _)| order.iter().position(|o| o == n));
+        }
+        for n in &t.extra_nodes {
+            names.push((n.clone(), Role::Node, None));
+        }
+        let node_names: Vec<String> = names.iter().map(|(n, _, _)| n.clone()).collect();
+        let peer_lists = peers::peers(&node_names, t.p2p.shape, &t.p2p.peers);
+
+        let nodes = names
+            .into_iter()
+            .zip(peer_lists)
+            .map(|((name, role, producer), peers)| {
+                let own = t.nodes.get(&name);
+                let mut args = t.node_defaults.args.clone();
+                let mut config = Vec::new();
+                for settings in [Some(&t.node_defaults), own].into_iter().flatten() {
+                    for (k, v) in &settings.config {
+                        // A node's own entry replaces the default entry of the same key.
+                        config.retain(|(key, _): &(String, String)| key != k);
+                        match v {
+                            ConfigValue::One(v) => config.push((k.clone(), yaml_scalar(v))),
+                            ConfigValue::Many(vs) => config.extend(vs.iter().map(|v| (k.clone(), yaml_scalar(v)))),
+                        }
+                    }
+                }
+                if let Some(own) = own {
+                    args.extend(own.args.iter().cloned());
+                }
+                let mut node_labels = lab_labels.clone();
+                node_labels.insert(labels::NODE.into(), name.clone());
+                node_labels.insert(labels::ROLE.into(), role.as_str().into());
+                NodePlan {
+                    container: format!("{lab}-{name}"),
+                    volume: format!("{lab}-{name}-data"),
+                    host_http_port: own.and_then(|o| o.http_port),
+                    host_p2p_port: own.and_then(|o| o.p2p_port),
+                    name,
+                    role,
+                    producer,
+                    peers,
+                    args,
+                    config,
+                    labels: node_labels,
+                }
+            })
+            .collect();
+
+        let image = if let Some(reference) = &t.image.reference {
+            ImagePlan::Pull { reference: reference.clone() }
+        } else if let Some(dir) = &t.image.build {
+            let dir = source.resolve(dir);
+            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:local"));
+            ImagePlan::Dir { tag, dir, base: t.image.base.clone(), ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)) }
+        } else {
+            let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
+            let tag = t.image.tag.clone().unwrap_or_else(|| crate::image::recipe_tag(&base));
+            ImagePlan::Recipe { tag, base, ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)) }
+        };
+
+        NetworkPlan { network: format!("{lab}-net"), lab, seed: seed.to_string(), image, chain, accounts, nodes, labels: lab_labels }
+    }
+
+    pub fn genesis(&self) -> &NodePlan {
+        &self.nodes[0]
+    }
+
+    pub fn node(&self, name: &str) -> Option<&NodePlan> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn producers(&self) -> impl Iterator<Item = &AccountPlan> {
+        self.accounts.iter().filter(|a| a.producer)
+    }
+
+    pub fn users(&self) -> impl Iterator<Item = &AccountPlan> {
+        self.accounts.iter().filter(|a| !a.producer)
+    }
+}
+
+fn yaml_scalar(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
+
+    pub(crate) fn plan_of(yaml: &str) -> NetworkPlan {
+        NetworkPlan::build(&TopologySource { topology: parse(yaml).unwrap(), path: None }, "test-seed").unwrap()
+    }
+
+    #[test]
+    fn the_default_plan() {
+        let p = plan_of(DEFAULT_TOPOLOGY);
+        let names: Vec<&str> = p.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["genesis", "accountnum11", "accountnum22", "accountnum33", "accountnum44"]);
+        assert_eq!(p.accounts.len(), 25);
+        assert_eq!(p.network, "lab-net");
+        let g = p.genesis();
+        assert_eq!(g.container, "lab-genesis");
+        assert_eq!(g.volume, "lab-genesis-data");
+        assert_eq!(g.host_http_port, Some(8888));
+        assert_eq!(g.producer.as_ref().unwrap().account, "eosio");
+        assert_eq!(g.labels.get(labels::LAB).map(String::as_str), Some("lab"));
+        assert_eq!(g.labels.get(labels::ROLE).map(String::as_str), Some("genesis"));
+        // Only the genesis node is published.
+        assert!(p.nodes[1..].iter().all(|n| n.host_http_port.is_none() && n.host_p2p_port.is_none()));
+        assert_eq!(p.nodes[4].peers, ["genesis", "accountnum11", "accountnum22", "accountnum33"]);
+        assert_eq!(p.nodes[1].config, [("chain-state-db-size-mb".to_string(), "256".to_string())]);
+    }
+
+    #[test]
+    fn the_seed_decides_every_key() {
+        let a = plan_of(DEFAULT_TOPOLOGY);
+        let b = plan_of(DEFAULT_TOPOLOGY);
+        assert_eq!(a, b);
+        let c = NetworkPlan::build(&TopologySource { topology: parse(DEFAULT_TOPOLOGY).unwrap(), path: None }, "other").unwrap();
+        assert_ne!(a.chain.eosio, c.chain.eosio);
+        assert_ne!(a.accounts[0].keys, c.accounts[0].keys);
+    }
+
+    #[test]
+    fn node_settings_override_defaults() {
+        let p = plan_of(
+            "node_defaults: {args: [--a], config: {max-clients: 30, chain-state-db-size-mb: 256}}\n\
+             nodes: {accountnum11: {args: [--b], config: {max-clients: 50, p2p-peer-address: [x:1, y:2]}, http_port: 8011}}\n\
+             extra_nodes: [api]\np2p: {shape: star}",
+        );
+        let n = p.node("accountnum11").unwrap();
+        assert_eq!(n.args, ["--a", "--b"]);
+        assert_eq!(
+            n.config,
+            [
+                ("chain-state-db-size-mb".to_string(), "256".to_string()),
+                ("max-clients".to_string(), "50".to_string()),
+                ("p2p-peer-address".to_string(), "x:1".to_string()),
+                ("p2p-peer-address".to_string(), "y:2".to_string()),
+            ]
+        );
+        assert_eq!(n.host_http_port, Some(8011));
+        let api = p.node("api").unwrap();
+        assert_eq!(api.role, Role::Node);
+        assert!(api.producer.is_none());
+        assert_eq!(api.peers, ["genesis"]);
+    }
+
+    #[test]
+    fn image_plans() {
+        assert!(matches!(plan_of("{}").image, ImagePlan::Recipe { .. }));
+        assert_eq!(plan_of("image: {ref: 'ghcr.io/x/leap:5'}").image, ImagePlan::Pull { reference: "ghcr.io/x/leap:5".into() });
+    }
+}

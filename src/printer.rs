@@ -1,0 +1,155 @@
+//! All human-facing progress goes through here, to stderr: bars and spinners on a terminal,
+//! plain lines otherwise, nothing with `--quiet`. Data (status tables, JSON) goes to stdout.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Bars and spinners.
+    Progress,
+    /// One line per event, for logs and CI.
+    Plain,
+    /// Errors only.
+    Quiet,
+}
+
+#[derive(Clone)]
+pub struct Printer {
+    mode: Mode,
+    multi: MultiProgress,
+}
+
+impl Printer {
+    pub fn new(quiet: bool, no_progress: bool) -> Self {
+        let mode = if quiet {
+            Mode::Quiet
+        } else if no_progress || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+            Mode::Plain
+        } else {
+            Mode::Progress
+        };
+        let multi = MultiProgress::with_draw_target(if mode == Mode::Progress {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
+        Printer { mode, multi }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// A line of information.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        match self.mode {
+            Mode::Progress => self.multi.suspend(|| eprintln!("{}", msg.as_ref())),
+            Mode::Plain => eprintln!("{}", msg.as_ref()),
+            Mode::Quiet => {}
+        }
+    }
+
+    /// A warning, shown even with `--quiet`.
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        self.multi.suspend(|| eprintln!("warning: {}", msg.as_ref()));
+    }
+
+    /// A task with a spinner.
+    pub fn task(&self, label: impl Into<String>) -> Task {
+        let label = label.into();
+        let pb = (self.mode == Mode::Progress).then(|| {
+            let pb = self.multi.add(ProgressBar::new_spinner());
+            pb.set_style(ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {wide_msg:.dim}").unwrap());
+            pb.set_prefix(label.clone());
+            pb.enable_steady_tick(Duration::from_millis(100));
+            pb
+        });
+        if self.mode == Mode::Plain {
+            eprintln!("{label} …");
+        }
+        Task { pb, label, mode: self.mode, started: Instant::now(), total: None }
+    }
+
+    /// A task with a bar over `total` items.
+    pub fn bar(&self, label: impl Into<String>, total: u64) -> Task {
+        let label = label.into();
+        let pb = (self.mode == Mode::Progress).then(|| {
+            let pb = self.multi.add(ProgressBar::new(total));
+            pb.set_style(
+                ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {wide_msg:.dim}")
+                    .unwrap()
+                    .progress_chars("=> "),
+            );
+            pb.set_prefix(label.clone());
+            pb.enable_steady_tick(Duration::from_millis(100));
+            pb
+        });
+        if self.mode == Mode::Plain {
+            eprintln!("{label} ({total}) …");
+        }
+        Task { pb, label, mode: self.mode, started: Instant::now(), total: Some(total) }
+    }
+}
+
+pub struct Task {
+    pb: Option<ProgressBar>,
+    label: String,
+    mode: Mode,
+    started: Instant,
+    total: Option<u64>,
+}
+
+impl Task {
+    pub fn message(&self, msg: impl Into<String>) {
+        if let Some(pb) = &self.pb {
+            pb.set_message(msg.into());
+        }
+    }
+
+    pub fn inc(&self, n: u64) {
+        if let Some(pb) = &self.pb {
+            pb.inc(n);
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Ends the task with a check mark and a note.
+    pub fn done(self, note: impl AsRef<str>) {
+        let secs = self.started.elapsed().as_secs_f64();
+        let line = if note.as_ref().is_empty() {
+            format!("✓ {} ({secs:.1}s)", self.label)
+        } else {
+            format!("✓ {}: {} ({secs:.1}s)", self.label, note.as_ref())
+        };
+        match (&self.pb, self.mode) {
+            (Some(pb), _) => {
+                if let Some(t) = self.total {
+                    pb.set_position(t);
+                }
+                pb.set_style(ProgressStyle::with_template("{msg}").unwrap());
+                pb.finish_with_message(line);
+            }
+            (None, Mode::Plain) => eprintln!("{line}"),
+            _ => {}
+        }
+    }
+
+    /// Ends the task as failed (the error itself is reported by the caller).
+    pub fn fail(self) {
+        let line = format!("✗ {} ({:.1}s)", self.label, self.started.elapsed().as_secs_f64());
+        match &self.pb {
+            Some(pb) => {
+                pb.set_style(ProgressStyle::with_template("{msg}").unwrap());
+                pb.finish_with_message(line);
+            }
+            None if self.mode != Mode::Quiet => eprintln!("{line}"),
+            None => {}
+        }
+    }
+}

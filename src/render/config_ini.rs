@@ -1,0 +1,63 @@
+//! config.ini for one node.
+
+use std::fmt::Write;
+
+use crate::plan::{NetworkPlan, NodePlan, Role, DATA_MOUNT, HTTP_PORT, P2P_PORT};
+
+pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let mut set = |k: &str, v: String| entries.push((k.to_string(), v));
+
+    // This nodeos build crashes when producer_plugin is the first plugin named, so the API
+    // plugins come first.
+    for plugin in ["chain_api_plugin", "http_plugin", "net_plugin", "net_api_plugin", "producer_plugin", "producer_api_plugin"] {
+        set("plugin", format!("eosio::{plugin}"));
+    }
+    set("http-server-address", format!("0.0.0.0:{HTTP_PORT}"));
+    // Clients reach the API by container name or a mapped port, not by the name nodeos expects.
+    set("http-validate-host", "false".into());
+    set("access-control-allow-origin", "*".into());
+    set("verbose-http-errors", "true".into());
+    set("p2p-listen-endpoint", format!("0.0.0.0:{P2P_PORT}"));
+    set("p2p-server-address", format!("{}:{P2P_PORT}", node.container));
+    set("agent-name", format!("{}/{}", plan.lab, node.name));
+    // Every node of the lab may connect to every other (a 21-producer mesh), with room to spare.
+    let clients = plan.nodes.len() + 10;
+    set("max-clients", clients.to_string());
+    set("p2p-max-nodes-per-host", clients.to_string());
+    for peer in &node.peers {
+        let container = plan.node(peer).map(|n| n.container.clone()).unwrap_or_else(|| peer.clone());
+        set("p2p-peer-address", format!("{container}:{P2P_PORT}"));
+    }
+    set("protocol-features-dir", format!("{DATA_MOUNT}/protocol_features"));
+    set("chain-state-db-size-mb", "1024".into());
+    // A transaction must fit well inside a 500 ms block (the upstream script's value).
+    set("max-transaction-time", "200".into());
+    set("max-irreversible-block-age", "-1".into());
+    set("contracts-console", "true".into());
+    if let Some(p) = &node.producer {
+        // Every producer may produce on a chain whose head is old: a lab restarted after a pause
+        // must resume, not wait for a block nobody will make.
+        set("enable-stale-production", "true".into());
+        set("producer-name", p.account.clone());
+        set("signature-provider", format!("{}=KEY:{}", p.keys.public, p.keys.private));
+    }
+    if node.role == Role::Genesis {
+        // The boot step `sys-contract` schedules PREACTIVATE_FEATURE through the producer API.
+        set("http-max-response-time-ms", "1000".into());
+    }
+
+    // The topology's entries replace lab's of the same key.
+    for (k, _) in &node.config {
+        entries.retain(|(key, _)| key != k);
+    }
+    entries.extend(node.config.iter().cloned());
+
+    let mut out = String::new();
+    let _ = writeln!(out, "# Rendered by antelope-lab for node `{}` ({}) of lab `{}`.", node.name, node.role.as_str(), plan.lab);
+    let _ = writeln!(out, "# Edit the topology file, not this file: `lab up` renders it again.");
+    for (k, v) in entries {
+        let _ = writeln!(out, "{k} = {v}");
+    }
+    out
+}

@@ -1,0 +1,149 @@
+//! The container runtime: the only part of `lab` that talks to Docker. It speaks the project's own
+//! types; bollard stays inside [`docker`].
+
+mod docker;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use thiserror::Error;
+
+pub use docker::DockerRuntime;
+
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    #[error("cannot reach the Docker engine ({0}); is the daemon running and is DOCKER_HOST right?")]
+    Connect(String),
+    #[error("{op} {target}: {message}")]
+    Op { op: &'static str, target: String, message: String },
+    #[error("image build of {tag} failed: {message}")]
+    Build { tag: String, message: String },
+    #[error("pull of {reference} failed: {message}")]
+    Pull { reference: String, message: String },
+}
+
+impl RuntimeError {
+    pub(crate) fn op(op: &'static str, target: impl Into<String>, message: impl ToString) -> Self {
+        RuntimeError::Op { op, target: target.into(), message: message.to_string() }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, RuntimeError>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mount {
+    /// A host path, mounted read-only.
+    BindReadOnly { source: String, target: String },
+    Volume { name: String, target: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortMap {
+    pub container_port: u16,
+    pub host_ip: String,
+    pub host_port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub hostname: String,
+    pub image: String,
+    pub network: String,
+    pub cmd: Vec<String>,
+    pub env: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    pub mounts: Vec<Mount>,
+    pub ports: Vec<PortMap>,
+    /// Seconds the engine waits after SIGTERM before SIGKILL.
+    pub stop_timeout: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ContainerInfo {
+    pub name: String,
+    pub id: String,
+    pub image: String,
+    /// `running`, `exited`, `created`, …
+    pub state: String,
+    pub labels: BTreeMap<String, String>,
+    /// Published ports: (container port, host port).
+    pub ports: Vec<(u16, u16)>,
+}
+
+impl ContainerInfo {
+    pub fn running(&self) -> bool {
+        self.state == "running"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecOutput {
+    pub code: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ExecOutput {
+    pub fn success(&self) -> bool {
+        self.code == 0
+    }
+
+    /// The last lines of stderr (or stdout, when stderr is empty), for error messages.
+    pub fn tail(&self, lines: usize) -> String {
+        let text = if self.stderr.trim().is_empty() { &self.stdout } else { &self.stderr };
+        let all: Vec<&str> = text.trim_end().lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectInfo {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Progress lines from a build or a pull.
+pub type ProgressFn<'a> = &'a (dyn Fn(&str) + Send + Sync);
+
+#[async_trait]
+pub trait Runtime: Send + Sync {
+    async fn image_present(&self, reference: &str) -> Result<bool>;
+    async fn build_image(
+        &self,
+        tag: &str,
+        context: Vec<u8>,
+        build_args: BTreeMap<String, String>,
+        labels: BTreeMap<String, String>,
+        progress: ProgressFn<'_>,
+    ) -> Result<()>;
+    async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()>;
+
+    /// Creates the network unless one of that name exists.
+    async fn ensure_network(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()>;
+    /// Creates the volume unless one of that name exists.
+    async fn ensure_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()>;
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<()>;
+    async fn start_container(&self, name: &str) -> Result<()>;
+    async fn stop_container(&self, name: &str, timeout_secs: i64) -> Result<()>;
+    /// Removes a container, killing it if it runs. Absent is not an error.
+    async fn remove_container(&self, name: &str) -> Result<()>;
+    async fn remove_network(&self, name: &str) -> Result<()>;
+    async fn remove_volume(&self, name: &str) -> Result<()>;
+
+    /// Containers (running or not) carrying every `key=value` label given.
+    async fn containers(&self, labels: &[String]) -> Result<Vec<ContainerInfo>>;
+    /// A container's state (`running`, `exited`, …), or `None` when there is no such container.
+    async fn container_state(&self, name: &str) -> Result<Option<String>>;
+    async fn networks(&self, labels: &[String]) -> Result<Vec<ObjectInfo>>;
+    async fn volumes(&self, labels: &[String]) -> Result<Vec<ObjectInfo>>;
+
+    /// Runs a command in a container and waits for its exit code. `stdin` is written to the
+    /// command's standard input, then closed.
+    async fn exec(&self, container: &str, cmd: &[String], stdin: Option<Vec<u8>>) -> Result<ExecOutput>;
+    /// The last `tail` lines of a container's log.
+    async fn logs(&self, container: &str, tail: usize) -> Result<String>;
+    /// The log from the last `tail` lines on, following new output.
+    fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>>;
+}

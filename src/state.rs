@@ -1,0 +1,128 @@
+//! The lab's state folder on the host: its seed, keys, wallet password and rendered node files.
+//!
+//! `$LAB_STATE_DIR/<lab>`, else `$XDG_STATE_HOME/antelope-lab/<lab>`, else
+//! `~/.local/state/antelope-lab/<lab>`. Secrets are written with mode 0600.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::plan::NetworkPlan;
+use crate::render;
+
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    pub root: PathBuf,
+}
+
+pub fn state_base() -> PathBuf {
+    if let Some(dir) = std::env::var_os("LAB_STATE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_STATE_HOME") {
+        return PathBuf::from(dir).join("antelope-lab");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/state/antelope-lab")
+}
+
+impl StateDir {
+    pub fn for_lab(lab: &str) -> Self {
+        StateDir { root: state_base().join(lab) }
+    }
+
+    pub fn exists(&self) -> bool {
+        self.root.exists()
+    }
+
+    fn ensure(&self) -> Result<()> {
+        fs::create_dir_all(&self.root).with_context(|| format!("cannot create {}", self.root.display()))?;
+        fs::set_permissions(&self.root, fs::Permissions::from_mode(0o700))?;
+        Ok(())
+    }
+
+    /// The seed the lab uses: the topology's, else the one stored at the first `up`, else (with
+    /// `create`) a new random one, stored.
+    pub fn seed(&self, topology_seed: Option<&str>, create: bool) -> Result<String> {
+        if let Some(s) = topology_seed {
+            return Ok(s.to_string());
+        }
+        let path = self.root.join("seed");
+        if let Ok(s) = fs::read_to_string(&path) {
+            return Ok(s.trim().to_string());
+        }
+        let seed = crate::keys::KeyPair::random().private;
+        if create {
+            self.ensure()?;
+            write_secret(&path, seed.as_bytes())?;
+        }
+        Ok(seed)
+    }
+
+    pub fn wallet_password_path(&self) -> PathBuf {
+        self.root.join("wallet-password")
+    }
+
+    pub fn wallet_password(&self) -> Option<String> {
+        fs::read_to_string(self.wallet_password_path()).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    pub fn save_wallet_password(&self, password: &str) -> Result<()> {
+        self.ensure()?;
+        write_secret(&self.wallet_password_path(), password.as_bytes())
+    }
+
+    pub fn node_dir(&self, node: &str) -> PathBuf {
+        self.root.join("nodes").join(node)
+    }
+
+    /// Writes every node's rendered files and the key list; returns nothing new if all is equal.
+    pub fn write_plan(&self, plan: &NetworkPlan) -> Result<()> {
+        self.ensure()?;
+        for node in &plan.nodes {
+            let dir = self.node_dir(&node.name);
+            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            for file in render::node_files(plan, node) {
+                let path = dir.join(file.name);
+                if fs::read_to_string(&path).ok().as_deref() == Some(file.contents.as_str()) {
+                    continue;
+                }
+                if file.secret {
+                    write_secret(&path, file.contents.as_bytes())?;
+                } else {
+                    fs::write(&path, &file.contents).with_context(|| format!("cannot write {}", path.display()))?;
+                }
+            }
+        }
+        let keys = serde_json::json!({
+            "eosio": plan.chain.eosio,
+            "accounts": plan.accounts,
+        });
+        write_secret(&self.root.join("keys.json"), serde_json::to_string_pretty(&keys)?.as_bytes())?;
+        Ok(())
+    }
+
+    pub fn remove(&self) -> Result<()> {
+        if self.root.exists() {
+            fs::remove_dir_all(&self.root).with_context(|| format!("cannot remove {}", self.root.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes a file readable by its owner only, created so from the start.
+pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+    f.write_all(data)?;
+    Ok(())
+}

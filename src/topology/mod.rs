@@ -1,0 +1,322 @@
+//! The topology file (`lab.yaml`): what the user asks for, as written.
+//!
+//! Parsing is strict (unknown fields are errors, with their path); [`validate`] then checks the
+//! meaning and reports every problem at once. The resolved form is [`crate::plan::NetworkPlan`].
+
+mod accounts_file;
+mod default;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use accounts_file::{AccountsFile, FileAccount};
+pub use default::{init_file, DEFAULT_TOPOLOGY};
+pub use validate::{validate, ValidationErrors};
+
+/// The name of the genesis node, the one that holds the `eosio` key and boots the chain.
+pub const GENESIS_NODE: &str = "genesis";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    /// The lab's name: labels, container and network names derive from it.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Makes keys and every random choice (allocation, votes) reproducible.
+    #[serde(default)]
+    pub seed: Option<String>,
+    #[serde(default)]
+    pub image: ImageConfig,
+    #[serde(default)]
+    pub chain: ChainConfig,
+    #[serde(default)]
+    pub accounts: AccountsConfig,
+    #[serde(default)]
+    pub producers: ProducersConfig,
+    /// Non-producing nodes (API or relay nodes) beside the genesis node and the producers.
+    #[serde(default)]
+    pub extra_nodes: Vec<String>,
+    #[serde(default)]
+    pub p2p: P2pConfig,
+    /// Settings for every node.
+    #[serde(default)]
+    pub node_defaults: NodeSettings,
+    /// Settings for one node, by node name (`genesis`, a producer's account, an extra node).
+    #[serde(default)]
+    pub nodes: BTreeMap<String, NodeSettings>,
+}
+
+fn default_name() -> String {
+    "lab".into()
+}
+
+/// Where the nodeos image comes from. Exactly one of `recipe`, `build`, `ref`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ImageConfig {
+    /// `default`: the recipe built into `lab` (images/nodeos).
+    #[serde(default)]
+    pub recipe: Option<String>,
+    /// A folder holding a Dockerfile that meets the image contract (images/README.md).
+    #[serde(default)]
+    pub build: Option<PathBuf>,
+    /// A registry reference (`ghcr.io/org/leap:5.0`), pulled when missing.
+    #[serde(default, rename = "ref")]
+    pub reference: Option<String>,
+    /// The tag to build into; by default one derived from the recipe's content.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// The base image the recipe builds FROM.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// A PEM file of extra CA certificates the build trusts (TLS-inspecting proxies).
+    #[serde(default)]
+    pub ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    #[serde(default = "default_symbol")]
+    pub symbol: String,
+    #[serde(default = "default_precision")]
+    pub precision: u8,
+    #[serde(default = "default_max_supply")]
+    pub max_supply: String,
+    /// What the Pareto allocation spreads over the accounts; the allocated sum is what is issued.
+    #[serde(default = "default_distribute")]
+    pub distribute: String,
+    /// Each producer's allocation is at least this.
+    #[serde(default = "default_min_producer_funds")]
+    pub min_producer_funds: String,
+    /// Spent on RAM for each account.
+    #[serde(default = "default_ram_funds")]
+    pub ram_funds: String,
+    /// Staked before anything is left liquid.
+    #[serde(default = "default_min_stake")]
+    pub min_stake: String,
+    /// At most this stays liquid; the rest is staked.
+    #[serde(default = "default_max_unstaked")]
+    pub max_unstaked: String,
+    /// How many users vote (the first ones, who hold the most).
+    #[serde(default = "default_voters")]
+    pub voters: usize,
+    /// How many producers each voter picks (at most 30, the system contract's limit).
+    #[serde(default = "default_votes_per_voter")]
+    pub votes_per_voter: usize,
+    /// Keys of genesis.json to override, merged over the tutorial's genesis.
+    #[serde(default)]
+    pub genesis: serde_json::Map<String, serde_json::Value>,
+}
+
+fn default_symbol() -> String {
+    "SYS".into()
+}
+fn default_precision() -> u8 {
+    4
+}
+fn default_max_supply() -> String {
+    "10000000000.0000".into()
+}
+fn default_distribute() -> String {
+    "1000000000.0000".into()
+}
+fn default_min_producer_funds() -> String {
+    "1000.0000".into()
+}
+fn default_ram_funds() -> String {
+    "0.1000".into()
+}
+fn default_min_stake() -> String {
+    "0.9000".into()
+}
+fn default_max_unstaked() -> String {
+    "10.0000".into()
+}
+fn default_voters() -> usize {
+    10
+}
+fn default_votes_per_voter() -> usize {
+    20
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        serde_yaml::from_str("{}").expect("defaults parse")
+    }
+}
+
+/// The staked accounts: a generated count, or the upstream tutorial's `accounts.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// How many accounts to generate, producers included (default 25: accountnum11 … accountnum55).
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// `{"users":[{"name","pvt","pub"}],"producers":[...]}`, relative to the topology file.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+}
+
+/// A count of producers, or their account names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ProducersConfig {
+    Count(usize),
+    Names(Vec<String>),
+}
+
+impl Default for ProducersConfig {
+    fn default() -> Self {
+        ProducersConfig::Count(4)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum P2pShape {
+    /// Every node peers with every other node.
+    #[default]
+    Mesh,
+    /// Every node peers with the genesis node only.
+    Star,
+    /// Each node peers with the next, the last with the first.
+    Ring,
+    /// Only the peers listed under `peers`.
+    Explicit,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct P2pConfig {
+    #[serde(default)]
+    pub shape: P2pShape,
+    /// Extra peers (or, with `shape: explicit`, all of them): node name to the nodes it dials.
+    #[serde(default)]
+    pub peers: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSettings {
+    /// Extra nodeos command-line arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// config.ini entries to set or override (a list gives a repeated key).
+    #[serde(default)]
+    pub config: BTreeMap<String, ConfigValue>,
+    /// Publish the node's HTTP API on this host port (bound to 127.0.0.1).
+    #[serde(default)]
+    pub http_port: Option<u16>,
+    /// Publish the node's p2p endpoint on this host port (bound to 127.0.0.1).
+    #[serde(default)]
+    pub p2p_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    Many(Vec<serde_yaml::Value>),
+    One(serde_yaml::Value),
+}
+
+/// A topology as read, with the folder relative paths in it are resolved against.
+#[derive(Debug, Clone)]
+pub struct TopologySource {
+    pub topology: Topology,
+    /// The file it came from; `None` for the built-in default.
+    pub path: Option<PathBuf>,
+}
+
+impl TopologySource {
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    pub fn resolve(&self, relative: &Path) -> PathBuf {
+        if relative.is_absolute() {
+            relative.to_path_buf()
+        } else {
+            self.base_dir().join(relative)
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => "the built-in default topology".into(),
+        }
+    }
+}
+
+/// Parses a topology; a structural error names its path in the document (`chain.symbl: unknown field`).
+pub fn parse(text: &str) -> Result<Topology, String> {
+    let de = serde_yaml::Deserializer::from_str(text);
+    let topo: Topology = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let first = path.split(['.', '[']).next().unwrap_or_default();
+        // serde_yaml often names the path itself; add it only where it does not.
+        if path == "." || path.is_empty() || (!first.is_empty() && inner.starts_with(first)) {
+            inner
+        } else {
+            format!("{path}: {inner}")
+        }
+    })?;
+    Ok(topo)
+}
+
+/// Reads the topology named by `-f`, else `lab.yaml` in the current folder, else the built-in default.
+pub fn load(file: Option<&Path>) -> anyhow::Result<TopologySource> {
+    use anyhow::Context;
+    let path = match file {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(PathBuf::from("lab.yaml")).filter(|p| p.exists()),
+    };
+    match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let topology = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Ok(TopologySource { topology, path: Some(path) })
+        }
+        None => Ok(TopologySource { topology: parse(DEFAULT_TOPOLOGY).expect("the default parses"), path: None }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_default_shape() {
+        let t = parse("{}").unwrap();
+        assert_eq!(t.name, "lab");
+        assert_eq!(t.producers, ProducersConfig::Count(4));
+        assert_eq!(t.chain.symbol, "SYS");
+        assert_eq!(t.p2p.shape, P2pShape::Mesh);
+    }
+
+    #[test]
+    fn unknown_fields_name_their_path() {
+        let err = parse("chain:\n  symbl: SYS\n").unwrap_err();
+        assert!(err.starts_with("chain: unknown field `symbl`"), "{err}");
+        let err = parse("nodes:\n  genesis:\n    http-port: 1\n").unwrap_err();
+        assert!(err.contains("nodes.genesis") && err.contains("http-port"), "{err}");
+    }
+
+    #[test]
+    fn producers_take_a_count_or_names() {
+        assert_eq!(parse("producers: 21").unwrap().producers, ProducersConfig::Count(21));
+        assert_eq!(
+            parse("producers: [a, b]").unwrap().producers,
+            ProducersConfig::Names(vec!["a".into(), "b".into()])
+        );
+    }
+}

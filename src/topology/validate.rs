@@ -1,0 +1,401 @@
+//! Checks a topology's meaning before anything is created, and reports every problem at once,
+//! each with the path of the field it concerns.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::{AccountsFile, ConfigValue, P2pShape, ProducersConfig, TopologySource, GENESIS_NODE};
+use crate::chain::{check_account_name, Amount, Symbol};
+use crate::keys::{check_public_key, KeyPair};
+use crate::plan::accounts::account_names;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationErrors {
+    pub source: String,
+    pub errors: Vec<ValidationError>,
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors.len();
+        writeln!(f, "{} has {n} problem{}:", self.source, if n == 1 { "" } else { "s" })?;
+        for e in &self.errors {
+            writeln!(f, "  {}: {}", e.path, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+#[derive(Default)]
+struct Errors(Vec<ValidationError>);
+
+impl Errors {
+    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ValidationError { path: path.into(), message: message.into() });
+    }
+}
+
+/// Names a lab may take: they become parts of container, network and volume names.
+fn check_lab_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{name:?} is not a lab name (1 to 40 of a-z, 0-9, '-', '_', starting with a letter or digit)"))
+    }
+}
+
+/// Node names double as container host names.
+fn check_node_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 40
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{name:?} is not a node name (1 to 40 of a-z, 0-9, '-', starting with a letter)"))
+    }
+}
+
+/// The file-system and meaning checks. Returns the accounts file when the topology names one, so
+/// the planner does not read it twice.
+pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, ValidationErrors> {
+    let t = &source.topology;
+    let mut errs = Errors::default();
+
+    if let Err(e) = check_lab_name(&t.name) {
+        errs.add("name", e);
+    }
+    if t.seed.as_deref() == Some("") {
+        errs.add("seed", "is empty; remove it for a random seed");
+    }
+
+    // Image: exactly one source.
+    let sources = [t.image.recipe.is_some(), t.image.build.is_some(), t.image.reference.is_some()];
+    match sources.iter().filter(|s| **s).count() {
+        // None given: the default recipe.
+        0 | 1 => {}
+        _ => errs.add("image", "takes only one of `recipe`, `build` and `ref`"),
+    }
+    if let Some(r) = &t.image.recipe {
+        if r != "default" {
+            errs.add("image.recipe", format!("{r:?} is not a recipe lab knows (only `default`)"));
+        }
+    }
+    if let Some(dir) = &t.image.build {
+        let dir = source.resolve(dir);
+        if !dir.join("Dockerfile").is_file() {
+            errs.add("image.build", format!("{} holds no Dockerfile", dir.display()));
+        }
+    }
+    if t.image.reference.is_some() && (t.image.base.is_some() || t.image.ca_cert.is_some()) {
+        errs.add("image", "`base` and `ca_cert` apply to builds, not to a pulled `ref`");
+    }
+    if let Some(r) = &t.image.reference {
+        if r.trim().is_empty() || r.contains(char::is_whitespace) {
+            errs.add("image.ref", format!("{r:?} is not an image reference"));
+        }
+    }
+    if let Some(ca) = &t.image.ca_cert {
+        let p = source.resolve(ca);
+        match std::fs::read_to_string(&p) {
+            Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => {}
+            Ok(_) => errs.add("image.ca_cert", format!("{} holds no PEM certificate", p.display())),
+            Err(e) => errs.add("image.ca_cert", format!("cannot read {}: {e}", p.display())),
+        }
+    }
+
+    // Chain and token rules.
+    let c = &t.chain;
+    let symbol = match Symbol::parse_code(&c.symbol, c.precision) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            errs.add("chain.symbol", e);
+            None
+        }
+    };
+    if let Some(symbol) = &symbol {
+        let mut amount = |field: &str, text: &str| match Amount::parse(text, symbol) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                errs.add(format!("chain.{field}"), e);
+                None
+            }
+        };
+        let max = amount("max_supply", &c.max_supply);
+        let dist = amount("distribute", &c.distribute);
+        amount("min_producer_funds", &c.min_producer_funds);
+        amount("ram_funds", &c.ram_funds);
+        amount("min_stake", &c.min_stake);
+        amount("max_unstaked", &c.max_unstaked);
+        if let (Some(max), Some(dist)) = (max, dist) {
+            if dist.0 == 0 {
+                errs.add("chain.distribute", "is zero: there would be nothing to stake or vote with");
+            }
+            // The producers' minimum can push the issued sum past `distribute`; leave room for it.
+            if dist > max {
+                errs.add("chain.distribute", format!("{} is more than max_supply {}", c.distribute, c.max_supply));
+            }
+        }
+    }
+    if c.votes_per_voter == 0 || c.votes_per_voter > 30 {
+        errs.add("chain.votes_per_voter", format!("is {}; a vote names 1 to 30 producers", c.votes_per_voter));
+    }
+    for key in c.genesis.keys() {
+        if !["initial_timestamp", "initial_key", "initial_configuration", "initial_chain_id"].contains(&key.as_str()) {
+            errs.add(format!("chain.genesis.{key}"), "is not a genesis.json key");
+        }
+    }
+
+    // Accounts and producers.
+    if t.accounts.count.is_some() && t.accounts.file.is_some() {
+        errs.add("accounts", "takes `count` or `file`, not both");
+    }
+    if t.accounts.count == Some(0) {
+        errs.add("accounts.count", "is zero; producers are accounts too");
+    }
+    let mut file = None;
+    if let Some(path) = &t.accounts.file {
+        let p = source.resolve(path);
+        match AccountsFile::read(&p) {
+            Ok(f) => {
+                for (list, accounts) in [("users", &f.users), ("producers", &f.producers)] {
+                    for (i, a) in accounts.iter().enumerate() {
+                        let at = format!("accounts.file {}[{i}]", list);
+                        if let Err(e) = KeyPair::from_wif(&a.pvt) {
+                            errs.add(format!("{at}.pvt"), format!("{}: {e}", a.name));
+                        } else if KeyPair::from_wif(&a.pvt).unwrap().public != a.public {
+                            if check_public_key(&a.public).is_err() {
+                                errs.add(format!("{at}.pub"), format!("{}: {:?} is not an EOS public key", a.name, a.public));
+                            } else {
+                                errs.add(format!("{at}.pub"), format!("{}: does not belong to its private key", a.name));
+                            }
+                        }
+                    }
+                }
+                file = Some(f);
+            }
+            Err(e) => errs.add("accounts.file", e),
+        }
+    }
+    match &t.producers {
+        ProducersConfig::Count(0) => errs.add("producers", "is zero; a lab needs at least one producer to hand the chain to"),
+        ProducersConfig::Names(n) if n.is_empty() => errs.add("producers", "is empty; a lab needs at least one producer"),
+        _ => {}
+    }
+
+    let mut producer_names: Vec<String> = Vec::new();
+    if t.accounts.file.is_none() || file.is_some() {
+        match account_names(t, file.as_ref()) {
+            Ok((users, producers)) => {
+                let mut seen = BTreeSet::new();
+                let path_of = |i: usize, is_producer: bool| -> String {
+                    match (&t.producers, is_producer, file.is_some()) {
+                        (ProducersConfig::Names(_), true, _) => format!("producers[{i}]"),
+                        (_, true, true) => format!("accounts.file producers[{i}]"),
+                        (_, false, true) => format!("accounts.file users[{i}]"),
+                        _ => "accounts".to_string(),
+                    }
+                };
+                for (i, n) in producers.iter().enumerate().map(|(i, n)| (i, (n, true))).chain(users.iter().enumerate().map(|(i, n)| (i, (n, false)))) {
+                    let (name, is_producer) = n;
+                    if let Err(e) = check_account_name(name) {
+                        errs.add(path_of(i, is_producer), e);
+                    } else if name == "eosio" || name.starts_with("eosio.") {
+                        errs.add(path_of(i, is_producer), format!("{name:?} is a system account name"));
+                    }
+                    if !seen.insert(name.clone()) {
+                        errs.add(path_of(i, is_producer), format!("{name:?} appears twice"));
+                    }
+                }
+                if users.len() < c.voters.min(1) {
+                    errs.add("chain.voters", "there are no users to vote");
+                }
+                producer_names = producers;
+            }
+            Err((path, msg)) => errs.add(path, msg),
+        }
+    }
+
+    // Nodes: genesis, producers, extra nodes.
+    let mut nodes: Vec<String> = vec![GENESIS_NODE.to_string()];
+    nodes.extend(producer_names.iter().cloned());
+    for (i, n) in t.extra_nodes.iter().enumerate() {
+        if let Err(e) = check_node_name(n) {
+            errs.add(format!("extra_nodes[{i}]"), e);
+        }
+        if nodes.contains(n) {
+            errs.add(format!("extra_nodes[{i}]"), format!("{n:?} is already a node's name"));
+        }
+        nodes.push(n.clone());
+    }
+    let known = |n: &str| nodes.iter().any(|x| x == n);
+
+    if t.p2p.shape == P2pShape::Explicit && t.p2p.peers.is_empty() {
+        errs.add("p2p.peers", "is empty, but `shape: explicit` takes its peers from it");
+    }
+    for (node, peers) in &t.p2p.peers {
+        if !known(node) {
+            errs.add(format!("p2p.peers.{node}"), format!("{node:?} is not a node of this lab (nodes: {})", nodes.join(", ")));
+        }
+        for (i, p) in peers.iter().enumerate() {
+            if !known(p) {
+                errs.add(format!("p2p.peers.{node}[{i}]"), format!("{p:?} is not a node of this lab"));
+            } else if p == node {
+                errs.add(format!("p2p.peers.{node}[{i}]"), "a node cannot peer with itself");
+            }
+        }
+    }
+
+    check_settings("node_defaults", &t.node_defaults, &mut errs);
+    let mut ports: BTreeMap<u16, String> = BTreeMap::new();
+    for (node, settings) in &t.nodes {
+        let at = format!("nodes.{node}");
+        if !known(node) {
+            errs.add(&at, format!("{node:?} is not a node of this lab (nodes: {})", nodes.join(", ")));
+        }
+        check_settings(&at, settings, &mut errs);
+        for (kind, port) in [("http_port", settings.http_port), ("p2p_port", settings.p2p_port)] {
+            let Some(port) = port else { continue };
+            let path = format!("{at}.{kind}");
+            if port == 0 {
+                errs.add(&path, "port 0 cannot be published");
+            } else if let Some(other) = ports.insert(port, path.clone()) {
+                errs.add(&path, format!("port {port} is also given to {other}"));
+            }
+        }
+    }
+
+    if errs.0.is_empty() {
+        Ok(file)
+    } else {
+        Err(ValidationErrors { source: source.describe(), errors: errs.0 })
+    }
+}
+
+/// Settings lab itself owns: overriding them would break the lab's wiring, so they are refused.
+const OWNED_CONFIG: &[&str] = &[
+    "http-server-address",
+    "p2p-listen-endpoint",
+    "p2p-server-address",
+    "producer-name",
+    "signature-provider",
+    "genesis-json",
+    "data-dir",
+    "config-dir",
+];
+
+fn check_settings(at: &str, s: &super::NodeSettings, errs: &mut Errors) {
+    for (key, value) in &s.config {
+        let path = format!("{at}.config.{key}");
+        if key.is_empty() || key.contains('=') || key.contains(char::is_whitespace) {
+            errs.add(&path, "is not a config.ini key");
+        } else if OWNED_CONFIG.contains(&key.as_str()) {
+            errs.add(&path, "is set by lab from the topology and cannot be overridden");
+        }
+        let scalars: Vec<&serde_yaml::Value> = match value {
+            ConfigValue::One(v) => vec![v],
+            ConfigValue::Many(vs) => vs.iter().collect(),
+        };
+        if scalars.iter().any(|v| !(v.is_string() || v.is_number() || v.is_bool())) {
+            errs.add(&path, "takes a string, number or boolean, or a list of them");
+        }
+    }
+    for (i, a) in s.args.iter().enumerate() {
+        if a.trim().is_empty() {
+            errs.add(format!("{at}.args[{i}]"), "is empty");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::{parse, TopologySource};
+
+    fn check(yaml: &str) -> Vec<(String, String)> {
+        let source = TopologySource { topology: parse(yaml).unwrap(), path: None };
+        match validate(&source) {
+            Ok(_) => vec![],
+            Err(e) => e.errors.into_iter().map(|e| (e.path, e.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn the_default_is_valid() {
+        assert_eq!(check(crate::topology::DEFAULT_TOPOLOGY), vec![]);
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_path() {
+        let errs = check(
+            "name: Bad Name\nproducers: [accountnum11, Prod1, accountnum11]\nextra_nodes: [genesis]\n\
+             p2p: {peers: {nobody: [genesis], accountnum11: [ghost, accountnum11]}}\n\
+             nodes: {genesis: {http_port: 8888}, accountnum11: {http_port: 8888}, ghost: {}}\nchain: {symbol: sys}\n",
+        );
+        let paths: Vec<&str> = errs.iter().map(|(p, _)| p.as_str()).collect();
+        for expected in [
+            "name",
+            "chain.symbol",
+            "producers[1]",
+            "producers[2]",
+            "extra_nodes[0]",
+            "p2p.peers.nobody",
+            "p2p.peers.accountnum11[0]",
+            "p2p.peers.accountnum11[1]",
+            "nodes.ghost",
+        ] {
+            assert!(paths.contains(&expected), "{expected} missing from {errs:#?}");
+        }
+        assert!(errs.iter().any(|(p, m)| p.ends_with("http_port") && m.contains("port 8888 is also given")), "{errs:#?}");
+        assert!(errs.iter().any(|(p, m)| p == "producers[1]" && m.contains("'P'")));
+        assert!(errs.iter().any(|(p, m)| p == "producers[2]" && m.contains("twice")));
+    }
+
+    #[test]
+    fn zero_producers_is_an_error() {
+        let errs = check("producers: 0");
+        assert_eq!(errs[0].0, "producers");
+        assert!(errs[0].1.contains("zero"));
+    }
+
+    #[test]
+    fn a_missing_accounts_file_is_an_error() {
+        let errs = check("accounts: {file: /no/such/accounts.json}");
+        assert_eq!(errs[0].0, "accounts.file");
+        assert!(errs[0].1.contains("/no/such/accounts.json"));
+    }
+
+    #[test]
+    fn image_needs_one_source() {
+        assert_eq!(check("image: {recipe: default, ref: x/y:1}")[0].0, "image");
+        assert_eq!(check("image: {}"), vec![]);
+        assert_eq!(check("image: {recipe: fancy}")[0].0, "image.recipe");
+    }
+
+    #[test]
+    fn owned_config_keys_are_refused() {
+        let errs = check("node_defaults: {config: {producer-name: x, max-clients: 30}}");
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].0, "node_defaults.config.producer-name");
+    }
+
+    #[test]
+    fn amounts_are_checked() {
+        let errs = check("chain: {max_supply: '100.0000', distribute: '1000.0000', ram_funds: 'lots'}");
+        let paths: Vec<&str> = errs.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["chain.ram_funds", "chain.distribute"]);
+    }
+}
