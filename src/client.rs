@@ -12,11 +12,24 @@ pub enum ApiError {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     #[error("{container}: {path} did not answer: {detail}")]
-    Unreachable { container: String, path: String, detail: String },
+    Unreachable {
+        container: String,
+        path: String,
+        detail: String,
+    },
     #[error("{container}: {path} answered HTTP {status}: {body}")]
-    Status { container: String, path: String, status: u16, body: String },
+    Status {
+        container: String,
+        path: String,
+        status: u16,
+        body: String,
+    },
     #[error("{container}: {path} answered something that is not JSON: {body}")]
-    NotJson { container: String, path: String, body: String },
+    NotJson {
+        container: String,
+        path: String,
+        body: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
@@ -46,30 +59,65 @@ impl<'a> NodeClient<'a> {
     /// POSTs `body` to `/v1/<path>` and returns the JSON answer.
     pub async fn call(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
         let url = format!("http://127.0.0.1:{HTTP_PORT}/v1/{path}");
-        let cmd: Vec<String> = ["curl", "-sS", "-m", "10", "-X", "POST", "-w", "\n%{http_code}", "--data-binary", "@-", &url]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let out = self.rt.exec(self.container, &cmd, Some(body.to_string().into_bytes())).await?;
+        let cmd: Vec<String> = [
+            "curl",
+            "-sS",
+            "-m",
+            "10",
+            "-X",
+            "POST",
+            "-w",
+            "\n%{http_code}",
+            "--data-binary",
+            "@-",
+            &url,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = self
+            .rt
+            .exec(self.container, &cmd, Some(body.to_string().into_bytes()))
+            .await?;
         self.parse(path, out)
     }
 
     fn parse(&self, path: &str, out: ExecOutput) -> Result<Value, ApiError> {
-        let err = |detail: String| ApiError::Unreachable { container: self.container.into(), path: path.into(), detail };
+        let err = |detail: String| ApiError::Unreachable {
+            container: self.container.into(),
+            path: path.into(),
+            detail,
+        };
         if !out.success() {
             return Err(err(out.tail(2)));
         }
-        let (body, status) = out.stdout.rsplit_once('\n').ok_or_else(|| err(out.stdout.clone()))?;
+        let (body, status) = out
+            .stdout
+            .rsplit_once('\n')
+            .ok_or_else(|| err(out.stdout.clone()))?;
         let status: u16 = status.trim().parse().map_err(|_| err(out.stdout.clone()))?;
         if !(200..300).contains(&status) {
-            return Err(ApiError::Status { container: self.container.into(), path: path.into(), status, body: body.chars().take(2000).collect() });
+            return Err(ApiError::Status {
+                container: self.container.into(),
+                path: path.into(),
+                status,
+                body: body.chars().take(2000).collect(),
+            });
         }
-        serde_json::from_str(body).map_err(|_| ApiError::NotJson { container: self.container.into(), path: path.into(), body: body.chars().take(500).collect() })
+        serde_json::from_str(body).map_err(|_| ApiError::NotJson {
+            container: self.container.into(),
+            path: path.into(),
+            body: body.chars().take(500).collect(),
+        })
     }
 
     /// POSTs many bodies to one endpoint through one curl process (a config on stdin, one
     /// connection); returns `(HTTP status, JSON or Null)` per body, in order.
-    pub async fn call_many(&self, path: &str, bodies: &[Value]) -> Result<Vec<(u16, Value)>, ApiError> {
+    pub async fn call_many(
+        &self,
+        path: &str,
+        bodies: &[Value],
+    ) -> Result<Vec<(u16, Value)>, ApiError> {
         if bodies.is_empty() {
             return Ok(vec![]);
         }
@@ -85,16 +133,26 @@ impl<'a> NodeClient<'a> {
             ));
         }
         let cmd: Vec<String> = ["curl", "-K", "-"].iter().map(|s| s.to_string()).collect();
-        let out = self.rt.exec(self.container, &cmd, Some(config.into_bytes())).await?;
+        let out = self
+            .rt
+            .exec(self.container, &cmd, Some(config.into_bytes()))
+            .await?;
         if !out.success() {
-            return Err(ApiError::Unreachable { container: self.container.into(), path: path.into(), detail: out.tail(2) });
+            return Err(ApiError::Unreachable {
+                container: self.container.into(),
+                path: path.into(),
+                detail: out.tail(2),
+            });
         }
         let mut answers = Vec::with_capacity(bodies.len());
         let mut body = String::new();
         for line in out.stdout.lines() {
             if let Some(code) = line.strip_prefix(SEP) {
                 let status = code.trim().parse().unwrap_or(0);
-                answers.push((status, serde_json::from_str(body.trim()).unwrap_or(Value::Null)));
+                answers.push((
+                    status,
+                    serde_json::from_str(body.trim()).unwrap_or(Value::Null),
+                ));
                 body.clear();
             } else {
                 body.push_str(line);
@@ -112,7 +170,13 @@ impl<'a> NodeClient<'a> {
     }
 
     pub async fn get_info(&self) -> Result<ChainInfo, ApiError> {
-        let v = self.call("chain/get_info", &Value::Object(Default::default())).await?;
-        serde_json::from_value(v.clone()).map_err(|_| ApiError::NotJson { container: self.container.into(), path: "chain/get_info".into(), body: v.to_string() })
+        let v = self
+            .call("chain/get_info", &Value::Object(Default::default()))
+            .await?;
+        serde_json::from_value(v.clone()).map_err(|_| ApiError::NotJson {
+            container: self.container.into(),
+            path: "chain/get_info".into(),
+            body: v.to_string(),
+        })
     }
 }

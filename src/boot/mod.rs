@@ -28,14 +28,24 @@ use crate::state::StateDir;
 /// Where the image keeps the compiled system contracts (the image contract, images/README.md).
 pub const CONTRACTS_DIR: &str = "/opt/antelope/contracts";
 /// The feature every other feature needs first; it is scheduled through the producer API.
-const PREACTIVATE_FEATURE: &str = "0ec7e080177b2c02b278d5088611686b49d739925a92d9bfcacd7fc6b74053bd";
+const PREACTIVATE_FEATURE: &str =
+    "0ec7e080177b2c02b278d5088611686b49d739925a92d9bfcacd7fc6b74053bd";
 /// The system contract activates the chain once this much stake has voted: 150 000 000.0000 of
 /// the core token, 15% of the tutorial's billion, fixed in eosio.system (`min_activated_stake`).
 const MIN_ACTIVATED_STAKE: i64 = 150_000_000_0000;
 /// The system accounts the tutorial creates, plus eosio.wrap.
 pub const SYSTEM_ACCOUNTS: &[&str] = &[
-    "eosio.bpay", "eosio.msig", "eosio.names", "eosio.ram", "eosio.ramfee", "eosio.saving", "eosio.stake", "eosio.token",
-    "eosio.vpay", "eosio.rex", "eosio.wrap",
+    "eosio.bpay",
+    "eosio.msig",
+    "eosio.names",
+    "eosio.ram",
+    "eosio.ramfee",
+    "eosio.saving",
+    "eosio.stake",
+    "eosio.token",
+    "eosio.vpay",
+    "eosio.rex",
+    "eosio.wrap",
 ];
 /// Accounts per staking transaction (4 actions each) and transactions in flight.
 const STAKE_ACCOUNTS_PER_TRX: usize = 40;
@@ -44,9 +54,19 @@ const IN_FLIGHT: usize = 3;
 #[derive(Debug, Error)]
 pub enum BootError {
     #[error("step {step} on {node}: {what} exited with code {code}:\n{stderr}")]
-    Exec { step: String, node: String, what: String, code: i64, stderr: String },
+    Exec {
+        step: String,
+        node: String,
+        what: String,
+        code: i64,
+        stderr: String,
+    },
     #[error("step {step}: timed out after {secs}s waiting for {what}")]
-    Timeout { step: String, what: String, secs: u64 },
+    Timeout {
+        step: String,
+        what: String,
+        secs: u64,
+    },
     #[error("step {step}: {message}")]
     Chain { step: String, message: String },
     #[error(transparent)]
@@ -57,7 +77,10 @@ pub enum BootError {
 
 impl BootError {
     fn chain(step: StepName, message: impl Into<String>) -> Self {
-        BootError::Chain { step: step.as_str().into(), message: message.into() }
+        BootError::Chain {
+            step: step.as_str().into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -92,13 +115,28 @@ fn wasm_path(contract: &str) -> String {
 }
 
 impl<'a> Boot<'a> {
-    pub fn new(rt: &'a dyn Runtime, plan: &'a NetworkPlan, state: &'a StateDir, printer: &'a Printer) -> Self {
+    pub fn new(
+        rt: &'a dyn Runtime,
+        plan: &'a NetworkPlan,
+        state: &'a StateDir,
+        printer: &'a Printer,
+    ) -> Self {
         let allocation = alloc::allocate(&plan.accounts, &plan.chain, &plan.seed);
-        Boot { rt, plan, state, printer, container: &plan.genesis().container, allocation }
+        Boot {
+            rt,
+            plan,
+            state,
+            printer,
+            container: &plan.genesis().container,
+            allocation,
+        }
     }
 
     fn cleos(&self) -> Cleos<'_> {
-        Cleos { rt: self.rt, container: self.container }
+        Cleos {
+            rt: self.rt,
+            container: self.container,
+        }
     }
 
     fn chain(&self) -> Chain<'_> {
@@ -121,9 +159,26 @@ impl<'a> Boot<'a> {
             let started = Instant::now();
             match self.run_step(step, opts, &task).await {
                 Ok((changed, note)) => {
-                    let shown = if changed { note.clone() } else { format!("already done{}", if note.is_empty() { String::new() } else { format!(" ({note})") }) };
+                    let always_runs = matches!(step, StepName::Log | StepName::Xfer);
+                    let shown = if changed || always_runs {
+                        note.clone()
+                    } else {
+                        format!(
+                            "already done{}",
+                            if note.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({note})")
+                            }
+                        )
+                    };
                     task.done(shown);
-                    reports.push(StepReport { step, changed, note, seconds: started.elapsed().as_secs_f64() });
+                    reports.push(StepReport {
+                        step,
+                        changed,
+                        note,
+                        seconds: started.elapsed().as_secs_f64(),
+                    });
                 }
                 Err(e) => {
                     task.fail();
@@ -134,7 +189,12 @@ impl<'a> Boot<'a> {
         Ok(reports)
     }
 
-    async fn run_step(&self, step: StepName, opts: &BootOptions, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
+    async fn run_step(
+        &self,
+        step: StepName,
+        opts: &BootOptions,
+        task: &crate::printer::Task,
+    ) -> Result<(bool, String), BootError> {
         match step {
             StepName::Wallet => self.wallet().await,
             StepName::Sys => self.sys().await,
@@ -159,27 +219,53 @@ impl<'a> Boot<'a> {
     pub async fn is_done(&self, step: StepName) -> Result<Option<bool>, BootError> {
         let c = self.chain();
         Ok(match step {
-            StepName::Wallet => Some(self.keosd_up().await? && self.missing_keys().await?.is_empty()),
-            StepName::Sys => Some(c.existing_accounts(&SYSTEM_ACCOUNTS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).await?.iter().all(|e| *e)),
+            StepName::Wallet => {
+                Some(self.keosd_up().await? && self.missing_keys().await?.is_empty())
+            }
+            StepName::Sys => Some(
+                c.existing_accounts(
+                    &SYSTEM_ACCOUNTS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                )
+                .await?
+                .iter()
+                .all(|e| *e),
+            ),
             StepName::Contracts => Some(self.contracts_missing().await?.is_empty()),
             StepName::Tokens => Some(self.supply().await?.is_some_and(|s| s.0 > 0)),
-            StepName::SysContract => Some(c.code_hash("eosio").await? == self.file_hash(&wasm_path("eosio.system")).await?),
+            StepName::SysContract => Some(
+                c.code_hash("eosio").await? == self.file_hash(&wasm_path("eosio.system")).await?,
+            ),
             StepName::Init => Some(!c.table("eosio", "eosio", "rammarket").await?.is_empty()),
             StepName::Stake => Some(self.unstaked_accounts().await?.is_empty()),
             StepName::RegProd => Some(self.unregistered().await?.is_empty()),
             StepName::StartProd => None,
-            StepName::Vote => Some(self.votes_missing().await?.is_empty() && self.schedule_elected().await?),
+            StepName::Vote => {
+                Some(self.votes_missing().await?.is_empty() && self.schedule_elected().await?)
+            }
             StepName::Claim => Some(self.claimable().await?.is_empty()),
             StepName::Proxy => Some(self.proxy_actions().await?.is_empty()),
             StepName::Resign => Some(self.resign_actions().await?.is_empty()),
-            StepName::MsigReplace => Some(c.code_hash("eosio").await? == self.replaced_hash().await?),
+            StepName::MsigReplace => {
+                Some(c.code_hash("eosio").await? == self.replaced_hash().await?)
+            }
             StepName::Xfer | StepName::Log => None,
         })
     }
 
     async fn file_hash(&self, path: &str) -> Result<String, BootError> {
-        let out = self.cleos().sh("contracts", &format!("sha256sum {path}"), None).await?;
-        Ok(out.stdout.split_whitespace().next().unwrap_or_default().to_string())
+        let out = self
+            .cleos()
+            .sh("contracts", &format!("sha256sum {path}"), None)
+            .await?;
+        Ok(out
+            .stdout
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string())
     }
 
     // ---- wallet ----------------------------------------------------------------------------
@@ -193,15 +279,24 @@ impl<'a> Boot<'a> {
     fn wallet_keys(&self) -> Vec<&crate::keys::KeyPair> {
         let mut keys = vec![&self.plan.chain.eosio];
         keys.extend(self.plan.producers().map(|a| &a.keys));
-        keys.extend(self.plan.users().take(self.plan.chain.voters.max(10)).map(|a| &a.keys));
+        keys.extend(
+            self.plan
+                .users()
+                .take(self.plan.chain.voters.max(10))
+                .map(|a| &a.keys),
+        );
         keys
     }
 
     async fn missing_keys(&self) -> Result<Vec<String>, BootError> {
-        let out = self.cleos().run(&["wallet", "public_keys"], None).await?;
+        let out = self.cleos().run(&["wallet", "keys"], None).await?;
         let have: Vec<String> = serde_json::from_str(&out.stdout).unwrap_or_default();
-        let mut missing: Vec<String> =
-            self.wallet_keys().into_iter().filter(|k| !have.contains(&k.public)).map(|k| k.private.clone()).collect();
+        let mut missing: Vec<String> = self
+            .wallet_keys()
+            .into_iter()
+            .filter(|k| !have.contains(&k.public))
+            .map(|k| k.private.clone())
+            .collect();
         missing.dedup();
         Ok(missing)
     }
@@ -222,29 +317,63 @@ impl<'a> Boot<'a> {
                     None,
                 )
                 .await?;
-            wait_for(StepName::Wallet, "keosd to answer", Duration::from_secs(20), || async { self.keosd_up().await.map(|up| up.then_some(())) }).await?;
+            wait_for(
+                StepName::Wallet,
+                "keosd to answer",
+                Duration::from_secs(20),
+                || async { self.keosd_up().await.map(|up| up.then_some(())) },
+            )
+            .await?;
             changed = true;
         }
-        let exists = cleos.sh(step, &format!("test -f {DATA_MOUNT}/wallet/default.wallet && echo yes || echo no"), None).await?;
+        let exists = cleos
+            .sh(
+                step,
+                &format!("test -f {DATA_MOUNT}/wallet/default.wallet && echo yes || echo no"),
+                None,
+            )
+            .await?;
         if exists.stdout.trim() == "no" {
-            let out = cleos.ok(step, &["wallet", "create", "--to-console"]).await?;
-            let password = out.stdout.lines().rev().find_map(|l| l.trim().strip_prefix('"').and_then(|l| l.strip_suffix('"'))).ok_or_else(|| {
-                BootError::chain(StepName::Wallet, "cleos wallet create printed no password")
-            })?;
-            self.state.save_wallet_password(password).map_err(|e| BootError::chain(StepName::Wallet, e.to_string()))?;
+            let out = cleos
+                .ok(step, &["wallet", "create", "--to-console"])
+                .await?;
+            let password = out
+                .stdout
+                .lines()
+                .rev()
+                .find_map(|l| l.trim().strip_prefix('"').and_then(|l| l.strip_suffix('"')))
+                .ok_or_else(|| {
+                    BootError::chain(StepName::Wallet, "cleos wallet create printed no password")
+                })?;
+            self.state
+                .save_wallet_password(password)
+                .map_err(|e| BootError::chain(StepName::Wallet, e.to_string()))?;
             changed = true;
         } else {
             let password = self.state.wallet_password().ok_or_else(|| {
                 BootError::chain(
                     StepName::Wallet,
-                    format!("the genesis node has a wallet but {} is missing", self.state.wallet_password_path().display()),
+                    format!(
+                        "the genesis node has a wallet but {} is missing",
+                        self.state.wallet_password_path().display()
+                    ),
                 )
             })?;
-            let unlock = cleos.run(&["wallet", "unlock", "--password", &password], None).await?;
+            let unlock = cleos
+                .run(&["wallet", "unlock", "--password", &password], None)
+                .await?;
             if unlock.success() {
                 changed = true;
-            } else if !unlock.stderr.contains("Already unlocked") && !unlock.stderr.contains("already unlocked") {
-                return Err(BootError::Exec { step: step.into(), node: self.container.into(), what: "cleos wallet unlock".into(), code: unlock.code, stderr: unlock.tail(6) });
+            } else if !unlock.stderr.contains("Already unlocked")
+                && !unlock.stderr.contains("already unlocked")
+            {
+                return Err(BootError::Exec {
+                    step: step.into(),
+                    node: self.container.into(),
+                    what: "cleos wallet unlock".into(),
+                    code: unlock.code,
+                    stderr: unlock.tail(6),
+                });
             }
         }
         let missing = self.missing_keys().await?;
@@ -254,7 +383,13 @@ impl<'a> Boot<'a> {
                 "while read -r k; do {} wallet import --private-key \"$k\" >/dev/null || exit 1; done",
                 ["cleos", "--no-auto-keosd", "--wallet-url", &format!("http://127.0.0.1:{KEOSD_PORT}")].join(" ")
             );
-            cleos.sh(step, &script, Some((missing.join("\n") + "\n").into_bytes())).await?;
+            cleos
+                .sh(
+                    step,
+                    &script,
+                    Some((missing.join("\n") + "\n").into_bytes()),
+                )
+                .await?;
             return Ok((true, format!("{} keys imported", missing.len())));
         }
         Ok((changed, String::new()))
@@ -264,17 +399,30 @@ impl<'a> Boot<'a> {
 
     fn newaccount(&self, name: &str, key: &str) -> Action {
         let auth = json!({"threshold": 1, "keys": [{"key": key, "weight": 1}], "accounts": [], "waits": []});
-        Action::new("eosio", "newaccount", "eosio", json!({"creator": "eosio", "name": name, "owner": auth, "active": auth}))
+        Action::new(
+            "eosio",
+            "newaccount",
+            "eosio",
+            json!({"creator": "eosio", "name": name, "owner": auth, "active": auth}),
+        )
     }
 
     async fn sys(&self) -> Result<(bool, String), BootError> {
         let names: Vec<String> = SYSTEM_ACCOUNTS.iter().map(|s| s.to_string()).collect();
         let exists = self.chain().existing_accounts(&names).await?;
-        let missing: Vec<&String> = names.iter().zip(exists).filter(|(_, e)| !e).map(|(n, _)| n).collect();
+        let missing: Vec<&String> = names
+            .iter()
+            .zip(exists)
+            .filter(|(_, e)| !e)
+            .map(|(n, _)| n)
+            .collect();
         if missing.is_empty() {
             return Ok((false, String::new()));
         }
-        let actions: Vec<Action> = missing.iter().map(|n| self.newaccount(n, self.eosio_pub())).collect();
+        let actions: Vec<Action> = missing
+            .iter()
+            .map(|n| self.newaccount(n, self.eosio_pub()))
+            .collect();
         self.cleos().push("sys", &actions).await?;
         Ok((true, format!("{} accounts", missing.len())))
     }
@@ -292,15 +440,33 @@ impl<'a> Boot<'a> {
     async fn contracts(&self) -> Result<(bool, String), BootError> {
         let missing = self.contracts_missing().await?;
         for c in &missing {
-            self.cleos().ok("contracts", &["set", "contract", "-t", "false", c, &format!("{CONTRACTS_DIR}/{c}")]).await?;
+            self.cleos()
+                .ok(
+                    "contracts",
+                    &[
+                        "set",
+                        "contract",
+                        "-t",
+                        "false",
+                        c,
+                        &format!("{CONTRACTS_DIR}/{c}"),
+                    ],
+                )
+                .await?;
         }
         Ok((!missing.is_empty(), missing.join(", ")))
     }
 
     async fn supply(&self) -> Result<Option<Amount>, BootError> {
         let sym = &self.plan.chain.symbol;
-        match self.chain().currency_stats("eosio.token", &sym.code).await? {
-            Some(stats) => Ok(Some(Amount::parse(stats["supply"].as_str().unwrap_or("0"), sym).unwrap_or_default())),
+        match self
+            .chain()
+            .currency_stats("eosio.token", &sym.code)
+            .await?
+        {
+            Some(stats) => Ok(Some(
+                Amount::parse(stats["supply"].as_str().unwrap_or("0"), sym).unwrap_or_default(),
+            )),
             None => Ok(None),
         }
     }
@@ -348,73 +514,165 @@ impl<'a> Boot<'a> {
                 task.message("schedule PREACTIVATE_FEATURE");
                 chain
                     .node
-                    .call("producer/schedule_protocol_feature_activations", &json!({"protocol_features_to_activate": [PREACTIVATE_FEATURE]}))
+                    .call(
+                        "producer/schedule_protocol_feature_activations",
+                        &json!({"protocol_features_to_activate": [PREACTIVATE_FEATURE]}),
+                    )
                     .await?;
                 // It activates in the next block the genesis node produces.
-                wait_for(step, "PREACTIVATE_FEATURE to activate", Duration::from_secs(30), || async {
-                    Ok(self.chain().activated_features().await?.iter().any(|f| f == PREACTIVATE_FEATURE).then_some(()))
-                })
+                wait_for(
+                    step,
+                    "PREACTIVATE_FEATURE to activate",
+                    Duration::from_secs(30),
+                    || async {
+                        Ok(self
+                            .chain()
+                            .activated_features()
+                            .await?
+                            .iter()
+                            .any(|f| f == PREACTIVATE_FEATURE)
+                            .then_some(()))
+                    },
+                )
                 .await?;
                 active = chain.activated_features().await?;
             }
             // Every feature this node supports, not a fixed list: it works across nodeos versions.
             let supported = chain.supported_features().await?;
-            let pending: Vec<(String, String, Vec<String>)> = supported.into_iter().filter(|(d, _, _)| !active.contains(d)).collect();
+            let pending: Vec<(String, String, Vec<String>)> = supported
+                .into_iter()
+                .filter(|(d, _, _)| !active.contains(d))
+                .collect();
             if !pending.is_empty() {
                 let bios_hash = self.file_hash(&wasm_path("eosio.bios")).await?;
                 if chain.code_hash("eosio").await? != bios_hash {
                     task.message("deploy eosio.bios");
-                    self.cleos().ok(step.as_str(), &["set", "contract", "-t", "false", "eosio", &format!("{CONTRACTS_DIR}/eosio.bios")]).await?;
+                    self.cleos()
+                        .ok(
+                            step.as_str(),
+                            &[
+                                "set",
+                                "contract",
+                                "-t",
+                                "false",
+                                "eosio",
+                                &format!("{CONTRACTS_DIR}/eosio.bios"),
+                            ],
+                        )
+                        .await?;
                 }
                 // Dependencies first; a feature's dependency counts once pre-activated in the same block.
                 let ordered = order_by_dependencies(&pending, &active);
                 task.message(format!("activate {} features", ordered.len()));
-                let actions: Vec<Action> =
-                    ordered.iter().map(|d| Action::new("eosio", "activate", "eosio", json!({"feature_digest": d}))).collect();
+                let actions: Vec<Action> = ordered
+                    .iter()
+                    .map(|d| {
+                        Action::new("eosio", "activate", "eosio", json!({"feature_digest": d}))
+                    })
+                    .collect();
                 self.cleos().push(step.as_str(), &actions).await?;
                 let wanted: Vec<String> = ordered.clone();
-                wait_for(step, "the protocol features to activate", Duration::from_secs(30), || async {
-                    let now = self.chain().activated_features().await?;
-                    Ok(wanted.iter().all(|w| now.contains(w)).then_some(()))
-                })
+                wait_for(
+                    step,
+                    "the protocol features to activate",
+                    Duration::from_secs(30),
+                    || async {
+                        let now = self.chain().activated_features().await?;
+                        Ok(wanted.iter().all(|w| now.contains(w)).then_some(()))
+                    },
+                )
                 .await?;
                 note = format!("{} features activated", ordered.len());
             }
             task.message("deploy eosio.system");
-            self.cleos().ok(step.as_str(), &["set", "contract", "-t", "false", "eosio", &format!("{CONTRACTS_DIR}/eosio.system")]).await?;
+            self.cleos()
+                .ok(
+                    step.as_str(),
+                    &[
+                        "set",
+                        "contract",
+                        "-t",
+                        "false",
+                        "eosio",
+                        &format!("{CONTRACTS_DIR}/eosio.system"),
+                    ],
+                )
+                .await?;
             changed = true;
         }
         // msig and wrap execute transactions on behalf of others: they must be privileged.
         for account in ["eosio.msig", "eosio.wrap"] {
             let info = chain.account(account).await?.unwrap_or_default();
             if info["privileged"].as_bool() != Some(true) {
-                self.cleos().push(step.as_str(), &[Action::new("eosio", "setpriv", "eosio", json!({"account": account, "is_priv": 1}))]).await?;
+                self.cleos()
+                    .push(
+                        step.as_str(),
+                        &[Action::new(
+                            "eosio",
+                            "setpriv",
+                            "eosio",
+                            json!({"account": account, "is_priv": 1}),
+                        )],
+                    )
+                    .await?;
                 changed = true;
             }
         }
-        Ok((changed, if note.is_empty() && changed { "eosio.system deployed".into() } else { note }))
+        Ok((
+            changed,
+            if note.is_empty() && changed {
+                "eosio.system deployed".into()
+            } else {
+                note
+            },
+        ))
     }
 
     async fn init(&self) -> Result<(bool, String), BootError> {
-        if !self.chain().table("eosio", "eosio", "rammarket").await?.is_empty() {
+        if !self
+            .chain()
+            .table("eosio", "eosio", "rammarket")
+            .await?
+            .is_empty()
+        {
             return Ok((false, String::new()));
         }
         let symbol = self.plan.chain.symbol.to_chain_string();
-        self.cleos().push("init", &[Action::new("eosio", "init", "eosio", json!({"version": 0, "core": symbol}))]).await?;
+        self.cleos()
+            .push(
+                "init",
+                &[Action::new(
+                    "eosio",
+                    "init",
+                    "eosio",
+                    json!({"version": 0, "core": symbol}),
+                )],
+            )
+            .await?;
         Ok((true, symbol))
     }
 
     // ---- stake ------------------------------------------------------------------------------
 
     async fn unstaked_accounts(&self) -> Result<Vec<&alloc::Allocation>, BootError> {
-        let wanted: Vec<&alloc::Allocation> = self.allocation.iter().filter(|a| !a.skipped()).collect();
+        let wanted: Vec<&alloc::Allocation> =
+            self.allocation.iter().filter(|a| !a.skipped()).collect();
         let names: Vec<String> = wanted.iter().map(|a| a.name.clone()).collect();
         let exists = self.chain().existing_accounts(&names).await?;
-        Ok(wanted.into_iter().zip(exists).filter(|(_, e)| !e).map(|(a, _)| a).collect())
+        Ok(wanted
+            .into_iter()
+            .zip(exists)
+            .filter(|(_, e)| !e)
+            .map(|(a, _)| a)
+            .collect())
     }
 
     fn account(&self, name: &str) -> &AccountPlan {
-        self.plan.accounts.iter().find(|a| a.name == name).expect("planned account")
+        self.plan
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .expect("planned account")
     }
 
     async fn stake(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
@@ -449,7 +707,15 @@ impl<'a> Boot<'a> {
             task.message(format!("{d}/{total} accounts"));
         };
         let started = Instant::now();
-        self.cleos().push_groups("stake", groups, STAKE_ACCOUNTS_PER_TRX * 4, IN_FLIGHT, &progress).await?;
+        self.cleos()
+            .push_groups(
+                "stake",
+                groups,
+                STAKE_ACCOUNTS_PER_TRX * 4,
+                IN_FLIGHT,
+                &progress,
+            )
+            .await?;
         let rate = total as f64 / started.elapsed().as_secs_f64().max(0.001);
         Ok((true, format!("{total} accounts staked, {rate:.0}/s")))
     }
@@ -462,8 +728,16 @@ impl<'a> Boot<'a> {
 
     async fn unregistered(&self) -> Result<Vec<&AccountPlan>, BootError> {
         let rows = self.producers_table().await?;
-        let registered: BTreeSet<&str> = rows.iter().filter(|r| r["is_active"].as_u64() == Some(1)).filter_map(|r| r["owner"].as_str()).collect();
-        Ok(self.plan.producers().filter(|p| !registered.contains(p.name.as_str())).collect())
+        let registered: BTreeSet<&str> = rows
+            .iter()
+            .filter(|r| r["is_active"].as_u64() == Some(1))
+            .filter_map(|r| r["owner"].as_str())
+            .collect();
+        Ok(self
+            .plan
+            .producers()
+            .filter(|p| !registered.contains(p.name.as_str()))
+            .collect())
     }
 
     async fn reg_prod(&self) -> Result<(bool, String), BootError> {
@@ -494,19 +768,36 @@ impl<'a> Boot<'a> {
                 started += 1;
             }
         }
-        let target = NodeClient::new(self.rt, self.container).get_info().await?.head_block_num;
+        let target = NodeClient::new(self.rt, self.container)
+            .get_info()
+            .await?
+            .head_block_num;
         task.message(format!("all nodes past block {target}"));
         for node in self.plan.nodes.iter().skip(1) {
-            let what = format!("{} to reach block {target} (p2p sync from its peers)", node.name);
-            wait_for(StepName::StartProd, &what, Duration::from_secs(120), || async {
-                match NodeClient::new(self.rt, &node.container).get_info().await {
-                    Ok(i) => Ok((i.head_block_num >= target).then_some(())),
-                    Err(_) => Ok(None),
-                }
-            })
+            let what = format!(
+                "{} to reach block {target} (p2p sync from its peers)",
+                node.name
+            );
+            wait_for(
+                StepName::StartProd,
+                &what,
+                Duration::from_secs(120),
+                || async {
+                    match NodeClient::new(self.rt, &node.container).get_info().await {
+                        Ok(i) => Ok((i.head_block_num >= target).then_some(())),
+                        Err(_) => Ok(None),
+                    }
+                },
+            )
             .await?;
         }
-        Ok((started > 0, format!("{} nodes at block {target} or later", self.plan.nodes.len() - 1)))
+        Ok((
+            started > 0,
+            format!(
+                "{} nodes at block {target} or later",
+                self.plan.nodes.len() - 1
+            ),
+        ))
     }
 
     // ---- vote --------------------------------------------------------------------------------
@@ -519,7 +810,8 @@ impl<'a> Boot<'a> {
         let k = self.plan.chain.votes_per_voter.min(producers.len());
         self.voters()
             .map(|v| {
-                let mut pick: Vec<String> = producers.choose_multiple(&mut rng, k).cloned().collect();
+                let mut pick: Vec<String> =
+                    producers.choose_multiple(&mut rng, k).cloned().collect();
                 pick.sort();
                 (v.name.clone(), pick)
             })
@@ -527,13 +819,24 @@ impl<'a> Boot<'a> {
     }
 
     fn voters(&self) -> impl Iterator<Item = &alloc::Allocation> {
-        let skipped: BTreeSet<&str> = self.allocation.iter().filter(|a| a.skipped()).map(|a| a.name.as_str()).collect();
-        self.allocation.iter().filter(move |a| !a.producer && !skipped.contains(a.name.as_str())).take(self.plan.chain.voters)
+        let skipped: BTreeSet<&str> = self
+            .allocation
+            .iter()
+            .filter(|a| a.skipped())
+            .map(|a| a.name.as_str())
+            .collect();
+        self.allocation
+            .iter()
+            .filter(move |a| !a.producer && !skipped.contains(a.name.as_str()))
+            .take(self.plan.chain.voters)
     }
 
     async fn voters_table(&self) -> Result<BTreeMap<String, Value>, BootError> {
         let rows = self.chain().table("eosio", "eosio", "voters").await?;
-        Ok(rows.into_iter().filter_map(|r| Some((r["owner"].as_str()?.to_string(), r))).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((r["owner"].as_str()?.to_string(), r)))
+            .collect())
     }
 
     async fn votes_missing(&self) -> Result<Vec<(String, Vec<String>)>, BootError> {
@@ -542,7 +845,10 @@ impl<'a> Boot<'a> {
             .ballots()
             .into_iter()
             .filter(|(voter, _)| {
-                table.get(voter).is_none_or(|r| r["producers"].as_array().is_none_or(|p| p.is_empty()) && r["proxy"].as_str().is_none_or(|p| p.is_empty()))
+                table.get(voter).is_none_or(|r| {
+                    r["producers"].as_array().is_none_or(|p| p.is_empty())
+                        && r["proxy"].as_str().is_none_or(|p| p.is_empty())
+                })
             })
             .collect())
     }
@@ -555,7 +861,10 @@ impl<'a> Boot<'a> {
             .iter()
             .filter(|r| r["is_active"].as_u64() == Some(1))
             .filter_map(|r| {
-                let votes: f64 = r["total_votes"].as_str().and_then(|s| s.parse().ok()).or_else(|| r["total_votes"].as_f64())?;
+                let votes: f64 = r["total_votes"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .or_else(|| r["total_votes"].as_f64())?;
                 (votes > 0.0).then(|| (votes, r["owner"].as_str().unwrap_or_default().to_string()))
             })
             .collect();
@@ -566,7 +875,9 @@ impl<'a> Boot<'a> {
     async fn schedule_elected(&self) -> Result<bool, BootError> {
         let elected = self.elected().await?;
         let (version, active) = self.chain().active_schedule().await?;
-        Ok(version > 0 && !elected.is_empty() && active.into_iter().collect::<BTreeSet<_>>() == elected)
+        Ok(version > 0
+            && !elected.is_empty()
+            && active.into_iter().collect::<BTreeSet<_>>() == elected)
     }
 
     async fn vote(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
@@ -576,29 +887,63 @@ impl<'a> Boot<'a> {
         if changed {
             let groups: Vec<Vec<Action>> = missing
                 .iter()
-                .map(|(voter, producers)| vec![Action::new("eosio", "voteproducer", voter, json!({"voter": voter, "proxy": "", "producers": producers}))])
+                .map(|(voter, producers)| {
+                    vec![Action::new(
+                        "eosio",
+                        "voteproducer",
+                        voter,
+                        json!({"voter": voter, "proxy": "", "producers": producers}),
+                    )]
+                })
                 .collect();
             let total = groups.len();
             task.message(format!("{total} voters"));
-            self.cleos().push_groups(step.as_str(), groups, 50, 1, &|_| {}).await?;
+            self.cleos()
+                .push_groups(step.as_str(), groups, 50, 1, &|_| {})
+                .await?;
         }
         // Below 15% of the stake voting, the system contract never hands over: say so plainly.
         let global = self.chain().table("eosio", "eosio", "global").await?;
-        let activated: i64 = global.first().and_then(|g| g["total_activated_stake"].as_str().and_then(|s| s.parse().ok()).or_else(|| g["total_activated_stake"].as_i64())).unwrap_or(0);
-        if activated < MIN_ACTIVATED_STAKE {
+        let activated = global
+            .first()
+            .and_then(|g| g["thresh_activated_stake_time"].as_str())
+            .is_some_and(|t| !t.starts_with("1970-01-01"));
+        let voted: i64 = self
+            .voters_table()
+            .await?
+            .values()
+            .filter(|r| {
+                r["producers"].as_array().is_some_and(|p| !p.is_empty())
+                    || r["proxy"].as_str().is_some_and(|p| !p.is_empty())
+            })
+            .map(|r| {
+                r["staked"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .or_else(|| r["staked"].as_i64())
+                    .unwrap_or(0)
+            })
+            .sum();
+        if !activated {
             return Err(BootError::chain(
                 step,
                 format!(
                     "only {} has voted, below the {} (15% of a billion) the system contract needs to activate: \
                      the elected producers cannot take over. Raise chain.distribute or chain.voters.",
-                    self.asset(Amount(activated)),
+                    self.asset(Amount(voted)),
                     self.asset(Amount(MIN_ACTIVATED_STAKE))
                 ),
             ));
         }
         let elected = self.elected().await?;
-        task.message(format!("waiting for {} elected producers to take over", elected.len()));
-        let what = format!("the active schedule to be the {} elected producers and a block from one of them", elected.len());
+        task.message(format!(
+            "waiting for {} elected producers to take over",
+            elected.len()
+        ));
+        let what = format!(
+            "the active schedule to be the {} elected producers and a block from one of them",
+            elected.len()
+        );
         wait_for(step, &what, Duration::from_secs(180), || async {
             if !self.schedule_elected().await? {
                 return Ok(None);
@@ -608,8 +953,15 @@ impl<'a> Boot<'a> {
         })
         .await?;
         let (version, _) = self.chain().active_schedule().await?;
-        let pct = activated as f64 / alloc::total(&self.allocation).0.max(1) as f64 * 100.0;
-        Ok((changed, format!("{}% of the supply voted; schedule v{version}: {} producers", pct.round(), elected.len())))
+        let pct = voted as f64 / alloc::total(&self.allocation).0.max(1) as f64 * 100.0;
+        Ok((
+            changed,
+            format!(
+                "{}% of the supply voted; schedule v{version}: {} producers",
+                pct.round(),
+                elected.len()
+            ),
+        ))
     }
 
     // ---- claim, proxy, resign ---------------------------------------------------------------
@@ -620,7 +972,12 @@ impl<'a> Boot<'a> {
             .producers_table()
             .await?
             .iter()
-            .filter(|r| r["unpaid_blocks"].as_u64().unwrap_or(0) > 0 && r["last_claim_time"].as_str().is_some_and(|t| t.starts_with("1970-01-01")))
+            .filter(|r| {
+                r["unpaid_blocks"].as_u64().unwrap_or(0) > 0
+                    && r["last_claim_time"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("1970-01-01"))
+            })
             .filter_map(|r| r["owner"].as_str().map(String::from))
             .filter(|o| ours.contains(o))
             .collect())
@@ -633,13 +990,20 @@ impl<'a> Boot<'a> {
         }
         // One transaction each: one producer's claim cannot fail another's.
         for p in &producers {
-            self.cleos().push("claim", &[Action::new("eosio", "claimrewards", p, json!({"owner": p}))]).await?;
+            self.cleos()
+                .push(
+                    "claim",
+                    &[Action::new("eosio", "claimrewards", p, json!({"owner": p}))],
+                )
+                .await?;
         }
         Ok((true, format!("{} producers claimed", producers.len())))
     }
 
     async fn proxy_actions(&self) -> Result<Vec<Action>, BootError> {
-        let Some(proxy) = self.plan.producers().next() else { return Ok(vec![]) };
+        let Some(proxy) = self.plan.producers().next() else {
+            return Ok(vec![]);
+        };
         let proxy = proxy.name.clone();
         let table = self.voters_table().await?;
         let mut actions = Vec::new();
@@ -647,16 +1011,39 @@ impl<'a> Boot<'a> {
         if row.is_none_or(|r| r["producers"].as_array().is_none_or(|p| p.is_empty())) {
             // The proxy votes for every producer (a vote holds at most 30): voters who delegate to
             // it then keep the whole elected set in office instead of shrinking it.
-            let mut all: Vec<String> = self.plan.producers().map(|p| p.name.clone()).take(30).collect();
+            let mut all: Vec<String> = self
+                .plan
+                .producers()
+                .map(|p| p.name.clone())
+                .take(30)
+                .collect();
             all.sort();
-            actions.push(Action::new("eosio", "voteproducer", &proxy, json!({"voter": proxy, "proxy": "", "producers": all})));
+            actions.push(Action::new(
+                "eosio",
+                "voteproducer",
+                &proxy,
+                json!({"voter": proxy, "proxy": "", "producers": all}),
+            ));
         }
         if row.is_none_or(|r| r["is_proxy"].as_u64() != Some(1)) {
-            actions.push(Action::new("eosio", "regproxy", &proxy, json!({"proxy": proxy, "isproxy": true})));
+            actions.push(Action::new(
+                "eosio",
+                "regproxy",
+                &proxy,
+                json!({"proxy": proxy, "isproxy": true}),
+            ));
         }
         for v in self.voters() {
-            if table.get(&v.name).is_none_or(|r| r["proxy"].as_str() != Some(proxy.as_str())) {
-                actions.push(Action::new("eosio", "voteproducer", &v.name, json!({"voter": v.name, "proxy": proxy, "producers": []})));
+            if table
+                .get(&v.name)
+                .is_none_or(|r| r["proxy"].as_str() != Some(proxy.as_str()))
+            {
+                actions.push(Action::new(
+                    "eosio",
+                    "voteproducer",
+                    &v.name,
+                    json!({"voter": v.name, "proxy": proxy, "producers": []}),
+                ));
             }
         }
         Ok(actions)
@@ -669,20 +1056,31 @@ impl<'a> Boot<'a> {
         }
         let n = actions.len();
         self.cleos().push("proxy", &actions).await?;
-        let proxy = self.plan.producers().next().map(|p| p.name.clone()).unwrap_or_default();
+        let proxy = self
+            .plan
+            .producers()
+            .next()
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
         Ok((true, format!("{proxy} is a proxy ({n} actions)")))
     }
 
     fn held_by(account: &Value, permission: &str, controller: &str) -> bool {
-        account["permissions"].as_array().into_iter().flatten().any(|p| {
-            p["perm_name"] == permission && {
-                let auth = &p["required_auth"];
-                auth["keys"].as_array().is_some_and(|k| k.is_empty())
-                    && auth["accounts"].as_array().is_some_and(|a| {
-                        a.len() == 1 && a[0]["permission"]["actor"] == controller && a[0]["permission"]["permission"] == "active"
-                    })
-            }
-        })
+        account["permissions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| {
+                p["perm_name"] == permission && {
+                    let auth = &p["required_auth"];
+                    auth["keys"].as_array().is_some_and(|k| k.is_empty())
+                        && auth["accounts"].as_array().is_some_and(|a| {
+                            a.len() == 1
+                                && a[0]["permission"]["actor"] == controller
+                                && a[0]["permission"]["permission"] == "active"
+                        })
+                }
+            })
     }
 
     async fn resign_actions(&self) -> Result<Vec<Action>, BootError> {
@@ -690,7 +1088,9 @@ impl<'a> Boot<'a> {
         let mut pairs = vec![("eosio", "eosio.prods")];
         pairs.extend(SYSTEM_ACCOUNTS.iter().map(|a| (*a, "eosio")));
         for (account, controller) in pairs {
-            let Some(info) = self.chain().account(account).await? else { continue };
+            let Some(info) = self.chain().account(account).await? else {
+                continue;
+            };
             for (permission, parent) in [("owner", ""), ("active", "owner")] {
                 if !Self::held_by(&info, permission, controller) {
                     let auth = json!({"threshold": 1, "keys": [], "waits": [], "accounts": [{"weight": 1, "permission": {"actor": controller, "permission": "active"}}]});
@@ -714,7 +1114,10 @@ impl<'a> Boot<'a> {
         }
         let n = actions.len();
         self.cleos().push("resign", &actions).await?;
-        Ok((true, format!("{n} permissions handed over; eosio is held by eosio.prods")))
+        Ok((
+            true,
+            format!("{n} permissions handed over; eosio is held by eosio.prods"),
+        ))
     }
 
     // ---- msig-replace, xfer, log -------------------------------------------------------------
@@ -740,13 +1143,16 @@ impl<'a> Boot<'a> {
             "mkdir -p {dir} && cp {CONTRACTS_DIR}/eosio.system/eosio.system.abi {dir}/ && cat {} - > {dir}/eosio.system.wasm",
             wasm_path("eosio.system")
         );
-        self.cleos().sh("msig-replace", &script, Some(Self::custom_section())).await?;
+        self.cleos()
+            .sh("msig-replace", &script, Some(Self::custom_section()))
+            .await?;
         Ok(())
     }
 
     async fn replaced_hash(&self) -> Result<String, BootError> {
         self.prepare_replacement().await?;
-        self.file_hash(&format!("{}/eosio.system.wasm", Self::REPLACED_DIR)).await
+        self.file_hash(&format!("{}/eosio.system.wasm", Self::REPLACED_DIR))
+            .await
     }
 
     async fn msig_replace(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
@@ -755,53 +1161,155 @@ impl<'a> Boot<'a> {
         if self.chain().code_hash("eosio").await? == target {
             return Ok((false, "eosio runs the replacement".into()));
         }
-        let proposer = self.voters().next().map(|a| a.name.clone()).ok_or_else(|| BootError::chain(StepName::MsigReplace, "no user to propose"))?;
+        let proposer = self
+            .voters()
+            .next()
+            .map(|a| a.name.clone())
+            .ok_or_else(|| BootError::chain(StepName::MsigReplace, "no user to propose"))?;
         let (_, schedule) = self.chain().active_schedule().await?;
-        let approvers: Vec<String> = if schedule.iter().any(|p| p == "eosio") { vec!["eosio".into()] } else { schedule };
+        let approvers: Vec<String> = if schedule.iter().any(|p| p == "eosio") {
+            vec!["eosio".into()]
+        } else {
+            schedule
+        };
         let proposal = "replace";
-        let requested: Vec<Value> = approvers.iter().map(|p| json!({"actor": p, "permission": "active"})).collect();
+        let requested: Vec<Value> = approvers
+            .iter()
+            .map(|p| json!({"actor": p, "permission": "active"}))
+            .collect();
         let cleos = self.cleos();
 
-        let existing = self.chain().table("eosio.msig", &proposer, "proposal").await?;
+        let existing = self
+            .chain()
+            .table("eosio.msig", &proposer, "proposal")
+            .await?;
         if !existing.iter().any(|r| r["proposal_name"] == proposal) {
             task.message("propose");
-            // The proposal stores the whole code: the proposer's RAM pays for it.
-            let ram_bytes = 600_000;
-            cleos.push(step, &[Action::new("eosio", "buyrambytes", "eosio", json!({"payer": "eosio", "receiver": proposer, "bytes": ram_bytes}))]).await?;
+            // The proposal stores the whole transaction, code included: the proposer buys the RAM
+            // for it from its liquid tokens (eosio has none left once everything is allocated).
+            let wasm = format!("{}/eosio.system.wasm", Self::REPLACED_DIR);
+            let size: u64 = cleos
+                .sh(step, &format!("wc -c < {wasm}"), None)
+                .await?
+                .stdout
+                .trim()
+                .parse()
+                .unwrap_or(400_000);
+            let needed = size + 20_000;
+            let account = self.chain().account(&proposer).await?.unwrap_or_default();
+            let free = account["ram_quota"].as_i64().unwrap_or(0)
+                - account["ram_usage"].as_i64().unwrap_or(0);
+            if free < needed as i64 {
+                let bytes = needed as i64 - free.max(0);
+                cleos
+                    .push(
+                        step,
+                        &[Action::new(
+                            "eosio",
+                            "buyrambytes",
+                            &proposer,
+                            json!({"payer": proposer, "receiver": proposer, "bytes": bytes}),
+                        )],
+                    )
+                    .await?;
+            }
             let trx_file = "/lab/data/msig/replace-trx.json";
+            // The ABI is unchanged, so cleos leaves setabi out: the proposal stays under the 512 KiB
+            // transaction limit. (`-x N` does not parse in this cleos; `--expiration N` does.)
             cleos
                 .sh(
                     step,
                     &format!(
-                        "{} set contract eosio {} -s -d -j -x 3600 -p eosio@active > {trx_file}",
-                        ["cleos", "--no-auto-keosd", "--url", &format!("http://127.0.0.1:{}", crate::plan::HTTP_PORT), "--wallet-url", &format!("http://127.0.0.1:{KEOSD_PORT}")].join(" "),
+                        "{} set contract -s -d -j --expiration 3600 eosio {} > {trx_file}",
+                        [
+                            "cleos",
+                            "--no-auto-keosd",
+                            "--url",
+                            &format!("http://127.0.0.1:{}", crate::plan::HTTP_PORT),
+                            "--wallet-url",
+                            &format!("http://127.0.0.1:{KEOSD_PORT}")
+                        ]
+                        .join(" "),
                         Self::REPLACED_DIR
                     ),
                     None,
                 )
                 .await?;
             cleos
-                .ok(step, &["multisig", "propose_trx", "-t", "false", proposal, &Value::Array(requested.clone()).to_string(), trx_file, &proposer, "-p", &proposer])
+                .ok(
+                    step,
+                    &[
+                        "multisig",
+                        "propose_trx",
+                        "-t",
+                        "false",
+                        proposal,
+                        &Value::Array(requested.clone()).to_string(),
+                        trx_file,
+                        &proposer,
+                        "-p",
+                        &proposer,
+                    ],
+                )
                 .await?;
         }
         task.message(format!("{} approvals", approvers.len()));
-        let approvals = self.chain().table("eosio.msig", &proposer, "approvals2").await?;
+        let approvals = self
+            .chain()
+            .table("eosio.msig", &proposer, "approvals2")
+            .await?;
         let provided: BTreeSet<String> = approvals
             .iter()
             .filter(|r| r["proposal_name"] == proposal)
-            .flat_map(|r| r["provided_approvals"].as_array().cloned().unwrap_or_default())
+            .flat_map(|r| {
+                r["provided_approvals"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .filter_map(|a| a["level"]["actor"].as_str().map(String::from))
             .collect();
         for p in approvers.iter().filter(|p| !provided.contains(*p)) {
-            cleos.ok(step, &["multisig", "approve", "-t", "false", &proposer, proposal, &json!({"actor": p, "permission": "active"}).to_string(), "-p", p]).await?;
+            cleos
+                .ok(
+                    step,
+                    &[
+                        "multisig",
+                        "approve",
+                        "-t",
+                        "false",
+                        &proposer,
+                        proposal,
+                        &json!({"actor": p, "permission": "active"}).to_string(),
+                        "-p",
+                        p,
+                    ],
+                )
+                .await?;
         }
         task.message("exec");
-        cleos.ok(step, &["multisig", "exec", "-t", "false", &proposer, proposal, "-p", &proposer]).await?;
-        wait_for(StepName::MsigReplace, "eosio to run the replaced code", Duration::from_secs(30), || async {
-            Ok((self.chain().code_hash("eosio").await? == target).then_some(()))
-        })
+        cleos
+            .ok(
+                step,
+                &[
+                    "multisig", "exec", "-t", "false", &proposer, proposal, "-p", &proposer,
+                ],
+            )
+            .await?;
+        wait_for(
+            StepName::MsigReplace,
+            "eosio to run the replaced code",
+            Duration::from_secs(30),
+            || async { Ok((self.chain().code_hash("eosio").await? == target).then_some(())) },
+        )
         .await?;
-        Ok((true, format!("proposed by {proposer}, approved by {} producers, executed", approvers.len())))
+        Ok((
+            true,
+            format!(
+                "proposed by {proposer}, approved by {} producers, executed",
+                approvers.len()
+            ),
+        ))
     }
 
     async fn xfer(&self, count: usize) -> Result<(bool, String), BootError> {
@@ -819,10 +1327,17 @@ impl<'a> Boot<'a> {
                     to += 1;
                 }
                 let (f, t) = (&senders[from].name, &senders[to].name);
-                vec![Action::new("eosio.token", "transfer", f, json!({"from": f, "to": t, "quantity": self.asset(unit), "memo": "xfer"}))]
+                vec![Action::new(
+                    "eosio.token",
+                    "transfer",
+                    f,
+                    json!({"from": f, "to": t, "quantity": self.asset(unit), "memo": "xfer"}),
+                )]
             })
             .collect();
-        self.cleos().push_groups("xfer", groups, 100, 1, &|_| {}).await?;
+        self.cleos()
+            .push_groups("xfer", groups, 100, 1, &|_| {})
+            .await?;
         Ok((true, format!("{count} transfers")))
     }
 
@@ -834,7 +1349,10 @@ impl<'a> Boot<'a> {
 }
 
 /// Orders features so each comes after its dependencies.
-fn order_by_dependencies(pending: &[(String, String, Vec<String>)], active: &[String]) -> Vec<String> {
+fn order_by_dependencies(
+    pending: &[(String, String, Vec<String>)],
+    active: &[String],
+) -> Vec<String> {
     let mut done: Vec<String> = active.to_vec();
     let mut out = Vec::new();
     let mut left: Vec<&(String, String, Vec<String>)> = pending.iter().collect();
@@ -859,7 +1377,12 @@ fn order_by_dependencies(pending: &[(String, String, Vec<String>)], active: &[St
 }
 
 /// Polls a chain condition until it holds; the timeout names what was awaited.
-pub async fn wait_for<T, F, Fut>(step: StepName, what: &str, timeout: Duration, mut check: F) -> Result<T, BootError>
+pub async fn wait_for<T, F, Fut>(
+    step: StepName,
+    what: &str,
+    timeout: Duration,
+    mut check: F,
+) -> Result<T, BootError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>, BootError>>,
@@ -870,7 +1393,11 @@ where
             return Ok(v);
         }
         if start.elapsed() > timeout {
-            return Err(BootError::Timeout { step: step.as_str().into(), what: what.into(), secs: timeout.as_secs() });
+            return Err(BootError::Timeout {
+                step: step.as_str().into(),
+                what: what.into(),
+                secs: timeout.as_secs(),
+            });
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
@@ -887,7 +1414,10 @@ mod tests {
             ("a".to_string(), "A".to_string(), vec!["pre".to_string()]),
             ("c".to_string(), "C".to_string(), vec![]),
         ];
-        assert_eq!(order_by_dependencies(&pending, &["pre".to_string()]), ["a", "c", "b"]);
+        assert_eq!(
+            order_by_dependencies(&pending, &["pre".to_string()]),
+            ["a", "c", "b"]
+        );
     }
 
     #[test]

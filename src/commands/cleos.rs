@@ -9,7 +9,9 @@ use crate::runtime::Runtime;
 
 pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
     let (plan, _) = ctx.plan(false)?;
-    let target = plan.node(&args.node).ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
+    let target = plan
+        .node(&args.node)
+        .ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
     let genesis = &plan.genesis().container;
     // cleos runs next to the wallet, in the genesis container, and talks to the chosen node.
     let url = if target.name == plan.genesis().name {
@@ -17,7 +19,14 @@ pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
     } else {
         format!("http://{}:{HTTP_PORT}", target.container)
     };
-    let mut cmd = vec!["cleos".to_string(), "--no-auto-keosd".into(), "--url".into(), url, "--wallet-url".into(), format!("http://127.0.0.1:{KEOSD_PORT}")];
+    let mut cmd = vec![
+        "cleos".to_string(),
+        "--no-auto-keosd".into(),
+        "--url".into(),
+        url,
+        "--wallet-url".into(),
+        format!("http://127.0.0.1:{KEOSD_PORT}"),
+    ];
     cmd.extend(args.args);
     let rt = ctx.docker().await?;
     if rt.container_state(genesis).await?.as_deref() != Some("running") {

@@ -16,7 +16,11 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     lab::wait_ready(&rt, &plan, Duration::from_secs(args.timeout), &ctx.printer).await?;
     if !args.no_boot {
         let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
-        boot.run(&BootOptions { steps: select(&[], None, &[], false), xfer_count: 0 }).await?;
+        boot.run(&BootOptions {
+            steps: select(&[], None, &[], false),
+            xfer_count: 0,
+        })
+        .await?;
     }
     let what = if report.changed() { "up" } else { "already up" };
     ctx.printer.info(format!(

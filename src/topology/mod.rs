@@ -282,11 +282,18 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<TopologySource> {
     };
     match path {
         Some(path) => {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let topology = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            Ok(TopologySource { topology, path: Some(path) })
+            Ok(TopologySource {
+                topology,
+                path: Some(path),
+            })
         }
-        None => Ok(TopologySource { topology: parse(DEFAULT_TOPOLOGY).expect("the default parses"), path: None }),
+        None => Ok(TopologySource {
+            topology: parse(DEFAULT_TOPOLOGY).expect("the default parses"),
+            path: None,
+        }),
     }
 }
 
@@ -308,12 +315,18 @@ mod tests {
         let err = parse("chain:\n  symbl: SYS\n").unwrap_err();
         assert!(err.starts_with("chain: unknown field `symbl`"), "{err}");
         let err = parse("nodes:\n  genesis:\n    http-port: 1\n").unwrap_err();
-        assert!(err.contains("nodes.genesis") && err.contains("http-port"), "{err}");
+        assert!(
+            err.contains("nodes.genesis") && err.contains("http-port"),
+            "{err}"
+        );
     }
 
     #[test]
     fn producers_take_a_count_or_names() {
-        assert_eq!(parse("producers: 21").unwrap().producers, ProducersConfig::Count(21));
+        assert_eq!(
+            parse("producers: 21").unwrap().producers,
+            ProducersConfig::Count(21)
+        );
         assert_eq!(
             parse("producers: [a, b]").unwrap().producers,
             ProducersConfig::Names(vec!["a".into(), "b".into()])
