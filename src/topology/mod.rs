@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts_file::{AccountsFile, FileAccount};
 pub use default::{init_file, DEFAULT_TOPOLOGY};
-pub use validate::{validate, ValidationErrors};
+pub use validate::{validate, ValidationError, ValidationErrors};
 
 /// The name of the genesis node, the one that holds the `eosio` key and boots the chain.
 pub const GENESIS_NODE: &str = "genesis";
@@ -256,21 +256,30 @@ impl TopologySource {
     }
 }
 
-/// Parses a topology; a structural error names its path in the document (`chain.symbl: unknown field`).
+/// Parses a topology; a structural error names its path in the document (`chain: unknown field`).
 pub fn parse(text: &str) -> Result<Topology, String> {
+    parse_at(text).map_err(|e| format!("{}: {}", e.path, e.message))
+}
+
+fn parse_at(text: &str) -> Result<Topology, validate::ValidationError> {
     let de = serde_yaml::Deserializer::from_str(text);
-    let topo: Topology = serde_path_to_error::deserialize(de).map_err(|e| {
+    serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        let first = path.split(['.', '[']).next().unwrap_or_default();
-        // serde_yaml often names the path itself; add it only where it does not.
-        if path == "." || path.is_empty() || (!first.is_empty() && inner.starts_with(first)) {
-            inner
-        } else {
-            format!("{path}: {inner}")
+        // serde_yaml often names the path itself ("chain: unknown field …"); keep that form.
+        match inner.split_once(": ") {
+            Some((p, rest)) if !path.is_empty() && path != "." && path.starts_with(p) => {
+                validate::ValidationError {
+                    path: p.to_string(),
+                    message: rest.to_string(),
+                }
+            }
+            _ => validate::ValidationError {
+                path: if path.is_empty() { ".".into() } else { path },
+                message: inner,
+            },
         }
-    })?;
-    Ok(topo)
+    })
 }
 
 /// Reads the topology named by `-f`, else `lab.yaml` in the current folder, else the built-in default.
@@ -284,7 +293,10 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<TopologySource> {
         Some(path) => {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
-            let topology = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let topology = parse_at(&text).map_err(|e| ValidationErrors {
+                source: path.display().to_string(),
+                errors: vec![e],
+            })?;
             Ok(TopologySource {
                 topology,
                 path: Some(path),

@@ -1,0 +1,165 @@
+//! A small fluent harness that drives the real `lab` binary, after casey/just's `tests/test.rs`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
+
+/// Docker tests share one engine and one machine: they run one at a time.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+pub fn engine_lock() -> MutexGuard<'static, ()> {
+    ENGINE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Whether a Docker engine answers. In CI (`CI` set) a missing engine fails the test: Docker
+/// tests are never skipped there.
+pub fn docker_available() -> bool {
+    let ok = Command::new("docker")
+        .arg("info")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("CI is set but no Docker engine answers: the Docker tests must run in CI");
+    }
+    if !ok {
+        eprintln!("no Docker engine: skipping (set CI=1 to make this a failure)");
+    }
+    ok
+}
+
+pub struct Lab {
+    pub dir: tempfile::TempDir,
+    pub state: tempfile::TempDir,
+    pub name: String,
+}
+
+pub struct Run {
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert!(
+            self.output.status.success(),
+            "lab failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert!(
+            !self.output.status.success(),
+            "lab should have failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout())
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout()))
+    }
+}
+
+impl Lab {
+    /// A lab with its own topology file (with `name:` set) and its own state folder.
+    pub fn new(name: &str, topology: &str) -> Lab {
+        let dir = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lab.yaml"),
+            format!("name: {name}\n{topology}"),
+        )
+        .unwrap();
+        Lab {
+            dir,
+            state,
+            name: name.to_string(),
+        }
+    }
+
+    pub fn file(&self) -> PathBuf {
+        self.dir.path().join("lab.yaml")
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn state_path(&self) -> &Path {
+        self.state.path()
+    }
+
+    /// Runs `lab ARGS` in the lab's folder (so lab.yaml is found).
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("LAB_STATE_DIR", self.state.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run lab");
+        Run { output }
+    }
+
+    pub fn cleos(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["cleos", "--"];
+        all.extend_from_slice(args);
+        self.run(&all).success().json()
+    }
+
+    /// Names of Docker objects of a kind that carry this lab's label.
+    pub fn labelled(&self, kind: &str) -> Vec<String> {
+        let filter = format!("label=antelope-lab.name={}", self.name);
+        let args: Vec<&str> = match kind {
+            "container" => vec!["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"],
+            "network" => vec![
+                "network",
+                "ls",
+                "--filter",
+                &filter,
+                "--format",
+                "{{.Name}}",
+            ],
+            "volume" => vec!["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"],
+            _ => unreachable!(),
+        };
+        let out = Command::new("docker").args(&args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    pub fn nothing_left(&self) -> bool {
+        self.labelled("container").is_empty()
+            && self.labelled("network").is_empty()
+            && self.labelled("volume").is_empty()
+    }
+}
+
+impl Drop for Lab {
+    /// A failed test still leaves nothing behind.
+    fn drop(&mut self) {
+        let _ = self.run(&["down", "--name", &self.name.clone()]);
+    }
+}
