@@ -49,16 +49,22 @@ const SEP: &str = "@@antelope-lab@@";
 pub struct NodeClient<'a> {
     pub rt: &'a dyn Runtime,
     pub container: &'a str,
+    /// `http://127.0.0.1:8888` for nodeos; keosd's address for the wallet API.
+    pub base_url: String,
 }
 
 impl<'a> NodeClient<'a> {
     pub fn new(rt: &'a dyn Runtime, container: &'a str) -> Self {
-        NodeClient { rt, container }
+        NodeClient {
+            rt,
+            container,
+            base_url: format!("http://127.0.0.1:{HTTP_PORT}"),
+        }
     }
 
     /// POSTs `body` to `/v1/<path>` and returns the JSON answer.
     pub async fn call(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
-        let url = format!("http://127.0.0.1:{HTTP_PORT}/v1/{path}");
+        let url = format!("{}/v1/{path}", self.base_url);
         let cmd: Vec<String> = [
             "curl",
             "-sS",
@@ -121,7 +127,7 @@ impl<'a> NodeClient<'a> {
         if bodies.is_empty() {
             return Ok(vec![]);
         }
-        let url = format!("http://127.0.0.1:{HTTP_PORT}/v1/{path}");
+        let url = format!("{}/v1/{path}", self.base_url);
         let mut config = String::new();
         for (i, body) in bodies.iter().enumerate() {
             if i > 0 {

@@ -61,7 +61,8 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         hostname: node.container.clone(),
         image: plan.image.reference().to_string(),
         network: plan.network.clone(),
-        cmd: vec!["sh".into(), "-c".into(), script],
+        entrypoint: vec!["sh".into(), "-c".into()],
+        cmd: vec![script],
         env: vec![],
         labels: BTreeMap::new(),
         mounts: vec![
@@ -318,12 +319,16 @@ pub async fn up(
 /// Waits until every node answers get_info; a timeout names the node and shows its last log lines.
 pub async fn wait_ready(
     rt: &dyn Runtime,
-    plan: &NetworkPlan,
+    nodes: &[&NodePlan],
     timeout: Duration,
     printer: &Printer,
 ) -> Result<Vec<ChainInfo>> {
-    let bar = printer.bar("wait for nodes to answer get_info", plan.nodes.len() as u64);
-    let infos = try_join_all(plan.nodes.iter().map(|n| {
+    let label = match nodes {
+        [one] => format!("wait for {} to answer get_info", one.name),
+        _ => "wait for nodes to answer get_info".into(),
+    };
+    let bar = printer.bar(label, nodes.len() as u64);
+    let infos = try_join_all(nodes.iter().map(|n| {
         let bar = &bar;
         async move {
             let info = wait_node(rt, &n.container, timeout).await?;
@@ -344,7 +349,7 @@ pub async fn wait_ready(
     }
 }
 
-async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> Result<ChainInfo> {
+pub async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> Result<ChainInfo> {
     let start = Instant::now();
     let client = NodeClient::new(rt, container);
     loop {

@@ -108,6 +108,8 @@ pub struct Boot<'a> {
     pub printer: &'a Printer,
     container: &'a str,
     allocation: Vec<alloc::Allocation>,
+    /// sha256 of the image's contract files, asked once per run.
+    hashes: tokio::sync::Mutex<BTreeMap<String, String>>,
 }
 
 fn wasm_path(contract: &str) -> String {
@@ -129,6 +131,7 @@ impl<'a> Boot<'a> {
             printer,
             container: &plan.genesis().container,
             allocation,
+            hashes: Default::default(),
         }
     }
 
@@ -153,6 +156,19 @@ impl<'a> Boot<'a> {
 
     /// Runs the steps in order; stops at the first failure.
     pub async fn run(&self, opts: &BootOptions) -> Result<Vec<StepReport>, BootError> {
+        let preactivate = async {
+            if opts.steps.contains(&StepName::SysContract) {
+                // PREACTIVATE_FEATURE activates a block after it is scheduled; scheduling it now,
+                // beside the first steps (it needs no wallet and no account), lets that block pass
+                // meanwhile. `sys-contract` still checks, and schedules it itself if this did not take.
+                let _ = self.schedule_preactivation().await;
+            }
+        };
+        let (_, reports) = tokio::join!(preactivate, self.run_steps(opts));
+        reports
+    }
+
+    async fn run_steps(&self, opts: &BootOptions) -> Result<Vec<StepReport>, BootError> {
         let mut reports = Vec::new();
         for &step in &opts.steps {
             let task = self.printer.task(format!("{:<13}", step.as_str()));
@@ -256,16 +272,31 @@ impl<'a> Boot<'a> {
     }
 
     async fn file_hash(&self, path: &str) -> Result<String, BootError> {
-        let out = self
-            .cleos()
-            .sh("contracts", &format!("sha256sum {path}"), None)
-            .await?;
-        Ok(out
-            .stdout
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_string())
+        let mut cache = self.hashes.lock().await;
+        if cache.is_empty() || !path.starts_with(CONTRACTS_DIR) {
+            // One exec hashes every contract the boot deploys.
+            let out = self
+                .cleos()
+                .sh(
+                    "contracts",
+                    &format!("sha256sum {CONTRACTS_DIR}/*/*.wasm {path}"),
+                    None,
+                )
+                .await?;
+            for line in out.stdout.lines() {
+                if let Some((hash, file)) = line.split_once(char::is_whitespace) {
+                    cache.insert(
+                        file.trim().trim_start_matches('*').to_string(),
+                        hash.to_string(),
+                    );
+                }
+            }
+        }
+        let hash = cache.get(path).cloned().unwrap_or_default();
+        if !path.starts_with(CONTRACTS_DIR) {
+            cache.remove(path);
+        }
+        Ok(hash)
     }
 
     // ---- wallet ----------------------------------------------------------------------------
@@ -303,96 +334,69 @@ impl<'a> Boot<'a> {
 
     async fn wallet(&self) -> Result<(bool, String), BootError> {
         let step = "wallet";
-        let cleos = self.cleos();
+        let cleos = format!("cleos --no-auto-keosd --wallet-url http://127.0.0.1:{KEOSD_PORT}");
+        // One exec: start keosd unless it runs (it outlives the exec: the container's init
+        // adopts it), wait for it, then create the wallet or unlock it with the password given
+        // on stdin. It prints `created "PW…"` or `started`/`unlocked` lines for what it did.
+        let script = format!(
+            r#"set -e
+if ! {cleos} wallet list >/dev/null 2>&1; then
+  mkdir -p {DATA_MOUNT}/wallet
+  nohup keosd --unlock-timeout 999999999 --http-server-address 127.0.0.1:{KEOSD_PORT} \
+    --wallet-dir {DATA_MOUNT}/wallet --http-max-response-time-ms 99999 >{DATA_MOUNT}/keosd.log 2>&1 &
+  i=0; until {cleos} wallet list >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 100 ] || {{ echo "keosd did not start" >&2; exit 1; }}; sleep 0.1; done
+  echo started
+fi
+if [ ! -f {DATA_MOUNT}/wallet/default.wallet ]; then
+  echo "created $({cleos} wallet create --to-console | tail -n 1)"
+else
+  read -r pw || true
+  if {cleos} wallet list | grep -q '"default"$\|"default",\?$'; then
+    [ -n "$pw" ] || {{ echo "the wallet exists but its password is missing" >&2; exit 1; }}
+    {cleos} wallet unlock --password "$pw" >/dev/null && echo unlocked
+  fi
+fi"#
+        );
+        let password = self.state.wallet_password().unwrap_or_default();
+        let out = self
+            .cleos()
+            .sh(step, &script, Some(format!("{password}\n").into_bytes()))
+            .await?;
         let mut changed = false;
-        if !self.keosd_up().await? {
-            // keosd outlives this exec: the container's init process adopts it.
-            cleos
-                .sh(
-                    step,
-                    &format!(
-                        "mkdir -p {DATA_MOUNT}/wallet && nohup keosd --unlock-timeout 999999999 --http-server-address 127.0.0.1:{KEOSD_PORT} \
-                         --wallet-dir {DATA_MOUNT}/wallet --http-max-response-time-ms 99999 >{DATA_MOUNT}/keosd.log 2>&1 &"
-                    ),
-                    None,
-                )
-                .await?;
-            wait_for(
-                StepName::Wallet,
-                "keosd to answer",
-                Duration::from_secs(20),
-                || async { self.keosd_up().await.map(|up| up.then_some(())) },
-            )
-            .await?;
-            changed = true;
-        }
-        let exists = cleos
-            .sh(
-                step,
-                &format!("test -f {DATA_MOUNT}/wallet/default.wallet && echo yes || echo no"),
-                None,
-            )
-            .await?;
-        if exists.stdout.trim() == "no" {
-            let out = cleos
-                .ok(step, &["wallet", "create", "--to-console"])
-                .await?;
-            let password = out
-                .stdout
-                .lines()
-                .rev()
-                .find_map(|l| l.trim().strip_prefix('"').and_then(|l| l.strip_suffix('"')))
-                .ok_or_else(|| {
-                    BootError::chain(StepName::Wallet, "cleos wallet create printed no password")
-                })?;
-            self.state
-                .save_wallet_password(password)
-                .map_err(|e| BootError::chain(StepName::Wallet, e.to_string()))?;
-            changed = true;
-        } else {
-            let password = self.state.wallet_password().ok_or_else(|| {
-                BootError::chain(
-                    StepName::Wallet,
-                    format!(
-                        "the genesis node has a wallet but {} is missing",
-                        self.state.wallet_password_path().display()
-                    ),
-                )
-            })?;
-            let unlock = cleos
-                .run(&["wallet", "unlock", "--password", &password], None)
-                .await?;
-            if unlock.success() {
+        let mut notes = Vec::new();
+        for line in out.stdout.lines() {
+            if let Some(pw) = line.strip_prefix("created ") {
+                let pw = pw.trim().trim_matches('"');
+                self.state
+                    .save_wallet_password(pw)
+                    .map_err(|e| BootError::chain(StepName::Wallet, e.to_string()))?;
+                notes.push("wallet created".to_string());
                 changed = true;
-            } else if !unlock.stderr.contains("Already unlocked")
-                && !unlock.stderr.contains("already unlocked")
-            {
-                return Err(BootError::Exec {
-                    step: step.into(),
-                    node: self.container.into(),
-                    what: "cleos wallet unlock".into(),
-                    code: unlock.code,
-                    stderr: unlock.tail(6),
-                });
+            } else if line == "started" || line == "unlocked" {
+                notes.push(format!("keosd {line}"));
+                changed = true;
             }
         }
         let missing = self.missing_keys().await?;
         if !missing.is_empty() {
-            // Keys go through stdin, never onto a command line.
-            let script = format!(
-                "while read -r k; do {} wallet import --private-key \"$k\" >/dev/null || exit 1; done",
-                ["cleos", "--no-auto-keosd", "--wallet-url", &format!("http://127.0.0.1:{KEOSD_PORT}")].join(" ")
-            );
-            cleos
-                .sh(
-                    step,
-                    &script,
-                    Some((missing.join("\n") + "\n").into_bytes()),
-                )
-                .await?;
-            return Ok((true, format!("{} keys imported", missing.len())));
+            // Through keosd's API in one curl process, the keys on stdin (never on a command line).
+            let keosd = NodeClient {
+                rt: self.rt,
+                container: self.container,
+                base_url: format!("http://127.0.0.1:{KEOSD_PORT}"),
+            };
+            let bodies: Vec<Value> = missing.iter().map(|k| json!(["default", k])).collect();
+            let answers = keosd.call_many("wallet/import_key", &bodies).await?;
+            if let Some((status, body)) = answers.iter().find(|(s, _)| !(200..300).contains(s)) {
+                return Err(BootError::chain(
+                    StepName::Wallet,
+                    format!("keosd refused a key (HTTP {status}): {body}"),
+                ));
+            }
+            notes.push(format!("{} keys imported", missing.len()));
+            changed = true;
         }
-        Ok((changed, String::new()))
+        Ok((changed, notes.join(", ")))
     }
 
     // ---- sys, contracts, tokens -------------------------------------------------------------
@@ -439,21 +443,14 @@ impl<'a> Boot<'a> {
 
     async fn contracts(&self) -> Result<(bool, String), BootError> {
         let missing = self.contracts_missing().await?;
-        for c in &missing {
+        // Different accounts: the deployments go out side by side.
+        futures::future::try_join_all(missing.iter().map(|c| async move {
+            let dir = format!("{CONTRACTS_DIR}/{c}");
             self.cleos()
-                .ok(
-                    "contracts",
-                    &[
-                        "set",
-                        "contract",
-                        "-t",
-                        "false",
-                        c,
-                        &format!("{CONTRACTS_DIR}/{c}"),
-                    ],
-                )
-                .await?;
-        }
+                .ok("contracts", &["set", "contract", "-t", "false", c, &dir])
+                .await
+        }))
+        .await?;
         Ok((!missing.is_empty(), missing.join(", ")))
     }
 
@@ -501,6 +498,30 @@ impl<'a> Boot<'a> {
     }
 
     // ---- sys-contract, init ------------------------------------------------------------------
+
+    /// Schedules PREACTIVATE_FEATURE unless it is active; true if it was scheduled.
+    async fn schedule_preactivation(&self) -> Result<bool, BootError> {
+        let chain = self.chain();
+        if chain
+            .activated_features()
+            .await?
+            .iter()
+            .any(|f| f == PREACTIVATE_FEATURE)
+        {
+            return Ok(false);
+        }
+        if chain.code_hash("eosio").await? == self.file_hash(&wasm_path("eosio.system")).await? {
+            return Ok(false);
+        }
+        chain
+            .node
+            .call(
+                "producer/schedule_protocol_feature_activations",
+                &json!({"protocol_features_to_activate": [PREACTIVATE_FEATURE]}),
+            )
+            .await?;
+        Ok(true)
+    }
 
     async fn sys_contract(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
         let step = StepName::SysContract;
@@ -601,22 +622,21 @@ impl<'a> Boot<'a> {
             changed = true;
         }
         // msig and wrap execute transactions on behalf of others: they must be privileged.
+        let mut setpriv = Vec::new();
         for account in ["eosio.msig", "eosio.wrap"] {
             let info = chain.account(account).await?.unwrap_or_default();
             if info["privileged"].as_bool() != Some(true) {
-                self.cleos()
-                    .push(
-                        step.as_str(),
-                        &[Action::new(
-                            "eosio",
-                            "setpriv",
-                            "eosio",
-                            json!({"account": account, "is_priv": 1}),
-                        )],
-                    )
-                    .await?;
-                changed = true;
+                setpriv.push(Action::new(
+                    "eosio",
+                    "setpriv",
+                    "eosio",
+                    json!({"account": account, "is_priv": 1}),
+                ));
             }
+        }
+        if !setpriv.is_empty() {
+            self.cleos().push(step.as_str(), &setpriv).await?;
+            changed = true;
         }
         Ok((
             changed,
@@ -767,6 +787,12 @@ impl<'a> Boot<'a> {
                 self.rt.start_container(&node.container).await?;
                 started += 1;
             }
+        }
+        // Each node answers first (a node that died is reported with its log), then catches up.
+        for node in self.plan.nodes.iter().skip(1) {
+            crate::lab::wait_node(self.rt, &node.container, Duration::from_secs(120))
+                .await
+                .map_err(|e| BootError::chain(StepName::StartProd, format!("{e:#}")))?;
         }
         let target = NodeClient::new(self.rt, self.container)
             .get_info()

@@ -13,8 +13,19 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan(true)?;
     let rt = ctx.docker().await?;
     let report = lab::up(&rt, &plan, &state, &ctx.printer).await?;
-    lab::wait_ready(&rt, &plan, Duration::from_secs(args.timeout), &ctx.printer).await?;
-    if !args.no_boot {
+    let timeout = Duration::from_secs(args.timeout);
+    if args.no_boot {
+        lab::wait_ready(
+            &rt,
+            &plan.nodes.iter().collect::<Vec<_>>(),
+            timeout,
+            &ctx.printer,
+        )
+        .await?;
+    } else {
+        // The boot needs only the genesis node at first; the producers come up meanwhile and
+        // `start-prod` waits for them to catch up.
+        lab::wait_ready(&rt, &[plan.genesis()], timeout, &ctx.printer).await?;
         let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
         boot.run(&BootOptions {
             steps: select(&[], None, &[], false),

@@ -54,6 +54,10 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
     set("max-transaction-time", "200".into());
     set("max-irreversible-block-age", "-1".into());
     set("contracts-console", "true".into());
+    // OC tier-up compiles the system contracts to native code in the background, on every node
+    // at once: on a laptop that is seconds of all cores, at the moment the boot needs them. The
+    // JIT runs a lab's load well enough.
+    set("eos-vm-oc-enable", "none".into());
     if let Some(p) = &node.producer {
         // Every producer may produce on a chain whose head is old: a lab restarted after a pause
         // must resume, not wait for a block nobody will make.

@@ -250,6 +250,7 @@ impl Runtime for DockerRuntime {
         let config = Config {
             hostname: Some(spec.hostname.clone()),
             image: Some(spec.image.clone()),
+            entrypoint: Some(spec.entrypoint.clone()),
             cmd: Some(spec.cmd.clone()),
             env: Some(spec.env.clone()),
             labels: Some(labels),

@@ -67,6 +67,8 @@ pub struct ContainerSpec {
     pub hostname: String,
     pub image: String,
     pub network: String,
+    /// Replaces the image's entrypoint, so images with one of their own work too.
+    pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
     pub env: Vec<String>,
     pub labels: BTreeMap<String, String>,
