@@ -12,24 +12,11 @@ pub enum ApiError {
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
     #[error("{container}: {path} did not answer: {detail}")]
-    Unreachable {
-        container: String,
-        path: String,
-        detail: String,
-    },
+    Unreachable { container: String, path: String, detail: String },
     #[error("{container}: {path} answered HTTP {status}: {body}")]
-    Status {
-        container: String,
-        path: String,
-        status: u16,
-        body: String,
-    },
+    Status { container: String, path: String, status: u16, body: String },
     #[error("{container}: {path} answered something that is not JSON: {body}")]
-    NotJson {
-        container: String,
-        path: String,
-        body: String,
-    },
+    NotJson { container: String, path: String, body: String },
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
@@ -55,52 +42,28 @@ pub struct NodeClient<'a> {
 
 impl<'a> NodeClient<'a> {
     pub fn new(rt: &'a dyn Runtime, container: &'a str) -> Self {
-        NodeClient {
-            rt,
-            container,
-            base_url: format!("http://127.0.0.1:{HTTP_PORT}"),
-        }
+        NodeClient { rt, container, base_url: format!("http://127.0.0.1:{HTTP_PORT}") }
     }
 
     /// POSTs `body` to `/v1/<path>` and returns the JSON answer.
     pub async fn call(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
         let url = format!("{}/v1/{path}", self.base_url);
-        let cmd: Vec<String> = [
-            "curl",
-            "-sS",
-            "-m",
-            "10",
-            "-X",
-            "POST",
-            "-w",
-            "\n%{http_code}",
-            "--data-binary",
-            "@-",
-            &url,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let out = self
-            .rt
-            .exec(self.container, &cmd, Some(body.to_string().into_bytes()))
-            .await?;
+        let cmd: Vec<String> =
+            ["curl", "-sS", "-m", "10", "-X", "POST", "-w", "\n%{http_code}", "--data-binary", "@-", &url]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let out = self.rt.exec(self.container, &cmd, Some(body.to_string().into_bytes())).await?;
         self.parse(path, out)
     }
 
     fn parse(&self, path: &str, out: ExecOutput) -> Result<Value, ApiError> {
-        let err = |detail: String| ApiError::Unreachable {
-            container: self.container.into(),
-            path: path.into(),
-            detail,
-        };
+        let err =
+            |detail: String| ApiError::Unreachable { container: self.container.into(), path: path.into(), detail };
         if !out.success() {
             return Err(err(out.tail(2)));
         }
-        let (body, status) = out
-            .stdout
-            .rsplit_once('\n')
-            .ok_or_else(|| err(out.stdout.clone()))?;
+        let (body, status) = out.stdout.rsplit_once('\n').ok_or_else(|| err(out.stdout.clone()))?;
         let status: u16 = status.trim().parse().map_err(|_| err(out.stdout.clone()))?;
         if !(200..300).contains(&status) {
             return Err(ApiError::Status {
@@ -119,11 +82,7 @@ impl<'a> NodeClient<'a> {
 
     /// POSTs many bodies to one endpoint through one curl process (a config on stdin, one
     /// connection); returns `(HTTP status, JSON or Null)` per body, in order.
-    pub async fn call_many(
-        &self,
-        path: &str,
-        bodies: &[Value],
-    ) -> Result<Vec<(u16, Value)>, ApiError> {
+    pub async fn call_many(&self, path: &str, bodies: &[Value]) -> Result<Vec<(u16, Value)>, ApiError> {
         if bodies.is_empty() {
             return Ok(vec![]);
         }
@@ -139,10 +98,7 @@ impl<'a> NodeClient<'a> {
             ));
         }
         let cmd: Vec<String> = ["curl", "-K", "-"].iter().map(|s| s.to_string()).collect();
-        let out = self
-            .rt
-            .exec(self.container, &cmd, Some(config.into_bytes()))
-            .await?;
+        let out = self.rt.exec(self.container, &cmd, Some(config.into_bytes())).await?;
         if !out.success() {
             return Err(ApiError::Unreachable {
                 container: self.container.into(),
@@ -155,10 +111,7 @@ impl<'a> NodeClient<'a> {
         for line in out.stdout.lines() {
             if let Some(code) = line.strip_prefix(SEP) {
                 let status = code.trim().parse().unwrap_or(0);
-                answers.push((
-                    status,
-                    serde_json::from_str(body.trim()).unwrap_or(Value::Null),
-                ));
+                answers.push((status, serde_json::from_str(body.trim()).unwrap_or(Value::Null)));
                 body.clear();
             } else {
                 body.push_str(line);
@@ -176,9 +129,7 @@ impl<'a> NodeClient<'a> {
     }
 
     pub async fn get_info(&self) -> Result<ChainInfo, ApiError> {
-        let v = self
-            .call("chain/get_info", &Value::Object(Default::default()))
-            .await?;
+        let v = self.call("chain/get_info", &Value::Object(Default::default())).await?;
         serde_json::from_value(v.clone()).map_err(|_| ApiError::NotJson {
             container: self.container.into(),
             path: "chain/get_info".into(),

@@ -11,10 +11,7 @@ pub const DEFAULT_BASE: &str = "debian:bookworm-slim";
 /// The default recipe, `images/nodeos/`, compiled in so that `lab` works outside its repository.
 pub const RECIPE_FILES: &[(&str, &str)] = &[
     ("Dockerfile", include_str!("../images/nodeos/Dockerfile")),
-    (
-        "antelope-tool",
-        include_str!("../images/nodeos/antelope-tool"),
-    ),
+    ("antelope-tool", include_str!("../images/nodeos/antelope-tool")),
 ];
 
 /// The recipe's content hash over the files and the base: a changed recipe gets a new tag, so an
@@ -28,11 +25,7 @@ pub fn recipe_hash(base: &str) -> String {
         h.update([0]);
     }
     h.update(base.as_bytes());
-    h.finalize()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    h.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn recipe_tag(base: &str) -> String {
@@ -61,12 +54,7 @@ pub fn dir_context(dir: &Path, extra_ca: Option<&[u8]>) -> std::io::Result<Vec<u
     b.into_inner()
 }
 
-fn append(
-    b: &mut tar::Builder<Vec<u8>>,
-    name: &str,
-    data: &[u8],
-    mode: u32,
-) -> std::io::Result<()> {
+fn append(b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8], mode: u32) -> std::io::Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_size(data.len() as u64);
     header.set_mode(mode);
@@ -90,28 +78,17 @@ mod tests {
     fn the_context_holds_the_recipe_and_the_ca() {
         let tar_bytes = recipe_context(b"PEM").unwrap();
         let mut archive = tar::Archive::new(&tar_bytes[..]);
-        let names: Vec<String> = archive
-            .entries()
-            .unwrap()
-            .map(|e| e.unwrap().path().unwrap().display().to_string())
-            .collect();
+        let names: Vec<String> =
+            archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
         assert_eq!(names, ["Dockerfile", "antelope-tool", "extra-ca.crt"]);
     }
 
     #[test]
     fn the_recipe_meets_the_image_contract() {
         let dockerfile = RECIPE_FILES[0].1;
-        for needle in [
-            "ARG BASE_IMAGE",
-            "COPY extra-ca.crt",
-            "/opt/antelope/contracts",
-            "curl",
-        ] {
+        for needle in ["ARG BASE_IMAGE", "COPY extra-ca.crt", "/opt/antelope/contracts", "curl"] {
             assert!(dockerfile.contains(needle), "{needle}");
         }
-        assert!(
-            !dockerfile.contains("--mount"),
-            "the classic builder has no RUN --mount"
-        );
+        assert!(!dockerfile.contains("--mount"), "the classic builder has no RUN --mount");
     }
 }

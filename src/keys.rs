@@ -37,10 +37,7 @@ pub struct KeyPair {
 impl fmt::Debug for KeyPair {
     // A private key never reaches a log line by accident.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyPair")
-            .field("public", &self.public)
-            .field("private", &"<hidden>")
-            .finish()
+        f.debug_struct("KeyPair").field("public", &self.public).field("private", &"<hidden>").finish()
     }
 }
 
@@ -48,10 +45,7 @@ impl KeyPair {
     /// The pair for a WIF private key.
     pub fn from_wif(wif: &str) -> Result<Self, KeyError> {
         let secret = secret_from_wif(wif)?;
-        Ok(KeyPair {
-            public: public_key_string(&secret),
-            private: wif.to_string(),
-        })
+        Ok(KeyPair { public: public_key_string(&secret), private: wif.to_string() })
     }
 
     /// A key derived from a seed and a purpose (for example the account name). The same two
@@ -80,10 +74,7 @@ impl KeyPair {
     }
 
     fn from_secret(secret: &SecretKey) -> Self {
-        KeyPair {
-            public: public_key_string(secret),
-            private: wif_string(secret),
-        }
+        KeyPair { public: public_key_string(secret), private: wif_string(secret) }
     }
 }
 
@@ -101,9 +92,7 @@ fn wif_string(secret: &SecretKey) -> String {
 }
 
 fn secret_from_wif(wif: &str) -> Result<SecretKey, KeyError> {
-    let raw = bs58::decode(wif)
-        .into_vec()
-        .map_err(|e| KeyError::Base58(e.to_string()))?;
+    let raw = bs58::decode(wif).into_vec().map_err(|e| KeyError::Base58(e.to_string()))?;
     if raw.len() != 37 || raw[0] != 0x80 {
         return Err(KeyError::WifShape(raw.len()));
     }
@@ -126,9 +115,7 @@ fn public_key_string(secret: &SecretKey) -> String {
 /// Checks that a string is a well-formed `EOS…` public key (checksum included).
 pub fn check_public_key(key: &str) -> Result<(), KeyError> {
     let body = key.strip_prefix("EOS").ok_or(KeyError::PublicShape)?;
-    let raw = bs58::decode(body)
-        .into_vec()
-        .map_err(|e| KeyError::Base58(e.to_string()))?;
+    let raw = bs58::decode(body).into_vec().map_err(|e| KeyError::Base58(e.to_string()))?;
     if raw.len() != 37 {
         return Err(KeyError::PublicShape);
     }
@@ -149,20 +136,13 @@ mod tests {
 
     #[test]
     fn derives_the_tutorial_public_key() {
-        assert_eq!(
-            KeyPair::from_wif(TUTORIAL_PVT).unwrap().public,
-            TUTORIAL_PUB
-        );
+        assert_eq!(KeyPair::from_wif(TUTORIAL_PVT).unwrap().public, TUTORIAL_PUB);
     }
 
     #[test]
     fn tutorial_accountnum11_pair_matches() {
-        let pair =
-            KeyPair::from_wif("5K7EYY3j1YY14TSFVfqgtbWbrw3FA8BUUnSyFGgwHi8Uy61wU1o").unwrap();
-        assert_eq!(
-            pair.public,
-            "EOS8mUftJXepGzdQ2TaCduNuSPAfXJHf22uex4u41ab1EVv9EAhWt"
-        );
+        let pair = KeyPair::from_wif("5K7EYY3j1YY14TSFVfqgtbWbrw3FA8BUUnSyFGgwHi8Uy61wU1o").unwrap();
+        assert_eq!(pair.public, "EOS8mUftJXepGzdQ2TaCduNuSPAfXJHf22uex4u41ab1EVv9EAhWt");
     }
 
     #[test]

@@ -10,9 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::client::{ChainInfo, NodeClient};
 use crate::image;
 use crate::labels;
-use crate::plan::{
-    ImagePlan, NetworkPlan, NodePlan, CONFIG_MOUNT, DATA_MOUNT, HTTP_PORT, P2P_PORT,
-};
+use crate::plan::{ImagePlan, NetworkPlan, NodePlan, CONFIG_MOUNT, DATA_MOUNT, HTTP_PORT, P2P_PORT};
 use crate::printer::Printer;
 use crate::runtime::{ContainerInfo, ContainerSpec, Mount, PortMap, Runtime};
 use crate::state::StateDir;
@@ -28,26 +26,13 @@ const SPEC_LABEL: &str = "antelope-lab.spec";
 pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> ContainerSpec {
     let mut ports = Vec::new();
     if let Some(p) = node.host_http_port {
-        ports.push(PortMap {
-            container_port: HTTP_PORT,
-            host_ip: "127.0.0.1".into(),
-            host_port: p,
-        });
+        ports.push(PortMap { container_port: HTTP_PORT, host_ip: "127.0.0.1".into(), host_port: p });
     }
     if let Some(p) = node.host_p2p_port {
-        ports.push(PortMap {
-            container_port: P2P_PORT,
-            host_ip: "127.0.0.1".into(),
-            host_port: p,
-        });
+        ports.push(PortMap { container_port: P2P_PORT, host_ip: "127.0.0.1".into(), host_port: p });
     }
-    let mut nodeos = vec![
-        "nodeos".to_string(),
-        "--config-dir".into(),
-        CONFIG_MOUNT.into(),
-        "--data-dir".into(),
-        DATA_MOUNT.into(),
-    ];
+    let mut nodeos =
+        vec!["nodeos".to_string(), "--config-dir".into(), CONFIG_MOUNT.into(), "--data-dir".into(), DATA_MOUNT.into()];
     nodeos.extend(node.args.iter().cloned());
     let quoted: Vec<String> = nodeos.iter().map(|a| shell_quote(a)).collect();
     // The genesis file may be given only to a fresh chain; a restarted node keeps its blocks.
@@ -70,31 +55,19 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
                 source: state.node_dir(&node.name).display().to_string(),
                 target: CONFIG_MOUNT.into(),
             },
-            Mount::Volume {
-                name: node.volume.clone(),
-                target: DATA_MOUNT.into(),
-            },
+            Mount::Volume { name: node.volume.clone(), target: DATA_MOUNT.into() },
         ],
         ports,
         stop_timeout: STOP_TIMEOUT_SECS,
     };
-    let digest = Sha256::digest(format!(
-        "{spec:?}{:?}",
-        crate::render::node_files(plan, node)
-    ));
-    labels.insert(
-        SPEC_LABEL.into(),
-        digest.iter().take(8).map(|b| format!("{b:02x}")).collect(),
-    );
+    let digest = Sha256::digest(format!("{spec:?}{:?}", crate::render::node_files(plan, node)));
+    labels.insert(SPEC_LABEL.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
     spec.labels = labels;
     spec
 }
 
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c))
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -145,18 +118,13 @@ async fn build(
     let env_ca = std::env::var_os("LAB_EXTRA_CA_CERT").map(std::path::PathBuf::from);
     let ca_cert = ca_cert.or(env_ca.as_deref());
     let ca = match ca_cert {
-        Some(p) => {
-            std::fs::read(p).with_context(|| format!("cannot read the CA file {}", p.display()))?
-        }
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read the CA file {}", p.display()))?,
         None => Vec::new(),
     };
     let mut args = BTreeMap::new();
     let (context, base) = match &plan.image {
         ImagePlan::Recipe { base, .. } => (image::recipe_context(&ca)?, Some(base.clone())),
-        ImagePlan::Dir { dir, base, .. } => (
-            image::dir_context(dir, ca_cert.map(|_| ca.as_slice()))?,
-            base.clone(),
-        ),
+        ImagePlan::Dir { dir, base, .. } => (image::dir_context(dir, ca_cert.map(|_| ca.as_slice()))?, base.clone()),
         ImagePlan::Pull { .. } => unreachable!("pulled, not built"),
     };
     if let Some(base) = &base {
@@ -174,10 +142,7 @@ async fn build(
     }
     let task = printer.task(format!("build image {tag}"));
     let show = |line: &str| task.message(line.to_string());
-    match rt
-        .build_image(tag, context, args, image_labels, &show)
-        .await
-    {
+    match rt.build_image(tag, context, args, image_labels, &show).await {
         Ok(()) => {
             task.done("");
             Ok(())
@@ -194,25 +159,16 @@ async fn build(
 
 /// Host ports the plan publishes that something other than this lab holds.
 pub fn busy_ports(plan: &NetworkPlan, existing: &[ContainerInfo]) -> Vec<String> {
-    let ours: Vec<u16> = existing
-        .iter()
-        .flat_map(|c| c.ports.iter().map(|(_, host)| *host))
-        .collect();
+    let ours: Vec<u16> = existing.iter().flat_map(|c| c.ports.iter().map(|(_, host)| *host)).collect();
     let mut busy = Vec::new();
     for node in &plan.nodes {
-        for (kind, port) in [
-            ("http_port", node.host_http_port),
-            ("p2p_port", node.host_p2p_port),
-        ] {
+        for (kind, port) in [("http_port", node.host_http_port), ("p2p_port", node.host_p2p_port)] {
             let Some(port) = port else { continue };
             if ours.contains(&port) {
                 continue;
             }
             if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-                busy.push(format!(
-                    "nodes.{}.{kind}: port {port} on 127.0.0.1 is already in use",
-                    node.name
-                ));
+                busy.push(format!("nodes.{}.{kind}: port {port} on 127.0.0.1 is already in use", node.name));
             }
         }
     }
@@ -233,33 +189,18 @@ impl UpReport {
 }
 
 /// Creates what is missing and starts what is stopped; leaves running containers alone.
-pub async fn up(
-    rt: &dyn Runtime,
-    plan: &NetworkPlan,
-    state: &StateDir,
-    printer: &Printer,
-) -> Result<UpReport> {
+pub async fn up(rt: &dyn Runtime, plan: &NetworkPlan, state: &StateDir, printer: &Printer) -> Result<UpReport> {
     let existing = rt.containers(&lab_filter(Some(&plan.lab))).await?;
     let busy = busy_ports(plan, &existing);
     if !busy.is_empty() {
-        bail!(
-            "cannot publish the lab's ports, nothing was created:\n  {}",
-            busy.join("\n  ")
-        );
+        bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
     }
     ensure_image(rt, plan, printer).await?;
     state.write_plan(plan)?;
 
     let mut report = UpReport::default();
-    let specs: Vec<ContainerSpec> = plan
-        .nodes
-        .iter()
-        .map(|n| container_spec(plan, n, state))
-        .collect();
-    let missing: Vec<&ContainerSpec> = specs
-        .iter()
-        .filter(|s| !existing.iter().any(|c| c.name == s.name))
-        .collect();
+    let specs: Vec<ContainerSpec> = plan.nodes.iter().map(|n| container_spec(plan, n, state)).collect();
+    let missing: Vec<&ContainerSpec> = specs.iter().filter(|s| !existing.iter().any(|c| c.name == s.name)).collect();
     for s in &specs {
         if let Some(c) = existing.iter().find(|c| c.name == s.name) {
             if c.labels.get(SPEC_LABEL) != s.labels.get(SPEC_LABEL) {
@@ -270,10 +211,8 @@ pub async fn up(
             }
         }
     }
-    let stopped: Vec<&ContainerSpec> = specs
-        .iter()
-        .filter(|s| existing.iter().any(|c| c.name == s.name && !c.running()))
-        .collect();
+    let stopped: Vec<&ContainerSpec> =
+        specs.iter().filter(|s| existing.iter().any(|c| c.name == s.name && !c.running())).collect();
     if missing.is_empty() && stopped.is_empty() {
         return Ok(report);
     }
@@ -281,16 +220,11 @@ pub async fn up(
     if !missing.is_empty() {
         let task = printer.task(format!("create network and {} volumes", missing.len()));
         rt.ensure_network(&plan.network, &plan.labels).await?;
-        try_join_all(
-            plan.nodes
-                .iter()
-                .filter(|n| missing.iter().any(|s| s.name == n.container))
-                .map(|n| {
-                    let mut l = n.labels.clone();
-                    l.remove(labels::ROLE);
-                    async move { rt.ensure_volume(&n.volume, &l).await }
-                }),
-        )
+        try_join_all(plan.nodes.iter().filter(|n| missing.iter().any(|s| s.name == n.container)).map(|n| {
+            let mut l = n.labels.clone();
+            l.remove(labels::ROLE);
+            async move { rt.ensure_volume(&n.volume, &l).await }
+        }))
         .await?;
         task.done(&plan.network);
     }
@@ -356,20 +290,12 @@ pub async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> 
         match client.get_info().await {
             Ok(info) => return Ok(info),
             Err(last) => {
-                let gone = rt
-                    .container_state(container)
-                    .await?
-                    .filter(|s| s != "running");
+                let gone = rt.container_state(container).await?.filter(|s| s != "running");
                 if gone.is_some() || start.elapsed() > timeout {
                     let logs = rt.logs(container, 20).await.unwrap_or_default();
                     let why = match gone {
-                        Some(state) => format!(
-                            "{container} stopped (state {state}) before it answered get_info"
-                        ),
-                        None => format!(
-                            "{container} did not answer get_info within {}s ({last})",
-                            timeout.as_secs()
-                        ),
+                        Some(state) => format!("{container} stopped (state {state}) before it answered get_info"),
+                        None => format!("{container} did not answer get_info within {}s ({last})", timeout.as_secs()),
                     };
                     bail!("{why}\nlast log lines of {container}:\n{}", indent(&logs));
                 }
@@ -380,10 +306,7 @@ pub async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> 
 }
 
 pub fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("  | {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// What `down` removed.
@@ -397,19 +320,11 @@ pub struct DownReport {
 
 /// Removes everything carrying the lab label (or any lab label with `None`). Volumes stay with
 /// `keep_data`, and then containers are stopped cleanly first so their databases stay usable.
-pub async fn down(
-    rt: &dyn Runtime,
-    lab: Option<&str>,
-    keep_data: bool,
-    printer: &Printer,
-) -> Result<DownReport> {
+pub async fn down(rt: &dyn Runtime, lab: Option<&str>, keep_data: bool, printer: &Printer) -> Result<DownReport> {
     let filter = lab_filter(lab);
     let containers = rt.containers(&filter).await?;
     let mut report = DownReport::default();
-    let mut labs: Vec<String> = containers
-        .iter()
-        .filter_map(|c| c.labels.get(labels::LAB).cloned())
-        .collect();
+    let mut labs: Vec<String> = containers.iter().filter_map(|c| c.labels.get(labels::LAB).cloned()).collect();
     if !containers.is_empty() {
         let bar = printer.bar("remove containers", containers.len() as u64);
         try_join_all(containers.iter().map(|c| {

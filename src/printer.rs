@@ -26,10 +26,7 @@ impl Printer {
     pub fn new(quiet: bool, no_progress: bool) -> Self {
         let mode = if quiet {
             Mode::Quiet
-        } else if no_progress
-            || !std::io::stderr().is_terminal()
-            || std::env::var_os("CI").is_some()
-        {
+        } else if no_progress || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
             Mode::Plain
         } else {
             Mode::Progress
@@ -57,8 +54,7 @@ impl Printer {
 
     /// A warning, shown even with `--quiet`.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        self.multi
-            .suspend(|| eprintln!("warning: {}", msg.as_ref()));
+        self.multi.suspend(|| eprintln!("warning: {}", msg.as_ref()));
     }
 
     /// A task with a spinner.
@@ -66,10 +62,7 @@ impl Printer {
         let label = label.into();
         let pb = (self.mode == Mode::Progress).then(|| {
             let pb = self.multi.add(ProgressBar::new_spinner());
-            pb.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {wide_msg:.dim}")
-                    .unwrap(),
-            );
+            pb.set_style(ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {wide_msg:.dim}").unwrap());
             pb.set_prefix(label.clone());
             pb.enable_steady_tick(Duration::from_millis(100));
             pb
@@ -77,13 +70,7 @@ impl Printer {
         if self.mode == Mode::Plain {
             eprintln!("{label} …");
         }
-        Task {
-            pb,
-            label,
-            mode: self.mode,
-            started: Instant::now(),
-            total: None,
-        }
+        Task { pb, label, mode: self.mode, started: Instant::now(), total: None }
     }
 
     /// A task with a bar over `total` items.
@@ -92,9 +79,11 @@ impl Printer {
         let pb = (self.mode == Mode::Progress).then(|| {
             let pb = self.multi.add(ProgressBar::new(total));
             pb.set_style(
-                ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {wide_msg:.dim}")
-                    .unwrap()
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner:.cyan} {prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} {wide_msg:.dim}",
+                )
+                .unwrap()
+                .progress_chars("=> "),
             );
             pb.set_prefix(label.clone());
             pb.enable_steady_tick(Duration::from_millis(100));
@@ -103,13 +92,7 @@ impl Printer {
         if self.mode == Mode::Plain {
             eprintln!("{label} ({total}) …");
         }
-        Task {
-            pb,
-            label,
-            mode: self.mode,
-            started: Instant::now(),
-            total: Some(total),
-        }
+        Task { pb, label, mode: self.mode, started: Instant::now(), total: Some(total) }
     }
 }
 
@@ -161,11 +144,7 @@ impl Task {
 
     /// Ends the task as failed (the error itself is reported by the caller).
     pub fn fail(self) {
-        let line = format!(
-            "✗ {} ({:.1}s)",
-            self.label,
-            self.started.elapsed().as_secs_f64()
-        );
+        let line = format!("✗ {} ({:.1}s)", self.label, self.started.elapsed().as_secs_f64());
         match &self.pb {
             Some(pb) => {
                 pb.set_style(ProgressStyle::with_template("{msg}").unwrap());

@@ -25,17 +25,13 @@ pub fn state_base() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_STATE_HOME") {
         return PathBuf::from(dir).join("antelope-lab");
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
     home.join(".local/state/antelope-lab")
 }
 
 impl StateDir {
     pub fn for_lab(lab: &str) -> Self {
-        StateDir {
-            root: state_base().join(lab),
-        }
+        StateDir { root: state_base().join(lab) }
     }
 
     pub fn exists(&self) -> bool {
@@ -43,8 +39,7 @@ impl StateDir {
     }
 
     fn ensure(&self) -> Result<()> {
-        fs::create_dir_all(&self.root)
-            .with_context(|| format!("cannot create {}", self.root.display()))?;
+        fs::create_dir_all(&self.root).with_context(|| format!("cannot create {}", self.root.display()))?;
         fs::set_permissions(&self.root, fs::Permissions::from_mode(0o700))?;
         Ok(())
     }
@@ -72,10 +67,7 @@ impl StateDir {
     }
 
     pub fn wallet_password(&self) -> Option<String> {
-        fs::read_to_string(self.wallet_password_path())
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+        fs::read_to_string(self.wallet_password_path()).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
     }
 
     pub fn save_wallet_password(&self, password: &str) -> Result<()> {
@@ -101,8 +93,7 @@ impl StateDir {
                 if file.secret {
                     write_secret(&path, file.contents.as_bytes())?;
                 } else {
-                    fs::write(&path, &file.contents)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    fs::write(&path, &file.contents).with_context(|| format!("cannot write {}", path.display()))?;
                 }
             }
         }
@@ -110,17 +101,13 @@ impl StateDir {
             "eosio": plan.chain.eosio,
             "accounts": plan.accounts,
         });
-        write_secret(
-            &self.root.join("keys.json"),
-            serde_json::to_string_pretty(&keys)?.as_bytes(),
-        )?;
+        write_secret(&self.root.join("keys.json"), serde_json::to_string_pretty(&keys)?.as_bytes())?;
         Ok(())
     }
 
     pub fn remove(&self) -> Result<()> {
         if self.root.exists() {
-            fs::remove_dir_all(&self.root)
-                .with_context(|| format!("cannot remove {}", self.root.display()))?;
+            fs::remove_dir_all(&self.root).with_context(|| format!("cannot remove {}", self.root.display()))?;
         }
         Ok(())
     }

@@ -11,27 +11,14 @@ use harness::{docker_available, engine_lock, Lab};
 use serde_json::{json, Value};
 
 fn head(lab: &Lab, node: &str) -> u64 {
-    let info = lab
-        .run(&[
-            "exec",
-            node,
-            "--",
-            "curl",
-            "-s",
-            "localhost:8888/v1/chain/get_info",
-        ])
-        .success()
-        .json();
+    let info = lab.run(&["exec", node, "--", "curl", "-s", "localhost:8888/v1/chain/get_info"]).success().json();
     info["head_block_num"].as_u64().unwrap()
 }
 
 fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out after {secs}s waiting for {what}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(secs), "timed out after {secs}s waiting for {what}");
         sleep(Duration::from_millis(250));
     }
 }
@@ -54,37 +41,16 @@ fn docker_up_no_boot_then_down_leaves_nothing() {
     assert!(nodes.iter().all(|n| n["state"] == "running"), "{status:#}");
     assert_eq!(nodes[0]["node"], "genesis");
     assert_eq!(nodes[0]["http_port"], 18881);
-    assert!(
-        nodes[1..]
-            .iter()
-            .all(|n| n["role"] == "producer" && n["http_port"].is_null()),
-        "{status:#}"
-    );
+    assert!(nodes[1..].iter().all(|n| n["role"] == "producer" && n["http_port"].is_null()), "{status:#}");
 
     // The genesis node produces: its head advances.
     let h0 = head(&lab, "genesis");
-    wait_until("the genesis head to advance", 10, || {
-        head(&lab, "genesis") > h0 + 2
-    });
+    wait_until("the genesis head to advance", 10, || head(&lab, "genesis") > h0 + 2);
 
     // Every producer is connected to a peer and follows the genesis head.
-    for p in [
-        "accountnum11",
-        "accountnum22",
-        "accountnum33",
-        "accountnum44",
-    ] {
+    for p in ["accountnum11", "accountnum22", "accountnum33", "accountnum44"] {
         let conns = lab
-            .run(&[
-                "exec",
-                p,
-                "--",
-                "curl",
-                "-s",
-                "-X",
-                "POST",
-                "localhost:8888/v1/net/connections",
-            ])
+            .run(&["exec", p, "--", "curl", "-s", "-X", "POST", "localhost:8888/v1/net/connections"])
             .success()
             .json();
         let connected = conns
@@ -92,29 +58,17 @@ fn docker_up_no_boot_then_down_leaves_nothing() {
             .unwrap()
             .iter()
             .filter(|c| {
-                c["connecting"] == false
-                    && !c["last_handshake"]["p2p_address"]
-                        .as_str()
-                        .unwrap_or("")
-                        .is_empty()
+                c["connecting"] == false && !c["last_handshake"]["p2p_address"].as_str().unwrap_or("").is_empty()
             })
             .count();
         assert!(connected >= 1, "{p} has no live peer: {conns:#}");
         let target = head(&lab, "genesis");
-        wait_until(&format!("{p} to follow the genesis head"), 30, || {
-            head(&lab, p) >= target
-        });
+        wait_until(&format!("{p} to follow the genesis head"), 30, || head(&lab, p) >= target);
     }
 
     // The API is published on 127.0.0.1 only.
-    let port = std::process::Command::new("docker")
-        .args(["port", "e2e-up-genesis", "8888"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&port.stdout).trim(),
-        "127.0.0.1:18881"
-    );
+    let port = std::process::Command::new("docker").args(["port", "e2e-up-genesis", "8888"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&port.stdout).trim(), "127.0.0.1:18881");
 
     // `up` on a running lab changes nothing.
     let ids_before = std::process::Command::new("docker")
@@ -134,11 +88,7 @@ fn docker_up_no_boot_then_down_leaves_nothing() {
     // The private keys and the seed are owner-only.
     use std::os::unix::fs::PermissionsExt;
     for f in ["seed", "keys.json", "nodes/genesis/config.ini"] {
-        let mode = std::fs::metadata(lab.state_path().join("e2e-up").join(f))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = std::fs::metadata(lab.state_path().join("e2e-up").join(f)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{f}");
     }
 
@@ -153,10 +103,7 @@ fn docker_up_no_boot_then_down_leaves_nothing() {
         lab.labelled("volume")
     );
     lab.run(&["down", "--name", "e2e-up"]).success();
-    assert!(
-        !lab.state_path().join("e2e-up").exists(),
-        "the state folder goes with the lab"
-    );
+    assert!(!lab.state_path().join("e2e-up").exists(), "the state folder goes with the lab");
 }
 
 #[test]
@@ -166,57 +113,31 @@ fn docker_bad_topologies_fail_clearly_and_create_nothing() {
     }
     let _engine = engine_lock();
     let cases: &[(&str, &[&str])] = &[
-        (
-            "producers: [accountnum11, Prod1]\n",
-            &["producers[1]", "Prod1"],
-        ),
+        ("producers: [accountnum11, Prod1]\n", &["producers[1]", "Prod1"]),
         ("producers: 0\n", &["producers", "zero"]),
-        (
-            "accounts: {file: missing.json}\n",
-            &["accounts.file", "missing.json"],
-        ),
-        (
-            "p2p: {peers: {accountnum11: [ghost]}}\n",
-            &["p2p.peers.accountnum11[0]", "ghost"],
-        ),
+        ("accounts: {file: missing.json}\n", &["accounts.file", "missing.json"]),
+        ("p2p: {peers: {accountnum11: [ghost]}}\n", &["p2p.peers.accountnum11[0]", "ghost"]),
         ("chain: {symbl: SYS}\n", &["chain", "symbl"]),
-        (
-            "nodes: {genesis: {http_port: 18882}, accountnum11: {http_port: 18882}}\n",
-            &["http_port", "18882"],
-        ),
+        ("nodes: {genesis: {http_port: 18882}, accountnum11: {http_port: 18882}}\n", &["http_port", "18882"]),
         ("extra_nodes: [genesis]\n", &["extra_nodes[0]", "genesis"]),
-        (
-            "producers: [accountnum11, accountnum11]\n",
-            &["producers[1]", "twice"],
-        ),
+        ("producers: [accountnum11, accountnum11]\n", &["producers[1]", "twice"]),
     ];
     for (yaml, needles) in cases {
         let lab = Lab::new("e2e-bad", yaml);
         let run = lab.run(&["up"]).failure();
         assert_eq!(run.code(), 3, "{yaml}: {}", run.stderr());
         for n in *needles {
-            assert!(
-                run.stderr().contains(n),
-                "{yaml}: {n:?} not in\n{}",
-                run.stderr()
-            );
+            assert!(run.stderr().contains(n), "{yaml}: {n:?} not in\n{}", run.stderr());
         }
         assert!(lab.nothing_left(), "{yaml} created something");
-        assert!(
-            !lab.state_path().join("e2e-bad").exists(),
-            "{yaml} left a state folder"
-        );
+        assert!(!lab.state_path().join("e2e-bad").exists(), "{yaml} left a state folder");
     }
 
     // A host port held by something else is refused before anything is created.
     let holder = std::net::TcpListener::bind("127.0.0.1:18883").unwrap();
     let lab = Lab::new("e2e-bad", "nodes: {genesis: {http_port: 18883}}\n");
     let run = lab.run(&["up"]).failure();
-    assert!(
-        run.stderr().contains("nodes.genesis.http_port") && run.stderr().contains("18883"),
-        "{}",
-        run.stderr()
-    );
+    assert!(run.stderr().contains("nodes.genesis.http_port") && run.stderr().contains("18883"), "{}", run.stderr());
     assert!(lab.nothing_left());
     drop(holder);
 }
@@ -226,10 +147,7 @@ fn account(lab: &Lab, name: &str) -> Value {
 }
 
 fn table(lab: &Lab, code: &str, scope: &str, t: &str) -> Vec<Value> {
-    lab.cleos(&["get", "table", code, scope, t, "-l", "1000"])["rows"]
-        .as_array()
-        .unwrap()
-        .clone()
+    lab.cleos(&["get", "table", code, scope, t, "-l", "1000"])["rows"].as_array().unwrap().clone()
 }
 
 fn units(asset: &str) -> i64 {
@@ -242,8 +160,7 @@ fn held_by(acct: &Value, perm: &str, controller: &str) -> bool {
     acct["permissions"].as_array().unwrap().iter().any(|p| {
         p["perm_name"] == perm
             && p["required_auth"]["keys"].as_array().unwrap().is_empty()
-            && p["required_auth"]["accounts"][0]["permission"]
-                == json!({"actor": controller, "permission": "active"})
+            && p["required_auth"]["accounts"][0]["permission"] == json!({"actor": controller, "permission": "active"})
     })
 }
 
@@ -255,25 +172,12 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
     let _engine = engine_lock();
     let lab = Lab::new("e2e-boot", "nodes:\n  genesis:\n    http_port: 18884\n");
     lab.run(&["up"]).success();
-    let producers: BTreeSet<String> = [
-        "accountnum11",
-        "accountnum22",
-        "accountnum33",
-        "accountnum44",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let producers: BTreeSet<String> =
+        ["accountnum11", "accountnum22", "accountnum33", "accountnum44"].iter().map(|s| s.to_string()).collect();
 
     // The active schedule is the four voted producers.
-    let schedule = lab
-        .run(&["cleos", "--", "get", "schedule"])
-        .success()
-        .json();
-    assert!(
-        schedule["active"]["version"].as_u64().unwrap() > 0,
-        "{schedule:#}"
-    );
+    let schedule = lab.run(&["cleos", "--", "get", "schedule"]).success().json();
+    assert!(schedule["active"]["version"].as_u64().unwrap() > 0, "{schedule:#}");
     let active: BTreeSet<String> = schedule["active"]["producers"]
         .as_array()
         .unwrap()
@@ -292,29 +196,19 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
         producers.is_subset(&seen)
     });
     wait_until("the last irreversible block to advance", 30, || {
-        lab.cleos(&["get", "info"])["last_irreversible_block_num"]
-            .as_u64()
-            .unwrap()
-            > lib0 + 5
+        lab.cleos(&["get", "info"])["last_irreversible_block_num"].as_u64().unwrap() > lib0 + 5
     });
 
     // eosio is held by eosio.prods; the system accounts by eosio.
     let eosio = account(&lab, "eosio");
-    assert!(
-        held_by(&eosio, "owner", "eosio.prods") && held_by(&eosio, "active", "eosio.prods"),
-        "{eosio:#}"
-    );
+    assert!(held_by(&eosio, "owner", "eosio.prods") && held_by(&eosio, "active", "eosio.prods"), "{eosio:#}");
     assert!(held_by(&account(&lab, "eosio.token"), "active", "eosio"));
 
     // The supply is what was issued and every token is accounted for: the staked balances are
     // what eosio.stake holds, and all balances add up to the supply.
     let plan = lab.run(&["plan", "--json"]).success().json();
-    let names: Vec<String> = plan["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap().to_string())
-        .collect();
+    let names: Vec<String> =
+        plan["accounts"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_string()).collect();
     assert_eq!(names.len(), 25);
     let stats = lab.cleos(&["get", "currency", "stats", "eosio.token", "SYS"]);
     let supply = units(stats["SYS"]["supply"].as_str().unwrap());
@@ -323,31 +217,14 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
     for n in &names {
         let a = account(&lab, n);
         let own = &a["self_delegated_bandwidth"];
-        staked +=
-            units(own["net_weight"].as_str().unwrap()) + units(own["cpu_weight"].as_str().unwrap());
+        staked += units(own["net_weight"].as_str().unwrap()) + units(own["cpu_weight"].as_str().unwrap());
         balances += a["core_liquid_balance"].as_str().map(units).unwrap_or(0);
     }
     let balance_of = |who: &str| -> i64 {
-        let out = lab
-            .run(&[
-                "cleos",
-                "--",
-                "get",
-                "currency",
-                "balance",
-                "eosio.token",
-                who,
-                "SYS",
-            ])
-            .success()
-            .stdout();
+        let out = lab.run(&["cleos", "--", "get", "currency", "balance", "eosio.token", who, "SYS"]).success().stdout();
         out.trim().lines().next().map(units).unwrap_or(0)
     };
-    assert_eq!(
-        staked,
-        balance_of("eosio.stake"),
-        "staked balances vs eosio.stake"
-    );
+    assert_eq!(staked, balance_of("eosio.stake"), "staked balances vs eosio.stake");
     for system in [
         "eosio",
         "eosio.stake",
@@ -365,26 +242,13 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
 
     // The proxy is registered and the voters delegate to it.
     let voters = table(&lab, "eosio", "eosio", "voters");
-    let proxy = voters
-        .iter()
-        .find(|v| v["owner"] == "accountnum11")
-        .unwrap();
+    let proxy = voters.iter().find(|v| v["owner"] == "accountnum11").unwrap();
     assert_eq!(proxy["is_proxy"], 1, "{proxy:#}");
-    assert!(
-        voters
-            .iter()
-            .filter(|v| v["proxy"] == "accountnum11")
-            .count()
-            >= 10
-    );
+    assert!(voters.iter().filter(|v| v["proxy"] == "accountnum11").count() >= 10);
 
     // A second boot changes nothing.
     let again = lab.run(&["boot"]).success();
-    assert!(
-        again.stderr().contains("nothing to do"),
-        "{}",
-        again.stderr()
-    );
+    assert!(again.stderr().contains("nothing to do"), "{}", again.stderr());
 
     // The optional steps: the msig proposal replaces eosio's code; the transfers go through.
     let code_hash = || {
@@ -397,18 +261,12 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
             .to_string()
     };
     let before = code_hash();
-    let opt = lab
-        .run(&["boot", "--only", "msig-replace", "xfer", "--count", "12"])
-        .success();
+    let opt = lab.run(&["boot", "--only", "msig-replace", "xfer", "--count", "12"]).success();
     assert!(opt.stderr().contains("12 transfers"), "{}", opt.stderr());
     let after = code_hash();
     assert_ne!(before, after, "the msig proposal replaced eosio's code");
     let list = lab.run(&["boot", "--list"]).success().stdout();
-    assert!(
-        list.lines()
-            .any(|l| l.contains("msig-replace") && l.contains("done")),
-        "{list}"
-    );
+    assert!(list.lines().any(|l| l.contains("msig-replace") && l.contains("done")), "{list}");
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left());

@@ -43,16 +43,10 @@ fn pareto(rng: &mut ChaCha8Rng, shape: f64) -> f64 {
 
 pub fn allocate(accounts: &[AccountPlan], chain: &ChainPlan, seed: &str) -> Vec<Allocation> {
     let mut rng = rng_for(seed, "allocation");
-    let mut dist: Vec<f64> = (0..accounts.len())
-        .map(|_| pareto(&mut rng, PARETO_SHAPE))
-        .collect();
+    let mut dist: Vec<f64> = (0..accounts.len()).map(|_| pareto(&mut rng, PARETO_SHAPE)).collect();
     dist.sort_by(|a, b| b.partial_cmp(a).expect("finite"));
     let sum: f64 = dist.iter().sum();
-    let factor = if sum > 0.0 {
-        chain.distribute.0 as f64 / sum
-    } else {
-        0.0
-    };
+    let factor = if sum > 0.0 { chain.distribute.0 as f64 / sum } else { 0.0 };
     accounts
         .iter()
         .zip(dist)
@@ -103,14 +97,7 @@ mod tests {
     use crate::topology::{parse, TopologySource};
 
     fn plan(yaml: &str, seed: &str) -> NetworkPlan {
-        NetworkPlan::build(
-            &TopologySource {
-                topology: parse(yaml).unwrap(),
-                path: None,
-            },
-            seed,
-        )
-        .unwrap()
+        NetworkPlan::build(&TopologySource { topology: parse(yaml).unwrap(), path: None }, seed).unwrap()
     }
 
     #[test]
@@ -123,10 +110,7 @@ mod tests {
             assert_eq!(total(&alloc).0, sum);
             // Scaled to the amount distributed, give or take rounding and the producers' minimum.
             let distribute = p.chain.distribute.0;
-            assert!(
-                (sum - distribute).abs() <= 25 + 4 * p.chain.min_producer_funds.0,
-                "{sum} vs {distribute}"
-            );
+            assert!((sum - distribute).abs() <= 25 + 4 * p.chain.min_producer_funds.0, "{sum} vs {distribute}");
             for a in alloc.iter().filter(|a| !a.skipped()) {
                 assert_eq!(a.funds.0, a.ram.0 + a.net.0 + a.cpu.0 + a.liquid.0, "{a:?}");
                 assert!(a.liquid <= p.chain.max_unstaked);
@@ -154,10 +138,7 @@ mod tests {
             funds.sort_unstable_by(|a, b| b.cmp(a));
             let top: i64 = funds[..600].iter().sum();
             let share = top as f64 / funds.iter().sum::<i64>() as f64;
-            assert!(
-                (0.65..0.95).contains(&share),
-                "seed {seed}: top 20% hold {share:.2}"
-            );
+            assert!((0.65..0.95).contains(&share), "seed {seed}: top 20% hold {share:.2}");
         }
     }
 
@@ -172,14 +153,8 @@ mod tests {
     #[test]
     fn is_reproducible_from_the_seed() {
         let p = plan("{}", "x");
-        assert_eq!(
-            allocate(&p.accounts, &p.chain, "x"),
-            allocate(&p.accounts, &p.chain, "x")
-        );
-        assert_ne!(
-            allocate(&p.accounts, &p.chain, "x"),
-            allocate(&p.accounts, &p.chain, "y")
-        );
+        assert_eq!(allocate(&p.accounts, &p.chain, "x"), allocate(&p.accounts, &p.chain, "x"));
+        assert_ne!(allocate(&p.accounts, &p.chain, "x"), allocate(&p.accounts, &p.chain, "y"));
     }
 
     #[test]
@@ -187,10 +162,7 @@ mod tests {
         let p = plan("{}", "x");
         let a = split("a", false, Amount(5_0000), &p.chain);
         // 0.1 RAM, 0.9 staked minimum, then up to 10 liquid: 4 liquid here.
-        assert_eq!(
-            (a.ram.0, a.liquid.0, a.net.0 + a.cpu.0),
-            (1000, 4_0000, 9000)
-        );
+        assert_eq!((a.ram.0, a.liquid.0, a.net.0 + a.cpu.0), (1000, 4_0000, 9000));
         let b = split("b", false, Amount(1000_0000), &p.chain);
         assert_eq!(b.liquid.0, 10_0000);
         assert_eq!(b.net.0 + b.cpu.0, 1000_0000 - 1000 - 10_0000);

@@ -40,13 +40,7 @@ impl Action {
         Self::with_permission(account, name, actor, "active", data)
     }
 
-    pub fn with_permission(
-        account: &str,
-        name: &str,
-        actor: &str,
-        permission: &str,
-        data: Value,
-    ) -> Self {
+    pub fn with_permission(account: &str, name: &str, actor: &str, permission: &str, data: Value) -> Self {
         Action {
             account: account.into(),
             name: name.into(),
@@ -74,11 +68,7 @@ impl<'a> Cleos<'a> {
     }
 
     /// Runs cleos and returns its output, whatever the exit code.
-    pub async fn run(
-        &self,
-        args: &[&str],
-        stdin: Option<Vec<u8>>,
-    ) -> Result<ExecOutput, BootError> {
+    pub async fn run(&self, args: &[&str], stdin: Option<Vec<u8>>) -> Result<ExecOutput, BootError> {
         let mut cmd = self.base();
         cmd.extend(args.iter().map(|s| s.to_string()));
         Ok(self.rt.exec(self.container, &cmd, stdin).await?)
@@ -87,20 +77,11 @@ impl<'a> Cleos<'a> {
     /// Runs cleos; a non-zero exit is an error naming the step, node, code and stderr.
     pub async fn ok(&self, step: &str, args: &[&str]) -> Result<ExecOutput, BootError> {
         let out = self.run(args, None).await?;
-        self.check(
-            step,
-            &format!("cleos {}", args.first().copied().unwrap_or("")),
-            out,
-        )
+        self.check(step, &format!("cleos {}", args.first().copied().unwrap_or("")), out)
     }
 
     /// Runs a shell command in the container.
-    pub async fn sh(
-        &self,
-        step: &str,
-        script: &str,
-        stdin: Option<Vec<u8>>,
-    ) -> Result<ExecOutput, BootError> {
+    pub async fn sh(&self, step: &str, script: &str, stdin: Option<Vec<u8>>) -> Result<ExecOutput, BootError> {
         let cmd = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
         let out = self.rt.exec(self.container, &cmd, stdin).await?;
         self.check(step, "sh", out)
@@ -128,16 +109,11 @@ impl<'a> Cleos<'a> {
         script.push_str(&self.base().join(" "));
         // `-t false`: without it a failed transaction exits 0 with the failure in a trace on stdout.
         // The trace of a success is large (kilobytes per action) and unused.
-        script.push_str(
-            " push transaction -t false \"$f\" >/dev/null; rc=$?; rm -f \"$f\"; exit $rc",
-        );
+        script.push_str(" push transaction -t false \"$f\" >/dev/null; rc=$?; rm -f \"$f\"; exit $rc");
         let mut last = None;
         for attempt in 0..ATTEMPTS {
             let cmd = vec!["sh".to_string(), "-c".to_string(), script.clone()];
-            let out = self
-                .rt
-                .exec(self.container, &cmd, Some(trx.clone()))
-                .await?;
+            let out = self.rt.exec(self.container, &cmd, Some(trx.clone())).await?;
             if out.success() {
                 return Ok(());
             }
@@ -151,10 +127,7 @@ impl<'a> Cleos<'a> {
             tokio::time::sleep(Duration::from_millis(300 * (attempt as u64 + 1))).await;
         }
         let out = last.expect("one attempt");
-        let first = actions
-            .first()
-            .map(|a| format!("{}::{}", a.account, a.name))
-            .unwrap_or_default();
+        let first = actions.first().map(|a| format!("{}::{}", a.account, a.name)).unwrap_or_default();
         Err(BootError::Exec {
             step: step.into(),
             node: self.container.into(),
@@ -200,12 +173,7 @@ mod tests {
 
     #[test]
     fn actions_serialize_as_cleos_reads_them() {
-        let a = Action::new(
-            "eosio",
-            "regproducer",
-            "accountnum11",
-            json!({"producer": "accountnum11"}),
-        );
+        let a = Action::new("eosio", "regproducer", "accountnum11", json!({"producer": "accountnum11"}));
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(
             v,

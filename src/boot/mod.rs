@@ -28,8 +28,7 @@ use crate::state::StateDir;
 /// Where the image keeps the compiled system contracts (the image contract, images/README.md).
 pub const CONTRACTS_DIR: &str = "/opt/antelope/contracts";
 /// The feature every other feature needs first; it is scheduled through the producer API.
-const PREACTIVATE_FEATURE: &str =
-    "0ec7e080177b2c02b278d5088611686b49d739925a92d9bfcacd7fc6b74053bd";
+const PREACTIVATE_FEATURE: &str = "0ec7e080177b2c02b278d5088611686b49d739925a92d9bfcacd7fc6b74053bd";
 /// The system contract activates the chain once this much stake has voted: 150 000 000.0000 of
 /// the core token, 15% of the tutorial's billion, fixed in eosio.system (`min_activated_stake`).
 const MIN_ACTIVATED_STAKE: i64 = 150_000_000_0000;
@@ -54,19 +53,9 @@ const IN_FLIGHT: usize = 3;
 #[derive(Debug, Error)]
 pub enum BootError {
     #[error("step {step} on {node}: {what} exited with code {code}:\n{stderr}")]
-    Exec {
-        step: String,
-        node: String,
-        what: String,
-        code: i64,
-        stderr: String,
-    },
+    Exec { step: String, node: String, what: String, code: i64, stderr: String },
     #[error("step {step}: timed out after {secs}s waiting for {what}")]
-    Timeout {
-        step: String,
-        what: String,
-        secs: u64,
-    },
+    Timeout { step: String, what: String, secs: u64 },
     #[error("step {step}: {message}")]
     Chain { step: String, message: String },
     #[error(transparent)]
@@ -77,10 +66,7 @@ pub enum BootError {
 
 impl BootError {
     fn chain(step: StepName, message: impl Into<String>) -> Self {
-        BootError::Chain {
-            step: step.as_str().into(),
-            message: message.into(),
-        }
+        BootError::Chain { step: step.as_str().into(), message: message.into() }
     }
 }
 
@@ -117,29 +103,13 @@ fn wasm_path(contract: &str) -> String {
 }
 
 impl<'a> Boot<'a> {
-    pub fn new(
-        rt: &'a dyn Runtime,
-        plan: &'a NetworkPlan,
-        state: &'a StateDir,
-        printer: &'a Printer,
-    ) -> Self {
+    pub fn new(rt: &'a dyn Runtime, plan: &'a NetworkPlan, state: &'a StateDir, printer: &'a Printer) -> Self {
         let allocation = alloc::allocate(&plan.accounts, &plan.chain, &plan.seed);
-        Boot {
-            rt,
-            plan,
-            state,
-            printer,
-            container: &plan.genesis().container,
-            allocation,
-            hashes: Default::default(),
-        }
+        Boot { rt, plan, state, printer, container: &plan.genesis().container, allocation, hashes: Default::default() }
     }
 
     fn cleos(&self) -> Cleos<'_> {
-        Cleos {
-            rt: self.rt,
-            container: self.container,
-        }
+        Cleos { rt: self.rt, container: self.container }
     }
 
     fn chain(&self) -> Chain<'_> {
@@ -179,22 +149,10 @@ impl<'a> Boot<'a> {
                     let shown = if changed || always_runs {
                         note.clone()
                     } else {
-                        format!(
-                            "already done{}",
-                            if note.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" ({note})")
-                            }
-                        )
+                        format!("already done{}", if note.is_empty() { String::new() } else { format!(" ({note})") })
                     };
                     task.done(shown);
-                    reports.push(StepReport {
-                        step,
-                        changed,
-                        note,
-                        seconds: started.elapsed().as_secs_f64(),
-                    });
+                    reports.push(StepReport { step, changed, note, seconds: started.elapsed().as_secs_f64() });
                 }
                 Err(e) => {
                     task.fail();
@@ -231,42 +189,38 @@ impl<'a> Boot<'a> {
         }
     }
 
+    /// Whether every given step's work is on the chain, asked side by side. Steps that always
+    /// run (log, xfer) and start-prod (a question for the runtime) do not count.
+    pub async fn all_done(&self, steps: &[StepName]) -> Result<bool, BootError> {
+        let answers = futures::future::try_join_all(steps.iter().map(|s| self.is_done(*s))).await?;
+        Ok(answers.into_iter().all(|a| a != Some(false)))
+    }
+
     /// Whether a step's work is on the chain already (`None`: the step always runs).
     pub async fn is_done(&self, step: StepName) -> Result<Option<bool>, BootError> {
         let c = self.chain();
         Ok(match step {
-            StepName::Wallet => {
-                Some(self.keosd_up().await? && self.missing_keys().await?.is_empty())
-            }
+            StepName::Wallet => Some(self.keosd_up().await? && self.missing_keys().await?.is_empty()),
             StepName::Sys => Some(
-                c.existing_accounts(
-                    &SYSTEM_ACCOUNTS
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>(),
-                )
-                .await?
-                .iter()
-                .all(|e| *e),
+                c.existing_accounts(&SYSTEM_ACCOUNTS.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                    .await?
+                    .iter()
+                    .all(|e| *e),
             ),
             StepName::Contracts => Some(self.contracts_missing().await?.is_empty()),
             StepName::Tokens => Some(self.supply().await?.is_some_and(|s| s.0 > 0)),
-            StepName::SysContract => Some(
-                c.code_hash("eosio").await? == self.file_hash(&wasm_path("eosio.system")).await?,
-            ),
+            StepName::SysContract => {
+                Some(c.code_hash("eosio").await? == self.file_hash(&wasm_path("eosio.system")).await?)
+            }
             StepName::Init => Some(!c.table("eosio", "eosio", "rammarket").await?.is_empty()),
             StepName::Stake => Some(self.unstaked_accounts().await?.is_empty()),
             StepName::RegProd => Some(self.unregistered().await?.is_empty()),
             StepName::StartProd => None,
-            StepName::Vote => {
-                Some(self.votes_missing().await?.is_empty() && self.schedule_elected().await?)
-            }
+            StepName::Vote => Some(self.votes_missing().await?.is_empty() && self.schedule_elected().await?),
             StepName::Claim => Some(self.claimable().await?.is_empty()),
             StepName::Proxy => Some(self.proxy_actions().await?.is_empty()),
             StepName::Resign => Some(self.resign_actions().await?.is_empty()),
-            StepName::MsigReplace => {
-                Some(c.code_hash("eosio").await? == self.replaced_hash().await?)
-            }
+            StepName::MsigReplace => Some(c.code_hash("eosio").await? == self.replaced_hash().await?),
             StepName::Xfer | StepName::Log => None,
         })
     }
@@ -275,20 +229,10 @@ impl<'a> Boot<'a> {
         let mut cache = self.hashes.lock().await;
         if cache.is_empty() || !path.starts_with(CONTRACTS_DIR) {
             // One exec hashes every contract the boot deploys.
-            let out = self
-                .cleos()
-                .sh(
-                    "contracts",
-                    &format!("sha256sum {CONTRACTS_DIR}/*/*.wasm {path}"),
-                    None,
-                )
-                .await?;
+            let out = self.cleos().sh("contracts", &format!("sha256sum {CONTRACTS_DIR}/*/*.wasm {path}"), None).await?;
             for line in out.stdout.lines() {
                 if let Some((hash, file)) = line.split_once(char::is_whitespace) {
-                    cache.insert(
-                        file.trim().trim_start_matches('*').to_string(),
-                        hash.to_string(),
-                    );
+                    cache.insert(file.trim().trim_start_matches('*').to_string(), hash.to_string());
                 }
             }
         }
@@ -310,24 +254,15 @@ impl<'a> Boot<'a> {
     fn wallet_keys(&self) -> Vec<&crate::keys::KeyPair> {
         let mut keys = vec![&self.plan.chain.eosio];
         keys.extend(self.plan.producers().map(|a| &a.keys));
-        keys.extend(
-            self.plan
-                .users()
-                .take(self.plan.chain.voters.max(10))
-                .map(|a| &a.keys),
-        );
+        keys.extend(self.plan.users().take(self.plan.chain.voters.max(10)).map(|a| &a.keys));
         keys
     }
 
     async fn missing_keys(&self) -> Result<Vec<String>, BootError> {
         let out = self.cleos().run(&["wallet", "keys"], None).await?;
         let have: Vec<String> = serde_json::from_str(&out.stdout).unwrap_or_default();
-        let mut missing: Vec<String> = self
-            .wallet_keys()
-            .into_iter()
-            .filter(|k| !have.contains(&k.public))
-            .map(|k| k.private.clone())
-            .collect();
+        let mut missing: Vec<String> =
+            self.wallet_keys().into_iter().filter(|k| !have.contains(&k.public)).map(|k| k.private.clone()).collect();
         missing.dedup();
         Ok(missing)
     }
@@ -358,18 +293,13 @@ else
 fi"#
         );
         let password = self.state.wallet_password().unwrap_or_default();
-        let out = self
-            .cleos()
-            .sh(step, &script, Some(format!("{password}\n").into_bytes()))
-            .await?;
+        let out = self.cleos().sh(step, &script, Some(format!("{password}\n").into_bytes())).await?;
         let mut changed = false;
         let mut notes = Vec::new();
         for line in out.stdout.lines() {
             if let Some(pw) = line.strip_prefix("created ") {
                 let pw = pw.trim().trim_matches('"');
-                self.state
-                    .save_wallet_password(pw)
-                    .map_err(|e| BootError::chain(StepName::Wallet, e.to_string()))?;
+                self.state.save_wallet_password(pw).map_err(|e| BootError::chain(StepName::Wallet, e.to_string()))?;
                 notes.push("wallet created".to_string());
                 changed = true;
             } else if line == "started" || line == "unlocked" {
@@ -388,10 +318,7 @@ fi"#
             let bodies: Vec<Value> = missing.iter().map(|k| json!(["default", k])).collect();
             let answers = keosd.call_many("wallet/import_key", &bodies).await?;
             if let Some((status, body)) = answers.iter().find(|(s, _)| !(200..300).contains(s)) {
-                return Err(BootError::chain(
-                    StepName::Wallet,
-                    format!("keosd refused a key (HTTP {status}): {body}"),
-                ));
+                return Err(BootError::chain(StepName::Wallet, format!("keosd refused a key (HTTP {status}): {body}")));
             }
             notes.push(format!("{} keys imported", missing.len()));
             changed = true;
@@ -414,19 +341,11 @@ fi"#
     async fn sys(&self) -> Result<(bool, String), BootError> {
         let names: Vec<String> = SYSTEM_ACCOUNTS.iter().map(|s| s.to_string()).collect();
         let exists = self.chain().existing_accounts(&names).await?;
-        let missing: Vec<&String> = names
-            .iter()
-            .zip(exists)
-            .filter(|(_, e)| !e)
-            .map(|(n, _)| n)
-            .collect();
+        let missing: Vec<&String> = names.iter().zip(exists).filter(|(_, e)| !e).map(|(n, _)| n).collect();
         if missing.is_empty() {
             return Ok((false, String::new()));
         }
-        let actions: Vec<Action> = missing
-            .iter()
-            .map(|n| self.newaccount(n, self.eosio_pub()))
-            .collect();
+        let actions: Vec<Action> = missing.iter().map(|n| self.newaccount(n, self.eosio_pub())).collect();
         self.cleos().push("sys", &actions).await?;
         Ok((true, format!("{} accounts", missing.len())))
     }
@@ -446,9 +365,7 @@ fi"#
         // Different accounts: the deployments go out side by side.
         futures::future::try_join_all(missing.iter().map(|c| async move {
             let dir = format!("{CONTRACTS_DIR}/{c}");
-            self.cleos()
-                .ok("contracts", &["set", "contract", "-t", "false", c, &dir])
-                .await
+            self.cleos().ok("contracts", &["set", "contract", "-t", "false", c, &dir]).await
         }))
         .await?;
         Ok((!missing.is_empty(), missing.join(", ")))
@@ -456,14 +373,8 @@ fi"#
 
     async fn supply(&self) -> Result<Option<Amount>, BootError> {
         let sym = &self.plan.chain.symbol;
-        match self
-            .chain()
-            .currency_stats("eosio.token", &sym.code)
-            .await?
-        {
-            Some(stats) => Ok(Some(
-                Amount::parse(stats["supply"].as_str().unwrap_or("0"), sym).unwrap_or_default(),
-            )),
+        match self.chain().currency_stats("eosio.token", &sym.code).await? {
+            Some(stats) => Ok(Some(Amount::parse(stats["supply"].as_str().unwrap_or("0"), sym).unwrap_or_default())),
             None => Ok(None),
         }
     }
@@ -481,14 +392,21 @@ fi"#
             ));
         }
         match supply {
-            Some(s) if s.0 > 0 && s != total => {
-                return Err(BootError::chain(
-                    StepName::Tokens,
-                    format!("the chain has issued {} but this lab's accounts allocate {}: it was booted from another topology", self.asset(s), self.asset(total)),
-                ))
-            }
+            Some(s) if s.0 > 0 && s != total => return Err(BootError::chain(
+                StepName::Tokens,
+                format!(
+                    "the chain has issued {} but this lab's accounts allocate {}: it was booted from another topology",
+                    self.asset(s),
+                    self.asset(total)
+                ),
+            )),
             Some(s) if s.0 > 0 => {}
-            _ => actions.push(Action::new("eosio.token", "issue", "eosio", json!({"to": "eosio", "quantity": self.asset(total), "memo": "antelope-lab allocation"}))),
+            _ => actions.push(Action::new(
+                "eosio.token",
+                "issue",
+                "eosio",
+                json!({"to": "eosio", "quantity": self.asset(total), "memo": "antelope-lab allocation"}),
+            )),
         }
         if actions.is_empty() {
             return Ok((false, self.asset(total)));
@@ -502,12 +420,7 @@ fi"#
     /// Schedules PREACTIVATE_FEATURE unless it is active; true if it was scheduled.
     async fn schedule_preactivation(&self) -> Result<bool, BootError> {
         let chain = self.chain();
-        if chain
-            .activated_features()
-            .await?
-            .iter()
-            .any(|f| f == PREACTIVATE_FEATURE)
-        {
+        if chain.activated_features().await?.iter().any(|f| f == PREACTIVATE_FEATURE) {
             return Ok(false);
         }
         if chain.code_hash("eosio").await? == self.file_hash(&wasm_path("eosio.system")).await? {
@@ -541,29 +454,16 @@ fi"#
                     )
                     .await?;
                 // It activates in the next block the genesis node produces.
-                wait_for(
-                    step,
-                    "PREACTIVATE_FEATURE to activate",
-                    Duration::from_secs(30),
-                    || async {
-                        Ok(self
-                            .chain()
-                            .activated_features()
-                            .await?
-                            .iter()
-                            .any(|f| f == PREACTIVATE_FEATURE)
-                            .then_some(()))
-                    },
-                )
+                wait_for(step, "PREACTIVATE_FEATURE to activate", Duration::from_secs(30), || async {
+                    Ok(self.chain().activated_features().await?.iter().any(|f| f == PREACTIVATE_FEATURE).then_some(()))
+                })
                 .await?;
                 active = chain.activated_features().await?;
             }
             // Every feature this node supports, not a fixed list: it works across nodeos versions.
             let supported = chain.supported_features().await?;
-            let pending: Vec<(String, String, Vec<String>)> = supported
-                .into_iter()
-                .filter(|(d, _, _)| !active.contains(d))
-                .collect();
+            let pending: Vec<(String, String, Vec<String>)> =
+                supported.into_iter().filter(|(d, _, _)| !active.contains(d)).collect();
             if !pending.is_empty() {
                 let bios_hash = self.file_hash(&wasm_path("eosio.bios")).await?;
                 if chain.code_hash("eosio").await? != bios_hash {
@@ -571,14 +471,7 @@ fi"#
                     self.cleos()
                         .ok(
                             step.as_str(),
-                            &[
-                                "set",
-                                "contract",
-                                "-t",
-                                "false",
-                                "eosio",
-                                &format!("{CONTRACTS_DIR}/eosio.bios"),
-                            ],
+                            &["set", "contract", "-t", "false", "eosio", &format!("{CONTRACTS_DIR}/eosio.bios")],
                         )
                         .await?;
                 }
@@ -587,21 +480,14 @@ fi"#
                 task.message(format!("activate {} features", ordered.len()));
                 let actions: Vec<Action> = ordered
                     .iter()
-                    .map(|d| {
-                        Action::new("eosio", "activate", "eosio", json!({"feature_digest": d}))
-                    })
+                    .map(|d| Action::new("eosio", "activate", "eosio", json!({"feature_digest": d})))
                     .collect();
                 self.cleos().push(step.as_str(), &actions).await?;
                 let wanted: Vec<String> = ordered.clone();
-                wait_for(
-                    step,
-                    "the protocol features to activate",
-                    Duration::from_secs(30),
-                    || async {
-                        let now = self.chain().activated_features().await?;
-                        Ok(wanted.iter().all(|w| now.contains(w)).then_some(()))
-                    },
-                )
+                wait_for(step, "the protocol features to activate", Duration::from_secs(30), || async {
+                    let now = self.chain().activated_features().await?;
+                    Ok(wanted.iter().all(|w| now.contains(w)).then_some(()))
+                })
                 .await?;
                 note = format!("{} features activated", ordered.len());
             }
@@ -609,14 +495,7 @@ fi"#
             self.cleos()
                 .ok(
                     step.as_str(),
-                    &[
-                        "set",
-                        "contract",
-                        "-t",
-                        "false",
-                        "eosio",
-                        &format!("{CONTRACTS_DIR}/eosio.system"),
-                    ],
+                    &["set", "contract", "-t", "false", "eosio", &format!("{CONTRACTS_DIR}/eosio.system")],
                 )
                 .await?;
             changed = true;
@@ -626,48 +505,23 @@ fi"#
         for account in ["eosio.msig", "eosio.wrap"] {
             let info = chain.account(account).await?.unwrap_or_default();
             if info["privileged"].as_bool() != Some(true) {
-                setpriv.push(Action::new(
-                    "eosio",
-                    "setpriv",
-                    "eosio",
-                    json!({"account": account, "is_priv": 1}),
-                ));
+                setpriv.push(Action::new("eosio", "setpriv", "eosio", json!({"account": account, "is_priv": 1})));
             }
         }
         if !setpriv.is_empty() {
             self.cleos().push(step.as_str(), &setpriv).await?;
             changed = true;
         }
-        Ok((
-            changed,
-            if note.is_empty() && changed {
-                "eosio.system deployed".into()
-            } else {
-                note
-            },
-        ))
+        Ok((changed, if note.is_empty() && changed { "eosio.system deployed".into() } else { note }))
     }
 
     async fn init(&self) -> Result<(bool, String), BootError> {
-        if !self
-            .chain()
-            .table("eosio", "eosio", "rammarket")
-            .await?
-            .is_empty()
-        {
+        if !self.chain().table("eosio", "eosio", "rammarket").await?.is_empty() {
             return Ok((false, String::new()));
         }
         let symbol = self.plan.chain.symbol.to_chain_string();
         self.cleos()
-            .push(
-                "init",
-                &[Action::new(
-                    "eosio",
-                    "init",
-                    "eosio",
-                    json!({"version": 0, "core": symbol}),
-                )],
-            )
+            .push("init", &[Action::new("eosio", "init", "eosio", json!({"version": 0, "core": symbol}))])
             .await?;
         Ok((true, symbol))
     }
@@ -675,24 +529,14 @@ fi"#
     // ---- stake ------------------------------------------------------------------------------
 
     async fn unstaked_accounts(&self) -> Result<Vec<&alloc::Allocation>, BootError> {
-        let wanted: Vec<&alloc::Allocation> =
-            self.allocation.iter().filter(|a| !a.skipped()).collect();
+        let wanted: Vec<&alloc::Allocation> = self.allocation.iter().filter(|a| !a.skipped()).collect();
         let names: Vec<String> = wanted.iter().map(|a| a.name.clone()).collect();
         let exists = self.chain().existing_accounts(&names).await?;
-        Ok(wanted
-            .into_iter()
-            .zip(exists)
-            .filter(|(_, e)| !e)
-            .map(|(a, _)| a)
-            .collect())
+        Ok(wanted.into_iter().zip(exists).filter(|(_, e)| !e).map(|(a, _)| a).collect())
     }
 
     fn account(&self, name: &str) -> &AccountPlan {
-        self.plan
-            .accounts
-            .iter()
-            .find(|a| a.name == name)
-            .expect("planned account")
+        self.plan.accounts.iter().find(|a| a.name == name).expect("planned account")
     }
 
     async fn stake(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
@@ -727,15 +571,7 @@ fi"#
             task.message(format!("{d}/{total} accounts"));
         };
         let started = Instant::now();
-        self.cleos()
-            .push_groups(
-                "stake",
-                groups,
-                STAKE_ACCOUNTS_PER_TRX * 4,
-                IN_FLIGHT,
-                &progress,
-            )
-            .await?;
+        self.cleos().push_groups("stake", groups, STAKE_ACCOUNTS_PER_TRX * 4, IN_FLIGHT, &progress).await?;
         let rate = total as f64 / started.elapsed().as_secs_f64().max(0.001);
         Ok((true, format!("{total} accounts staked, {rate:.0}/s")))
     }
@@ -748,16 +584,9 @@ fi"#
 
     async fn unregistered(&self) -> Result<Vec<&AccountPlan>, BootError> {
         let rows = self.producers_table().await?;
-        let registered: BTreeSet<&str> = rows
-            .iter()
-            .filter(|r| r["is_active"].as_u64() == Some(1))
-            .filter_map(|r| r["owner"].as_str())
-            .collect();
-        Ok(self
-            .plan
-            .producers()
-            .filter(|p| !registered.contains(p.name.as_str()))
-            .collect())
+        let registered: BTreeSet<&str> =
+            rows.iter().filter(|r| r["is_active"].as_u64() == Some(1)).filter_map(|r| r["owner"].as_str()).collect();
+        Ok(self.plan.producers().filter(|p| !registered.contains(p.name.as_str())).collect())
     }
 
     async fn reg_prod(&self) -> Result<(bool, String), BootError> {
@@ -788,42 +617,33 @@ fi"#
                 started += 1;
             }
         }
-        // Each node answers first (a node that died is reported with its log), then catches up.
-        for node in self.plan.nodes.iter().skip(1) {
-            crate::lab::wait_node(self.rt, &node.container, Duration::from_secs(120))
-                .await
-                .map_err(|e| BootError::chain(StepName::StartProd, format!("{e:#}")))?;
-        }
-        let target = NodeClient::new(self.rt, self.container)
-            .get_info()
-            .await?
-            .head_block_num;
+        // Each node answers first (a node that died is reported with its log), then catches up;
+        // the nodes are asked side by side, a few at a time.
+        use futures::stream::{self, TryStreamExt};
+        let others: Vec<&crate::plan::NodePlan> = self.plan.nodes.iter().skip(1).collect();
+        stream::iter(others.iter().map(Ok::<_, BootError>))
+            .try_for_each_concurrent(6, |node| async move {
+                crate::lab::wait_node(self.rt, &node.container, Duration::from_secs(120))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| BootError::chain(StepName::StartProd, format!("{e:#}")))
+            })
+            .await?;
+        let target = NodeClient::new(self.rt, self.container).get_info().await?.head_block_num;
         task.message(format!("all nodes past block {target}"));
-        for node in self.plan.nodes.iter().skip(1) {
-            let what = format!(
-                "{} to reach block {target} (p2p sync from its peers)",
-                node.name
-            );
-            wait_for(
-                StepName::StartProd,
-                &what,
-                Duration::from_secs(120),
-                || async {
+        stream::iter(others.iter().map(Ok::<_, BootError>))
+            .try_for_each_concurrent(6, |node| async move {
+                let what = format!("{} to reach block {target} (p2p sync from its peers)", node.name);
+                wait_for(StepName::StartProd, &what, Duration::from_secs(120), || async {
                     match NodeClient::new(self.rt, &node.container).get_info().await {
                         Ok(i) => Ok((i.head_block_num >= target).then_some(())),
                         Err(_) => Ok(None),
                     }
-                },
-            )
+                })
+                .await
+            })
             .await?;
-        }
-        Ok((
-            started > 0,
-            format!(
-                "{} nodes at block {target} or later",
-                self.plan.nodes.len() - 1
-            ),
-        ))
+        Ok((started > 0, format!("{} nodes at block {target} or later", self.plan.nodes.len() - 1)))
     }
 
     // ---- vote --------------------------------------------------------------------------------
@@ -836,8 +656,7 @@ fi"#
         let k = self.plan.chain.votes_per_voter.min(producers.len());
         self.voters()
             .map(|v| {
-                let mut pick: Vec<String> =
-                    producers.choose_multiple(&mut rng, k).cloned().collect();
+                let mut pick: Vec<String> = producers.choose_multiple(&mut rng, k).cloned().collect();
                 pick.sort();
                 (v.name.clone(), pick)
             })
@@ -845,12 +664,7 @@ fi"#
     }
 
     fn voters(&self) -> impl Iterator<Item = &alloc::Allocation> {
-        let skipped: BTreeSet<&str> = self
-            .allocation
-            .iter()
-            .filter(|a| a.skipped())
-            .map(|a| a.name.as_str())
-            .collect();
+        let skipped: BTreeSet<&str> = self.allocation.iter().filter(|a| a.skipped()).map(|a| a.name.as_str()).collect();
         self.allocation
             .iter()
             .filter(move |a| !a.producer && !skipped.contains(a.name.as_str()))
@@ -859,10 +673,7 @@ fi"#
 
     async fn voters_table(&self) -> Result<BTreeMap<String, Value>, BootError> {
         let rows = self.chain().table("eosio", "eosio", "voters").await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| Some((r["owner"].as_str()?.to_string(), r)))
-            .collect())
+        Ok(rows.into_iter().filter_map(|r| Some((r["owner"].as_str()?.to_string(), r))).collect())
     }
 
     async fn votes_missing(&self) -> Result<Vec<(String, Vec<String>)>, BootError> {
@@ -887,10 +698,8 @@ fi"#
             .iter()
             .filter(|r| r["is_active"].as_u64() == Some(1))
             .filter_map(|r| {
-                let votes: f64 = r["total_votes"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .or_else(|| r["total_votes"].as_f64())?;
+                let votes: f64 =
+                    r["total_votes"].as_str().and_then(|s| s.parse().ok()).or_else(|| r["total_votes"].as_f64())?;
                 (votes > 0.0).then(|| (votes, r["owner"].as_str().unwrap_or_default().to_string()))
             })
             .collect();
@@ -901,9 +710,7 @@ fi"#
     async fn schedule_elected(&self) -> Result<bool, BootError> {
         let elected = self.elected().await?;
         let (version, active) = self.chain().active_schedule().await?;
-        Ok(version > 0
-            && !elected.is_empty()
-            && active.into_iter().collect::<BTreeSet<_>>() == elected)
+        Ok(version > 0 && !elected.is_empty() && active.into_iter().collect::<BTreeSet<_>>() == elected)
     }
 
     async fn vote(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
@@ -924,9 +731,7 @@ fi"#
                 .collect();
             let total = groups.len();
             task.message(format!("{total} voters"));
-            self.cleos()
-                .push_groups(step.as_str(), groups, 50, 1, &|_| {})
-                .await?;
+            self.cleos().push_groups(step.as_str(), groups, 50, 1, &|_| {}).await?;
         }
         // Below 15% of the stake voting, the system contract never hands over: say so plainly.
         let global = self.chain().table("eosio", "eosio", "global").await?;
@@ -942,13 +747,7 @@ fi"#
                 r["producers"].as_array().is_some_and(|p| !p.is_empty())
                     || r["proxy"].as_str().is_some_and(|p| !p.is_empty())
             })
-            .map(|r| {
-                r["staked"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .or_else(|| r["staked"].as_i64())
-                    .unwrap_or(0)
-            })
+            .map(|r| r["staked"].as_str().and_then(|s| s.parse().ok()).or_else(|| r["staked"].as_i64()).unwrap_or(0))
             .sum();
         if !activated {
             return Err(BootError::chain(
@@ -962,14 +761,9 @@ fi"#
             ));
         }
         let elected = self.elected().await?;
-        task.message(format!(
-            "waiting for {} elected producers to take over",
-            elected.len()
-        ));
-        let what = format!(
-            "the active schedule to be the {} elected producers and a block from one of them",
-            elected.len()
-        );
+        task.message(format!("waiting for {} elected producers to take over", elected.len()));
+        let what =
+            format!("the active schedule to be the {} elected producers and a block from one of them", elected.len());
         wait_for(step, &what, Duration::from_secs(180), || async {
             if !self.schedule_elected().await? {
                 return Ok(None);
@@ -980,14 +774,7 @@ fi"#
         .await?;
         let (version, _) = self.chain().active_schedule().await?;
         let pct = voted as f64 / alloc::total(&self.allocation).0.max(1) as f64 * 100.0;
-        Ok((
-            changed,
-            format!(
-                "{}% of the supply voted; schedule v{version}: {} producers",
-                pct.round(),
-                elected.len()
-            ),
-        ))
+        Ok((changed, format!("{}% of the supply voted; schedule v{version}: {} producers", pct.round(), elected.len())))
     }
 
     // ---- claim, proxy, resign ---------------------------------------------------------------
@@ -1000,9 +787,7 @@ fi"#
             .iter()
             .filter(|r| {
                 r["unpaid_blocks"].as_u64().unwrap_or(0) > 0
-                    && r["last_claim_time"]
-                        .as_str()
-                        .is_some_and(|t| t.starts_with("1970-01-01"))
+                    && r["last_claim_time"].as_str().is_some_and(|t| t.starts_with("1970-01-01"))
             })
             .filter_map(|r| r["owner"].as_str().map(String::from))
             .filter(|o| ours.contains(o))
@@ -1016,12 +801,7 @@ fi"#
         }
         // One transaction each: one producer's claim cannot fail another's.
         for p in &producers {
-            self.cleos()
-                .push(
-                    "claim",
-                    &[Action::new("eosio", "claimrewards", p, json!({"owner": p}))],
-                )
-                .await?;
+            self.cleos().push("claim", &[Action::new("eosio", "claimrewards", p, json!({"owner": p}))]).await?;
         }
         Ok((true, format!("{} producers claimed", producers.len())))
     }
@@ -1037,12 +817,7 @@ fi"#
         if row.is_none_or(|r| r["producers"].as_array().is_none_or(|p| p.is_empty())) {
             // The proxy votes for every producer (a vote holds at most 30): voters who delegate to
             // it then keep the whole elected set in office instead of shrinking it.
-            let mut all: Vec<String> = self
-                .plan
-                .producers()
-                .map(|p| p.name.clone())
-                .take(30)
-                .collect();
+            let mut all: Vec<String> = self.plan.producers().map(|p| p.name.clone()).take(30).collect();
             all.sort();
             actions.push(Action::new(
                 "eosio",
@@ -1052,18 +827,10 @@ fi"#
             ));
         }
         if row.is_none_or(|r| r["is_proxy"].as_u64() != Some(1)) {
-            actions.push(Action::new(
-                "eosio",
-                "regproxy",
-                &proxy,
-                json!({"proxy": proxy, "isproxy": true}),
-            ));
+            actions.push(Action::new("eosio", "regproxy", &proxy, json!({"proxy": proxy, "isproxy": true})));
         }
         for v in self.voters() {
-            if table
-                .get(&v.name)
-                .is_none_or(|r| r["proxy"].as_str() != Some(proxy.as_str()))
-            {
+            if table.get(&v.name).is_none_or(|r| r["proxy"].as_str() != Some(proxy.as_str())) {
                 actions.push(Action::new(
                     "eosio",
                     "voteproducer",
@@ -1082,41 +849,34 @@ fi"#
         }
         let n = actions.len();
         self.cleos().push("proxy", &actions).await?;
-        let proxy = self
-            .plan
-            .producers()
-            .next()
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
+        let proxy = self.plan.producers().next().map(|p| p.name.clone()).unwrap_or_default();
         Ok((true, format!("{proxy} is a proxy ({n} actions)")))
     }
 
     fn held_by(account: &Value, permission: &str, controller: &str) -> bool {
-        account["permissions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|p| {
-                p["perm_name"] == permission && {
-                    let auth = &p["required_auth"];
-                    auth["keys"].as_array().is_some_and(|k| k.is_empty())
-                        && auth["accounts"].as_array().is_some_and(|a| {
-                            a.len() == 1
-                                && a[0]["permission"]["actor"] == controller
-                                && a[0]["permission"]["permission"] == "active"
-                        })
-                }
-            })
+        account["permissions"].as_array().into_iter().flatten().any(|p| {
+            p["perm_name"] == permission && {
+                let auth = &p["required_auth"];
+                auth["keys"].as_array().is_some_and(|k| k.is_empty())
+                    && auth["accounts"].as_array().is_some_and(|a| {
+                        a.len() == 1
+                            && a[0]["permission"]["actor"] == controller
+                            && a[0]["permission"]["permission"] == "active"
+                    })
+            }
+        })
     }
 
     async fn resign_actions(&self) -> Result<Vec<Action>, BootError> {
         let mut actions = Vec::new();
         let mut pairs = vec![("eosio", "eosio.prods")];
         pairs.extend(SYSTEM_ACCOUNTS.iter().map(|a| (*a, "eosio")));
-        for (account, controller) in pairs {
-            let Some(info) = self.chain().account(account).await? else {
+        let names: Vec<Value> = pairs.iter().map(|(a, _)| json!({ "account_name": a })).collect();
+        let infos = self.chain().node.call_many("chain/get_account", &names).await?;
+        for ((account, controller), (status, info)) in pairs.into_iter().zip(infos) {
+            if !(200..300).contains(&status) {
                 continue;
-            };
+            }
             for (permission, parent) in [("owner", ""), ("active", "owner")] {
                 if !Self::held_by(&info, permission, controller) {
                     let auth = json!({"threshold": 1, "keys": [], "waits": [], "accounts": [{"weight": 1, "permission": {"actor": controller, "permission": "active"}}]});
@@ -1140,10 +900,7 @@ fi"#
         }
         let n = actions.len();
         self.cleos().push("resign", &actions).await?;
-        Ok((
-            true,
-            format!("{n} permissions handed over; eosio is held by eosio.prods"),
-        ))
+        Ok((true, format!("{n} permissions handed over; eosio is held by eosio.prods")))
     }
 
     // ---- msig-replace, xfer, log -------------------------------------------------------------
@@ -1169,16 +926,13 @@ fi"#
             "mkdir -p {dir} && cp {CONTRACTS_DIR}/eosio.system/eosio.system.abi {dir}/ && cat {} - > {dir}/eosio.system.wasm",
             wasm_path("eosio.system")
         );
-        self.cleos()
-            .sh("msig-replace", &script, Some(Self::custom_section()))
-            .await?;
+        self.cleos().sh("msig-replace", &script, Some(Self::custom_section())).await?;
         Ok(())
     }
 
     async fn replaced_hash(&self) -> Result<String, BootError> {
         self.prepare_replacement().await?;
-        self.file_hash(&format!("{}/eosio.system.wasm", Self::REPLACED_DIR))
-            .await
+        self.file_hash(&format!("{}/eosio.system.wasm", Self::REPLACED_DIR)).await
     }
 
     async fn msig_replace(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
@@ -1193,38 +947,23 @@ fi"#
             .map(|a| a.name.clone())
             .ok_or_else(|| BootError::chain(StepName::MsigReplace, "no user to propose"))?;
         let (_, schedule) = self.chain().active_schedule().await?;
-        let approvers: Vec<String> = if schedule.iter().any(|p| p == "eosio") {
-            vec!["eosio".into()]
-        } else {
-            schedule
-        };
+        let approvers: Vec<String> =
+            if schedule.iter().any(|p| p == "eosio") { vec!["eosio".into()] } else { schedule };
         let proposal = "replace";
-        let requested: Vec<Value> = approvers
-            .iter()
-            .map(|p| json!({"actor": p, "permission": "active"}))
-            .collect();
+        let requested: Vec<Value> = approvers.iter().map(|p| json!({"actor": p, "permission": "active"})).collect();
         let cleos = self.cleos();
 
-        let existing = self
-            .chain()
-            .table("eosio.msig", &proposer, "proposal")
-            .await?;
+        let existing = self.chain().table("eosio.msig", &proposer, "proposal").await?;
         if !existing.iter().any(|r| r["proposal_name"] == proposal) {
             task.message("propose");
             // The proposal stores the whole transaction, code included: the proposer buys the RAM
             // for it from its liquid tokens (eosio has none left once everything is allocated).
             let wasm = format!("{}/eosio.system.wasm", Self::REPLACED_DIR);
-            let size: u64 = cleos
-                .sh(step, &format!("wc -c < {wasm}"), None)
-                .await?
-                .stdout
-                .trim()
-                .parse()
-                .unwrap_or(400_000);
+            let size: u64 =
+                cleos.sh(step, &format!("wc -c < {wasm}"), None).await?.stdout.trim().parse().unwrap_or(400_000);
             let needed = size + 20_000;
             let account = self.chain().account(&proposer).await?.unwrap_or_default();
-            let free = account["ram_quota"].as_i64().unwrap_or(0)
-                - account["ram_usage"].as_i64().unwrap_or(0);
+            let free = account["ram_quota"].as_i64().unwrap_or(0) - account["ram_usage"].as_i64().unwrap_or(0);
             if free < needed as i64 {
                 let bytes = needed as i64 - free.max(0);
                 cleos
@@ -1280,19 +1019,11 @@ fi"#
                 .await?;
         }
         task.message(format!("{} approvals", approvers.len()));
-        let approvals = self
-            .chain()
-            .table("eosio.msig", &proposer, "approvals2")
-            .await?;
+        let approvals = self.chain().table("eosio.msig", &proposer, "approvals2").await?;
         let provided: BTreeSet<String> = approvals
             .iter()
             .filter(|r| r["proposal_name"] == proposal)
-            .flat_map(|r| {
-                r["provided_approvals"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .flat_map(|r| r["provided_approvals"].as_array().cloned().unwrap_or_default())
             .filter_map(|a| a["level"]["actor"].as_str().map(String::from))
             .collect();
         for p in approvers.iter().filter(|p| !provided.contains(*p)) {
@@ -1314,28 +1045,12 @@ fi"#
                 .await?;
         }
         task.message("exec");
-        cleos
-            .ok(
-                step,
-                &[
-                    "multisig", "exec", "-t", "false", &proposer, proposal, "-p", &proposer,
-                ],
-            )
-            .await?;
-        wait_for(
-            StepName::MsigReplace,
-            "eosio to run the replaced code",
-            Duration::from_secs(30),
-            || async { Ok((self.chain().code_hash("eosio").await? == target).then_some(())) },
-        )
+        cleos.ok(step, &["multisig", "exec", "-t", "false", &proposer, proposal, "-p", &proposer]).await?;
+        wait_for(StepName::MsigReplace, "eosio to run the replaced code", Duration::from_secs(30), || async {
+            Ok((self.chain().code_hash("eosio").await? == target).then_some(()))
+        })
         .await?;
-        Ok((
-            true,
-            format!(
-                "proposed by {proposer}, approved by {} producers, executed",
-                approvers.len()
-            ),
-        ))
+        Ok((true, format!("proposed by {proposer}, approved by {} producers, executed", approvers.len())))
     }
 
     async fn xfer(&self, count: usize) -> Result<(bool, String), BootError> {
@@ -1361,9 +1076,7 @@ fi"#
                 )]
             })
             .collect();
-        self.cleos()
-            .push_groups("xfer", groups, 100, 1, &|_| {})
-            .await?;
+        self.cleos().push_groups("xfer", groups, 100, 1, &|_| {}).await?;
         Ok((true, format!("{count} transfers")))
     }
 
@@ -1375,10 +1088,7 @@ fi"#
 }
 
 /// Orders features so each comes after its dependencies.
-fn order_by_dependencies(
-    pending: &[(String, String, Vec<String>)],
-    active: &[String],
-) -> Vec<String> {
+fn order_by_dependencies(pending: &[(String, String, Vec<String>)], active: &[String]) -> Vec<String> {
     let mut done: Vec<String> = active.to_vec();
     let mut out = Vec::new();
     let mut left: Vec<&(String, String, Vec<String>)> = pending.iter().collect();
@@ -1403,12 +1113,7 @@ fn order_by_dependencies(
 }
 
 /// Polls a chain condition until it holds; the timeout names what was awaited.
-pub async fn wait_for<T, F, Fut>(
-    step: StepName,
-    what: &str,
-    timeout: Duration,
-    mut check: F,
-) -> Result<T, BootError>
+pub async fn wait_for<T, F, Fut>(step: StepName, what: &str, timeout: Duration, mut check: F) -> Result<T, BootError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<Option<T>, BootError>>,
@@ -1419,11 +1124,7 @@ where
             return Ok(v);
         }
         if start.elapsed() > timeout {
-            return Err(BootError::Timeout {
-                step: step.as_str().into(),
-                what: what.into(),
-                secs: timeout.as_secs(),
-            });
+            return Err(BootError::Timeout { step: step.as_str().into(), what: what.into(), secs: timeout.as_secs() });
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
@@ -1440,10 +1141,7 @@ mod tests {
             ("a".to_string(), "A".to_string(), vec!["pre".to_string()]),
             ("c".to_string(), "C".to_string(), vec![]),
         ];
-        assert_eq!(
-            order_by_dependencies(&pending, &["pre".to_string()]),
-            ["a", "c", "b"]
-        );
+        assert_eq!(order_by_dependencies(&pending, &["pre".to_string()]), ["a", "c", "b"]);
     }
 
     #[test]

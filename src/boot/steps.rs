@@ -75,9 +75,7 @@ impl StepName {
             StepName::Sys => "create the system accounts (eosio.*)",
             StepName::Contracts => "deploy eosio.token, eosio.msig, eosio.wrap",
             StepName::Tokens => "create the core token, issue what the allocation hands out",
-            StepName::SysContract => {
-                "activate every supported protocol feature, deploy eosio.system"
-            }
+            StepName::SysContract => "activate every supported protocol feature, deploy eosio.system",
             StepName::Init => "init the system contract with the core symbol",
             StepName::Stake => "create the accounts staked (Pareto 80/20 allocation)",
             StepName::RegProd => "register the producers",
@@ -86,9 +84,7 @@ impl StepName {
             StepName::Claim => "claim rewards for producers with unpaid blocks",
             StepName::Proxy => "the first producer becomes a proxy; voters delegate to it",
             StepName::Resign => "eosio resigns to eosio.prods; system accounts to eosio",
-            StepName::MsigReplace => {
-                "(optional) replace eosio's code by an msig the producers approve"
-            }
+            StepName::MsigReplace => "(optional) replace eosio's code by an msig the producers approve",
             StepName::Xfer => "(optional) random transfers between accounts (--count)",
             StepName::Log => "show the tail of the genesis node's log",
         }
@@ -97,12 +93,7 @@ impl StepName {
 
 /// Which steps run, in order: `--only` names them (optional ones included); otherwise every
 /// default step (and the optional ones with `all`) from `--from` on, less `--skip`.
-pub fn select(
-    only: &[StepName],
-    from: Option<StepName>,
-    skip: &[StepName],
-    all: bool,
-) -> Vec<StepName> {
+pub fn select(only: &[StepName], from: Option<StepName>, skip: &[StepName], all: bool) -> Vec<StepName> {
     StepName::ALL
         .into_iter()
         .filter(|s| {
@@ -132,14 +123,8 @@ mod tests {
     #[test]
     fn only_from_and_skip() {
         assert_eq!(select(&[Xfer, Wallet], None, &[], false), [Wallet, Xfer]);
-        assert_eq!(
-            select(&[], Some(Vote), &[Claim], false),
-            [Vote, Proxy, Resign, Log]
-        );
-        assert_eq!(
-            select(&[], None, &[Log, Claim, Proxy, Resign], false).last(),
-            Some(&Vote)
-        );
+        assert_eq!(select(&[], Some(Vote), &[Claim], false), [Vote, Proxy, Resign, Log]);
+        assert_eq!(select(&[], None, &[Log, Claim, Proxy, Resign], false).last(), Some(&Vote));
     }
 
     #[test]

@@ -12,17 +12,12 @@ pub struct Symbol {
 impl Symbol {
     pub fn parse_code(code: &str, precision: u8) -> Result<Self, String> {
         if code.is_empty() || code.len() > 7 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(format!(
-                "{code:?} is not a token symbol (1 to 7 letters A-Z)"
-            ));
+            return Err(format!("{code:?} is not a token symbol (1 to 7 letters A-Z)"));
         }
         if precision > 18 {
             return Err(format!("precision {precision} is more than 18"));
         }
-        Ok(Symbol {
-            code: code.to_string(),
-            precision,
-        })
+        Ok(Symbol { code: code.to_string(), precision })
     }
 
     /// `4,SYS`, as the system contract's `init` takes it.
@@ -46,36 +41,22 @@ impl Amount {
         let text = text.trim();
         let number = match text.split_once(' ') {
             Some((n, code)) if code.trim() == symbol.code => n,
-            Some((_, code)) => {
-                return Err(format!(
-                    "{text:?} is in {code}, the chain's symbol is {}",
-                    symbol.code
-                ))
-            }
+            Some((_, code)) => return Err(format!("{text:?} is in {code}, the chain's symbol is {}", symbol.code)),
             None => text,
         };
         let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-        if whole.is_empty()
-            || !whole.chars().all(|c| c.is_ascii_digit())
-            || !frac.chars().all(|c| c.is_ascii_digit())
-        {
+        if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
             return Err(format!("{text:?} is not an amount like \"1000.0000\""));
         }
         if frac.len() > symbol.precision as usize {
-            return Err(format!(
-                "{text:?} has more than {} decimal places",
-                symbol.precision
-            ));
+            return Err(format!("{text:?} has more than {} decimal places", symbol.precision));
         }
         let frac_units: i64 = if frac.is_empty() {
             0
         } else {
-            frac.parse::<i64>().unwrap()
-                * 10i64.pow((symbol.precision as usize - frac.len()) as u32)
+            frac.parse::<i64>().unwrap() * 10i64.pow((symbol.precision as usize - frac.len()) as u32)
         };
-        let whole: i64 = whole
-            .parse()
-            .map_err(|_| format!("{text:?} is too large"))?;
+        let whole: i64 = whole.parse().map_err(|_| format!("{text:?} is too large"))?;
         whole
             .checked_mul(symbol.unit())
             .and_then(|w| w.checked_add(frac_units))
@@ -85,10 +66,7 @@ impl Amount {
     }
 
     pub fn display<'a>(&self, symbol: &'a Symbol) -> AssetDisplay<'a> {
-        AssetDisplay {
-            amount: *self,
-            symbol,
-        }
+        AssetDisplay { amount: *self, symbol }
     }
 }
 
@@ -107,12 +85,7 @@ impl fmt::Display for AssetDisplay<'_> {
         if self.symbol.precision == 0 {
             write!(f, "{sign}{whole} {}", self.symbol.code)
         } else {
-            write!(
-                f,
-                "{sign}{whole}.{frac:0width$} {}",
-                self.symbol.code,
-                width = self.symbol.precision as usize
-            )
+            write!(f, "{sign}{whole}.{frac:0width$} {}", self.symbol.code, width = self.symbol.precision as usize)
         }
     }
 }
@@ -128,10 +101,7 @@ mod tests {
     #[test]
     fn parses_and_formats() {
         let s = sys();
-        assert_eq!(
-            Amount::parse("10000000000.0000", &s),
-            Ok(Amount(100_000_000_000_000))
-        );
+        assert_eq!(Amount::parse("10000000000.0000", &s), Ok(Amount(100_000_000_000_000)));
         assert_eq!(Amount::parse("1.5", &s), Ok(Amount(15_000)));
         assert_eq!(Amount::parse("7 SYS", &s), Ok(Amount(70_000)));
         assert_eq!(Amount(12_345).display(&s).to_string(), "1.2345 SYS");
@@ -142,9 +112,7 @@ mod tests {
     #[test]
     fn rejects_bad_amounts() {
         let s = sys();
-        assert!(Amount::parse("1.00001", &s)
-            .unwrap_err()
-            .contains("decimal places"));
+        assert!(Amount::parse("1.00001", &s).unwrap_err().contains("decimal places"));
         assert!(Amount::parse("abc", &s).is_err());
         assert!(Amount::parse("-1", &s).is_err());
         assert!(Amount::parse("1 EOS", &s).unwrap_err().contains("EOS"));

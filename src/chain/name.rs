@@ -12,18 +12,11 @@ pub fn check_account_name(name: &str) -> Result<(), String> {
             name.len()
         ));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !matches!(c, 'a'..='z' | '1'..='5' | '.'))
-    {
-        return Err(format!(
-            "{name:?} has {c:?}; account names use only a-z, 1-5 and '.'"
-        ));
+    if let Some(c) = name.chars().find(|c| !matches!(c, 'a'..='z' | '1'..='5' | '.')) {
+        return Err(format!("{name:?} has {c:?}; account names use only a-z, 1-5 and '.'"));
     }
     if name.ends_with('.') {
-        return Err(format!(
-            "{name:?} ends with '.', which account names may not"
-        ));
+        return Err(format!("{name:?} ends with '.', which account names may not"));
     }
     Ok(())
 }
@@ -34,14 +27,7 @@ mod tests {
 
     #[test]
     fn accepts_valid_names() {
-        for n in [
-            "eosio",
-            "eosio.token",
-            "accountnum11",
-            "a",
-            "zzzzzzzzzzzz",
-            "a.b.c",
-        ] {
+        for n in ["eosio", "eosio.token", "accountnum11", "a", "zzzzzzzzzzzz", "a.b.c"] {
             assert_eq!(check_account_name(n), Ok(()), "{n}");
         }
     }
@@ -50,15 +36,9 @@ mod tests {
     fn rejects_invalid_names_with_the_reason() {
         assert!(check_account_name("").unwrap_err().contains("empty"));
         assert!(check_account_name("Prod1").unwrap_err().contains("'P'"));
-        assert!(check_account_name("accountnum16")
-            .unwrap_err()
-            .contains("'6'"));
-        assert!(check_account_name("abcdefghijklm")
-            .unwrap_err()
-            .contains("13 characters"));
-        assert!(check_account_name("prod.")
-            .unwrap_err()
-            .contains("ends with"));
+        assert!(check_account_name("accountnum16").unwrap_err().contains("'6'"));
+        assert!(check_account_name("abcdefghijklm").unwrap_err().contains("13 characters"));
+        assert!(check_account_name("prod.").unwrap_err().contains("ends with"));
         assert!(check_account_name("a_b").unwrap_err().contains("'_'"));
     }
 }

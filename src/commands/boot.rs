@@ -14,23 +14,13 @@ pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
     if let Some(file) = &args.accounts {
         // The topology with its accounts taken from the given file.
         let mut source: TopologySource = ctx.topology()?;
-        source.topology.accounts = topology::AccountsConfig {
-            count: None,
-            file: Some(std::env::current_dir()?.join(file)),
-        };
+        source.topology.accounts =
+            topology::AccountsConfig { count: None, file: Some(std::env::current_dir()?.join(file)) };
         plan = NetworkPlan::build(&source, &plan.seed)?;
     }
     let rt = ctx.docker().await?;
-    if rt
-        .container_state(&plan.genesis().container)
-        .await?
-        .as_deref()
-        != Some("running")
-    {
-        bail!(
-            "the genesis node {} is not running; `lab up --no-boot` starts the lab",
-            plan.genesis().container
-        );
+    if rt.container_state(&plan.genesis().container).await?.as_deref() != Some("running") {
+        bail!("the genesis node {} is not running; `lab up --no-boot` starts the lab", plan.genesis().container);
     }
     let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
     let steps = select(&args.only, args.from, &args.skip, args.all);
@@ -43,25 +33,14 @@ pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
                 Err(_) => "unknown",
             };
             let selected = if steps.contains(&step) { "*" } else { " " };
-            println!(
-                "{selected} {:<13} {:<8} {}",
-                step.as_str(),
-                done,
-                step.about()
-            );
+            println!("{selected} {:<13} {:<8} {}", step.as_str(), done, step.about());
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let reports = boot
-        .run(&BootOptions {
-            steps,
-            xfer_count: args.count,
-        })
-        .await?;
+    let reports = boot.run(&BootOptions { steps, xfer_count: args.count }).await?;
     let changed = reports.iter().filter(|r| r.changed).count();
     if changed == 0 {
-        ctx.printer
-            .info("nothing to do: every step was already done");
+        ctx.printer.info("nothing to do: every step was already done");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,9 +9,7 @@ use crate::runtime::Runtime;
 
 pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
     let (plan, _) = ctx.plan(false)?;
-    let target = plan
-        .node(&args.node)
-        .ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
+    let target = plan.node(&args.node).ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
     let genesis = &plan.genesis().container;
     // cleos runs next to the wallet, in the genesis container, and talks to the chosen node.
     let url = if target.name == plan.genesis().name {

@@ -25,9 +25,7 @@ pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
             StateDir::for_lab(&l).remove()?;
         }
     }
-    let target = name
-        .map(|n| format!("lab `{n}`"))
-        .unwrap_or_else(|| "all labs".into());
+    let target = name.map(|n| format!("lab `{n}`")).unwrap_or_else(|| "all labs".into());
     if report.containers.is_empty() && report.networks.is_empty() && report.volumes.is_empty() {
         ctx.printer.info(format!("{target}: nothing to remove"));
     } else {
@@ -36,11 +34,7 @@ pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
             report.containers.len(),
             report.networks.len(),
             report.volumes.len(),
-            if args.keep_data {
-                " (data volumes kept)"
-            } else {
-                ""
-            }
+            if args.keep_data { " (data volumes kept)" } else { "" }
         ));
     }
     Ok(ExitCode::SUCCESS)

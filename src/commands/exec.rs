@@ -8,15 +8,10 @@ use crate::runtime::Runtime;
 
 pub async fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
     let (plan, _) = ctx.plan(false)?;
-    let node = plan
-        .node(&args.node)
-        .ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
+    let node = plan.node(&args.node).ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
     let rt = ctx.docker().await?;
     if rt.container_state(&node.container).await?.as_deref() != Some("running") {
-        return Err(anyhow!(
-            "{} is not running; `lab up` starts the lab",
-            node.container
-        ));
+        return Err(anyhow!("{} is not running; `lab up` starts the lab", node.container));
     }
     Ok(relay(&rt.exec(&node.container, &args.cmd, None).await?))
 }

@@ -8,19 +8,14 @@ use crate::cli::InitArgs;
 use crate::topology::{self, TopologySource};
 
 pub fn run(ctx: &Ctx, args: InitArgs) -> Result<ExitCode> {
-    let path = ctx
-        .file
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("lab.yaml"));
+    let path = ctx.file.clone().unwrap_or_else(|| PathBuf::from("lab.yaml"));
     if path.exists() && !args.force {
         bail!("{} exists; --force overwrites it", path.display());
     }
     let text = topology::init_file(&args.name, args.producers, args.users);
     // What init writes must itself be valid.
-    let source = TopologySource {
-        topology: topology::parse(&text).map_err(anyhow::Error::msg)?,
-        path: Some(path.clone()),
-    };
+    let source =
+        TopologySource { topology: topology::parse(&text).map_err(anyhow::Error::msg)?, path: Some(path.clone()) };
     topology::validate(&source)?;
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     ctx.printer.info(format!(

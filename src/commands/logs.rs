@@ -15,19 +15,12 @@ pub async fn run(ctx: &Ctx, args: LogsArgs) -> Result<ExitCode> {
             "{:?} is not a node of lab `{}` (nodes: {})",
             args.node,
             plan.lab,
-            plan.nodes
-                .iter()
-                .map(|n| n.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            plan.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
         )
     })?;
     let rt = ctx.docker().await?;
     if rt.container_state(&node.container).await?.is_none() {
-        return Err(anyhow!(
-            "{} has no container; `lab up` creates it",
-            node.name
-        ));
+        return Err(anyhow!("{} has no container; `lab up` creates it", node.name));
     }
     if !args.follow {
         print!("{}", rt.logs(&node.container, args.tail).await?);

@@ -51,10 +51,7 @@ impl Ctx {
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let file = cli.command.file().cloned().or(cli.global.file.clone());
-    let ctx = Ctx {
-        file,
-        printer: Printer::new(cli.global.quiet, cli.global.no_progress),
-    };
+    let ctx = Ctx { file, printer: Printer::new(cli.global.quiet, cli.global.no_progress) };
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Up(a) => up::run(&ctx, a).await,

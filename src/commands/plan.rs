@@ -23,9 +23,7 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let nodes: Vec<_> = match &args.node {
-        Some(n) => vec![plan
-            .node(n)
-            .ok_or_else(|| anyhow!("{n:?} is not a node of lab `{}`", plan.lab))?],
+        Some(n) => vec![plan.node(n).ok_or_else(|| anyhow!("{n:?} is not a node of lab `{}`", plan.lab))?],
         None => plan.nodes.iter().collect(),
     };
     println!(
@@ -53,20 +51,9 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
             node.role.as_str(),
             node.container,
             node.volume,
-            if ports.is_empty() {
-                String::new()
-            } else {
-                format!(", {}", ports.join(", "))
-            }
+            if ports.is_empty() { String::new() } else { format!(", {}", ports.join(", ")) }
         );
-        println!(
-            "   peers: {}",
-            if node.peers.is_empty() {
-                "-".to_string()
-            } else {
-                node.peers.join(", ")
-            }
-        );
+        println!("   peers: {}", if node.peers.is_empty() { "-".to_string() } else { node.peers.join(", ") });
         for file in render::node_files(&plan, node) {
             if file.name == "logging.json" {
                 continue;

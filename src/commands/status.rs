@@ -43,16 +43,11 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         _ => 2,
     };
     containers.sort_by(|a, b| {
-        (order(a.labels.get(labels::ROLE)), &a.name)
-            .cmp(&(order(b.labels.get(labels::ROLE)), &b.name))
+        (order(a.labels.get(labels::ROLE)), &a.name).cmp(&(order(b.labels.get(labels::ROLE)), &b.name))
     });
     let rt_ref: &dyn Runtime = &rt;
     let nodes: Vec<NodeStatus> = join_all(containers.iter().map(|c| async move {
-        let info = if c.running() {
-            NodeClient::new(rt_ref, &c.name).get_info().await.ok()
-        } else {
-            None
-        };
+        let info = if c.running() { NodeClient::new(rt_ref, &c.name).get_info().await.ok() } else { None };
         NodeStatus {
             node: c.labels.get(labels::NODE).cloned().unwrap_or_default(),
             role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
@@ -61,23 +56,12 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             head_block: info.as_ref().map(|i| i.head_block_num),
             last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
             head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
-            http_port: c
-                .ports
-                .iter()
-                .find(|(p, _)| *p == crate::plan::HTTP_PORT)
-                .map(|(_, h)| *h),
-            p2p_port: c
-                .ports
-                .iter()
-                .find(|(p, _)| *p == crate::plan::P2P_PORT)
-                .map(|(_, h)| *h),
+            http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
+            p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
         }
     }))
     .await;
-    let status = LabStatus {
-        lab: name.clone(),
-        nodes,
-    };
+    let status = LabStatus { lab: name.clone(), nodes };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(ExitCode::SUCCESS);
@@ -87,10 +71,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let dash = || "-".to_string();
-    println!(
-        "{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} {}",
-        "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER", "PORTS"
-    );
+    println!("{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} {}", "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER", "PORTS");
     for n in &status.nodes {
         let ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
             .iter()
@@ -102,15 +83,9 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             n.role,
             n.state,
             n.head_block.map(|h| h.to_string()).unwrap_or_else(dash),
-            n.last_irreversible_block
-                .map(|h| h.to_string())
-                .unwrap_or_else(dash),
+            n.last_irreversible_block.map(|h| h.to_string()).unwrap_or_else(dash),
             n.head_producer.clone().unwrap_or_else(dash),
-            if ports.is_empty() {
-                dash()
-            } else {
-                ports.join(", ")
-            }
+            if ports.is_empty() { dash() } else { ports.join(", ") }
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -15,23 +15,20 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     let report = lab::up(&rt, &plan, &state, &ctx.printer).await?;
     let timeout = Duration::from_secs(args.timeout);
     if args.no_boot {
-        lab::wait_ready(
-            &rt,
-            &plan.nodes.iter().collect::<Vec<_>>(),
-            timeout,
-            &ctx.printer,
-        )
-        .await?;
+        lab::wait_ready(&rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, &ctx.printer).await?;
     } else {
         // The boot needs only the genesis node at first; the producers come up meanwhile and
         // `start-prod` waits for them to catch up.
         lab::wait_ready(&rt, &[plan.genesis()], timeout, &ctx.printer).await?;
         let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
-        boot.run(&BootOptions {
-            steps: select(&[], None, &[], false),
-            xfer_count: 0,
-        })
-        .await?;
+        let steps = select(&[], None, &[], false);
+        // On a lab that was already running, ask the chain about every step at once; only if
+        // something is missing does the boot run (and resume where it stopped).
+        if !report.changed() && boot.all_done(&steps).await? {
+            ctx.printer.info("the chain is booted: every boot step checked on the chain is done");
+        } else {
+            boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
+        }
     }
     let what = if report.changed() { "up" } else { "already up" };
     ctx.printer.info(format!(

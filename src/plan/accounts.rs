@@ -16,9 +16,7 @@ pub const DEFAULT_ACCOUNT_COUNT: usize = 25;
 
 /// The tutorial's 25 names, `accountnum11` … `accountnum55`, in order.
 fn tutorial_names() -> Vec<String> {
-    (1..=5)
-        .flat_map(|i| (1..=5).map(move |j| format!("accountnum{i}{j}")))
-        .collect()
+    (1..=5).flat_map(|i| (1..=5).map(move |j| format!("accountnum{i}{j}"))).collect()
 }
 
 /// `prefix` followed by `width` letters counting in base 26 from `a…a`.
@@ -43,16 +41,10 @@ pub fn account_names(
                 if *n > file.producers.len() {
                     return Err((
                         "producers".into(),
-                        format!(
-                            "asks for {n} producers but the accounts file lists {}",
-                            file.producers.len()
-                        ),
+                        format!("asks for {n} producers but the accounts file lists {}", file.producers.len()),
                     ));
                 }
-                file.producers[..*n]
-                    .iter()
-                    .map(|a| a.name.clone())
-                    .collect()
+                file.producers[..*n].iter().map(|a| a.name.clone()).collect()
             }
             ProducersConfig::Names(names) => {
                 for (i, n) in names.iter().enumerate() {
@@ -72,15 +64,9 @@ pub fn account_names(
     let total = topology.accounts.count.unwrap_or(DEFAULT_ACCOUNT_COUNT);
     let (producers, pool): (Vec<String>, Vec<String>) = match &topology.producers {
         ProducersConfig::Names(names) => {
-            let pool = if total <= 25 {
-                tutorial_names()
-            } else {
-                (0..total).map(|i| counted_name("user", 8, i)).collect()
-            };
-            (
-                names.clone(),
-                pool.into_iter().filter(|n| !names.contains(n)).collect(),
-            )
+            let pool =
+                if total <= 25 { tutorial_names() } else { (0..total).map(|i| counted_name("user", 8, i)).collect() };
+            (names.clone(), pool.into_iter().filter(|n| !names.contains(n)).collect())
         }
         ProducersConfig::Count(n) if total <= 25 => {
             // The tutorial's producers sit on the diagonal: accountnum11, 22, 33, 44, 55.
@@ -89,10 +75,7 @@ pub fn account_names(
             let mut order: Vec<String> = diagonal.clone();
             order.extend(all.iter().filter(|n| !diagonal.contains(n)).cloned());
             let producers: Vec<String> = order.into_iter().take(*n).collect();
-            (
-                producers.clone(),
-                all.into_iter().filter(|n| !producers.contains(n)).collect(),
-            )
+            (producers.clone(), all.into_iter().filter(|n| !producers.contains(n)).collect())
         }
         ProducersConfig::Count(n) => (
             (0..*n).map(|i| counted_name("producer", 4, i)).collect(),
@@ -102,10 +85,7 @@ pub fn account_names(
     if producers.len() > total {
         return Err((
             "accounts.count".into(),
-            format!(
-                "{total} accounts cannot hold {} producers (the count includes the producers)",
-                producers.len()
-            ),
+            format!("{total} accounts cannot hold {} producers (the count includes the producers)", producers.len()),
         ));
     }
     let users = pool.into_iter().take(total - producers.len()).collect();
@@ -120,31 +100,13 @@ pub fn resolve(
 ) -> Result<Vec<AccountPlan>, (String, String)> {
     let (users, producers) = account_names(topology, file)?;
     let key_for = |name: &str| -> KeyPair {
-        file.and_then(|f| {
-            f.users
-                .iter()
-                .chain(f.producers.iter())
-                .find(|a| a.name == name)
-        })
-        .map(|a| KeyPair {
-            public: a.public.clone(),
-            private: a.pvt.clone(),
-        })
-        .unwrap_or_else(|| KeyPair::derive(seed, name))
+        file.and_then(|f| f.users.iter().chain(f.producers.iter()).find(|a| a.name == name))
+            .map(|a| KeyPair { public: a.public.clone(), private: a.pvt.clone() })
+            .unwrap_or_else(|| KeyPair::derive(seed, name))
     };
-    let mut out: Vec<AccountPlan> = users
-        .iter()
-        .map(|n| AccountPlan {
-            name: n.clone(),
-            keys: key_for(n),
-            producer: false,
-        })
-        .collect();
-    out.extend(producers.iter().map(|n| AccountPlan {
-        name: n.clone(),
-        keys: key_for(n),
-        producer: true,
-    }));
+    let mut out: Vec<AccountPlan> =
+        users.iter().map(|n| AccountPlan { name: n.clone(), keys: key_for(n), producer: false }).collect();
+    out.extend(producers.iter().map(|n| AccountPlan { name: n.clone(), keys: key_for(n), producer: true }));
     Ok(out)
 }
 
@@ -157,15 +119,7 @@ mod tests {
     fn default_is_the_tutorials_25_with_the_diagonal_producing() {
         let t = parse("{}").unwrap();
         let (users, producers) = account_names(&t, None).unwrap();
-        assert_eq!(
-            producers,
-            [
-                "accountnum11",
-                "accountnum22",
-                "accountnum33",
-                "accountnum44"
-            ]
-        );
+        assert_eq!(producers, ["accountnum11", "accountnum22", "accountnum33", "accountnum44"]);
         assert_eq!(users.len(), 21);
         assert_eq!(users[0], "accountnum12");
         assert!(!users.contains(&"accountnum11".to_string()));
@@ -209,13 +163,7 @@ mod tests {
         .unwrap();
         let t = parse("producers: 1").unwrap();
         let a = resolve(&t, Some(&file), "s").unwrap();
-        assert_eq!(
-            a.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
-            ["usera", "proda"]
-        );
-        assert_eq!(
-            a[0].keys.private,
-            "5K463ynhZoCDDa4RDcr63cUwWLTnKqmdcoTKTHBjqoKfv4u5V7p"
-        );
+        assert_eq!(a.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["usera", "proda"]);
+        assert_eq!(a[0].keys.private, "5K463ynhZoCDDa4RDcr63cUwWLTnKqmdcoTKTHBjqoKfv4u5V7p");
     }
 }

@@ -14,9 +14,7 @@ pub use accounts::AccountPlan;
 use crate::chain::{Amount, Symbol};
 use crate::keys::KeyPair;
 use crate::labels;
-use crate::topology::{
-    AccountsFile, ConfigValue, ProducersConfig, TopologySource, ValidationErrors, GENESIS_NODE,
-};
+use crate::topology::{AccountsFile, ConfigValue, ProducersConfig, TopologySource, ValidationErrors, GENESIS_NODE};
 
 /// nodeos's HTTP port inside every container.
 pub const HTTP_PORT: u16 = 8888;
@@ -74,18 +72,9 @@ pub struct NodePlan {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ImagePlan {
     /// Build the recipe built into lab.
-    Recipe {
-        tag: String,
-        base: String,
-        ca_cert: Option<PathBuf>,
-    },
+    Recipe { tag: String, base: String, ca_cert: Option<PathBuf> },
     /// Build a folder holding a Dockerfile.
-    Dir {
-        tag: String,
-        dir: PathBuf,
-        base: Option<String>,
-        ca_cert: Option<PathBuf>,
-    },
+    Dir { tag: String, dir: PathBuf, base: Option<String>, ca_cert: Option<PathBuf> },
     /// Pull from a registry when missing.
     Pull { reference: String },
 }
@@ -158,19 +147,13 @@ impl NetworkPlan {
         let mut names: Vec<(String, Role, Option<ProducerKey>)> = vec![(
             GENESIS_NODE.into(),
             Role::Genesis,
-            Some(ProducerKey {
-                account: "eosio".into(),
-                keys: chain.eosio.clone(),
-            }),
+            Some(ProducerKey { account: "eosio".into(), keys: chain.eosio.clone() }),
         )];
         for a in accounts.iter().filter(|a| a.producer) {
             names.push((
                 a.name.clone(),
                 Role::Producer,
-                Some(ProducerKey {
-                    account: a.name.clone(),
-                    keys: a.keys.clone(),
-                }),
+                Some(ProducerKey { account: a.name.clone(), keys: a.keys.clone() }),
             ));
         }
         // Producers keep the order the topology gives them.
@@ -196,9 +179,7 @@ impl NetworkPlan {
                         config.retain(|(key, _): &(String, String)| key != k);
                         match v {
                             ConfigValue::One(v) => config.push((k.clone(), yaml_scalar(v))),
-                            ConfigValue::Many(vs) => {
-                                config.extend(vs.iter().map(|v| (k.clone(), yaml_scalar(v))))
-                            }
+                            ConfigValue::Many(vs) => config.extend(vs.iter().map(|v| (k.clone(), yaml_scalar(v)))),
                         }
                     }
                 }
@@ -225,16 +206,10 @@ impl NetworkPlan {
             .collect();
 
         let image = if let Some(reference) = &t.image.reference {
-            ImagePlan::Pull {
-                reference: reference.clone(),
-            }
+            ImagePlan::Pull { reference: reference.clone() }
         } else if let Some(dir) = &t.image.build {
             let dir = source.resolve(dir);
-            let tag = t
-                .image
-                .tag
-                .clone()
-                .unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:local"));
+            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:local"));
             ImagePlan::Dir {
                 tag,
                 dir,
@@ -242,21 +217,9 @@ impl NetworkPlan {
                 ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)),
             }
         } else {
-            let base = t
-                .image
-                .base
-                .clone()
-                .unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
-            let tag = t
-                .image
-                .tag
-                .clone()
-                .unwrap_or_else(|| crate::image::recipe_tag(&base));
-            ImagePlan::Recipe {
-                tag,
-                base,
-                ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)),
-            }
+            let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
+            let tag = t.image.tag.clone().unwrap_or_else(|| crate::image::recipe_tag(&base));
+            ImagePlan::Recipe { tag, base, ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)) }
         };
 
         NetworkPlan {
@@ -293,10 +256,7 @@ fn yaml_scalar(v: &serde_yaml::Value) -> String {
         serde_yaml::Value::String(s) => s.clone(),
         serde_yaml::Value::Bool(b) => b.to_string(),
         serde_yaml::Value::Number(n) => n.to_string(),
-        other => serde_yaml::to_string(other)
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
     }
 }
 
@@ -306,30 +266,14 @@ mod tests {
     use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
 
     pub(crate) fn plan_of(yaml: &str) -> NetworkPlan {
-        NetworkPlan::build(
-            &TopologySource {
-                topology: parse(yaml).unwrap(),
-                path: None,
-            },
-            "test-seed",
-        )
-        .unwrap()
+        NetworkPlan::build(&TopologySource { topology: parse(yaml).unwrap(), path: None }, "test-seed").unwrap()
     }
 
     #[test]
     fn the_default_plan() {
         let p = plan_of(DEFAULT_TOPOLOGY);
         let names: Vec<&str> = p.nodes.iter().map(|n| n.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "genesis",
-                "accountnum11",
-                "accountnum22",
-                "accountnum33",
-                "accountnum44"
-            ]
-        );
+        assert_eq!(names, ["genesis", "accountnum11", "accountnum22", "accountnum33", "accountnum44"]);
         assert_eq!(p.accounts.len(), 25);
         assert_eq!(p.network, "lab-net");
         let g = p.genesis();
@@ -338,22 +282,11 @@ mod tests {
         assert_eq!(g.host_http_port, Some(8888));
         assert_eq!(g.producer.as_ref().unwrap().account, "eosio");
         assert_eq!(g.labels.get(labels::LAB).map(String::as_str), Some("lab"));
-        assert_eq!(
-            g.labels.get(labels::ROLE).map(String::as_str),
-            Some("genesis")
-        );
+        assert_eq!(g.labels.get(labels::ROLE).map(String::as_str), Some("genesis"));
         // Only the genesis node is published.
-        assert!(p.nodes[1..]
-            .iter()
-            .all(|n| n.host_http_port.is_none() && n.host_p2p_port.is_none()));
-        assert_eq!(
-            p.nodes[4].peers,
-            ["genesis", "accountnum11", "accountnum22", "accountnum33"]
-        );
-        assert_eq!(
-            p.nodes[1].config,
-            [("chain-state-db-size-mb".to_string(), "256".to_string())]
-        );
+        assert!(p.nodes[1..].iter().all(|n| n.host_http_port.is_none() && n.host_p2p_port.is_none()));
+        assert_eq!(p.nodes[4].peers, ["genesis", "accountnum11", "accountnum22", "accountnum33"]);
+        assert_eq!(p.nodes[1].config, [("chain-state-db-size-mb".to_string(), "256".to_string())]);
     }
 
     #[test]
@@ -361,14 +294,8 @@ mod tests {
         let a = plan_of(DEFAULT_TOPOLOGY);
         let b = plan_of(DEFAULT_TOPOLOGY);
         assert_eq!(a, b);
-        let c = NetworkPlan::build(
-            &TopologySource {
-                topology: parse(DEFAULT_TOPOLOGY).unwrap(),
-                path: None,
-            },
-            "other",
-        )
-        .unwrap();
+        let c = NetworkPlan::build(&TopologySource { topology: parse(DEFAULT_TOPOLOGY).unwrap(), path: None }, "other")
+            .unwrap();
         assert_ne!(a.chain.eosio, c.chain.eosio);
         assert_ne!(a.accounts[0].keys, c.accounts[0].keys);
     }
@@ -403,9 +330,7 @@ mod tests {
         assert!(matches!(plan_of("{}").image, ImagePlan::Recipe { .. }));
         assert_eq!(
             plan_of("image: {ref: 'ghcr.io/x/leap:5'}").image,
-            ImagePlan::Pull {
-                reference: "ghcr.io/x/leap:5".into()
-            }
+            ImagePlan::Pull { reference: "ghcr.io/x/leap:5".into() }
         );
     }
 }

@@ -6,11 +6,7 @@ use crate::topology::P2pShape;
 
 /// For each node (in order), the nodes it dials. Connections in nodeos are two-way, so a mesh
 /// dials each pair once: every node dials the nodes before it, as the upstream script does.
-pub fn peers(
-    nodes: &[String],
-    shape: P2pShape,
-    extra: &BTreeMap<String, Vec<String>>,
-) -> Vec<Vec<String>> {
+pub fn peers(nodes: &[String], shape: P2pShape, extra: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
     let n = nodes.len();
     let mut out: Vec<Vec<String>> = (0..n)
         .map(|i| match shape {
@@ -51,19 +47,9 @@ mod tests {
     #[test]
     fn star_ring_and_explicit() {
         let star = peers(&names(3), P2pShape::Star, &BTreeMap::new());
-        assert_eq!(
-            star,
-            vec![vec![], vec!["n0".to_string()], vec!["n0".to_string()]]
-        );
+        assert_eq!(star, vec![vec![], vec!["n0".to_string()], vec!["n0".to_string()]]);
         let ring = peers(&names(3), P2pShape::Ring, &BTreeMap::new());
-        assert_eq!(
-            ring,
-            vec![
-                vec!["n1".to_string()],
-                vec!["n2".to_string()],
-                vec!["n0".to_string()]
-            ]
-        );
+        assert_eq!(ring, vec![vec!["n1".to_string()], vec!["n2".to_string()], vec!["n0".to_string()]]);
         let extra = BTreeMap::from([("n2".to_string(), vec!["n0".to_string(), "n0".to_string()])]);
         let explicit = peers(&names(3), P2pShape::Explicit, &extra);
         assert_eq!(explicit, vec![vec![], vec![], vec!["n0".to_string()]]);

@@ -10,14 +10,9 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
 
     // This nodeos build crashes when producer_plugin is the first plugin named, so the API
     // plugins come first.
-    for plugin in [
-        "chain_api_plugin",
-        "http_plugin",
-        "net_plugin",
-        "net_api_plugin",
-        "producer_plugin",
-        "producer_api_plugin",
-    ] {
+    for plugin in
+        ["chain_api_plugin", "http_plugin", "net_plugin", "net_api_plugin", "producer_plugin", "producer_api_plugin"]
+    {
         set("plugin", format!("eosio::{plugin}"));
     }
     set("http-server-address", format!("0.0.0.0:{HTTP_PORT}"));
@@ -26,10 +21,7 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
     set("access-control-allow-origin", "*".into());
     set("verbose-http-errors", "true".into());
     set("p2p-listen-endpoint", format!("0.0.0.0:{P2P_PORT}"));
-    set(
-        "p2p-server-address",
-        format!("{}:{P2P_PORT}", node.container),
-    );
+    set("p2p-server-address", format!("{}:{P2P_PORT}", node.container));
     set("agent-name", format!("{}/{}", plan.lab, node.name));
     // Every node of the lab may connect to every other (a 21-producer mesh), with room to spare.
     let clients = plan.nodes.len() + 10;
@@ -39,16 +31,10 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
     // comes every cleanup period (30 s by default), which would leave a producer behind for that long.
     set("connection-cleanup-period", "1".into());
     for peer in &node.peers {
-        let container = plan
-            .node(peer)
-            .map(|n| n.container.clone())
-            .unwrap_or_else(|| peer.clone());
+        let container = plan.node(peer).map(|n| n.container.clone()).unwrap_or_else(|| peer.clone());
         set("p2p-peer-address", format!("{container}:{P2P_PORT}"));
     }
-    set(
-        "protocol-features-dir",
-        format!("{DATA_MOUNT}/protocol_features"),
-    );
+    set("protocol-features-dir", format!("{DATA_MOUNT}/protocol_features"));
     set("chain-state-db-size-mb", "1024".into());
     // A transaction must fit well inside a 500 ms block (the upstream script's value).
     set("max-transaction-time", "200".into());
@@ -63,10 +49,7 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
         // must resume, not wait for a block nobody will make.
         set("enable-stale-production", "true".into());
         set("producer-name", p.account.clone());
-        set(
-            "signature-provider",
-            format!("{}=KEY:{}", p.keys.public, p.keys.private),
-        );
+        set("signature-provider", format!("{}=KEY:{}", p.keys.public, p.keys.private));
     }
     if node.role == Role::Genesis {
         // The boot step `sys-contract` schedules PREACTIVATE_FEATURE through the producer API.
@@ -87,10 +70,7 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
         node.role.as_str(),
         plan.lab
     );
-    let _ = writeln!(
-        out,
-        "# Edit the topology file, not this file: `lab up` renders it again."
-    );
+    let _ = writeln!(out, "# Edit the topology file, not this file: `lab up` renders it again.");
     for (k, v) in entries {
         let _ = writeln!(out, "{k} = {v}");
     }

@@ -31,10 +31,7 @@ pub fn genesis_json(plan: &NetworkPlan) -> String {
         },
         "initial_chain_id": "0000000000000000000000000000000000000000000000000000000000000000"
     });
-    merge(
-        genesis.as_object_mut().expect("object"),
-        &plan.chain.genesis_overrides,
-    );
+    merge(genesis.as_object_mut().expect("object"), &plan.chain.genesis_overrides);
     serde_json::to_string_pretty(&genesis).expect("json") + "\n"
 }
 

@@ -19,21 +19,9 @@ pub struct RenderedFile {
 
 pub fn node_files(plan: &NetworkPlan, node: &NodePlan) -> Vec<RenderedFile> {
     vec![
-        RenderedFile {
-            name: "genesis.json",
-            contents: genesis_json(plan),
-            secret: false,
-        },
-        RenderedFile {
-            name: "config.ini",
-            contents: config_ini(plan, node),
-            secret: node.producer.is_some(),
-        },
-        RenderedFile {
-            name: "logging.json",
-            contents: LOGGING_JSON.to_string(),
-            secret: false,
-        },
+        RenderedFile { name: "genesis.json", contents: genesis_json(plan), secret: false },
+        RenderedFile { name: "config.ini", contents: config_ini(plan, node), secret: node.producer.is_some() },
+        RenderedFile { name: "logging.json", contents: LOGGING_JSON.to_string(), secret: false },
     ]
 }
 

@@ -4,15 +4,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use bollard::container::{
-    Config, CreateContainerOptions, ListContainersOptions, LogOutput, LogsOptions,
-    NetworkingConfig, RemoveContainerOptions, StopContainerOptions,
+    Config, CreateContainerOptions, ListContainersOptions, LogOutput, LogsOptions, NetworkingConfig,
+    RemoveContainerOptions, StopContainerOptions,
 };
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::image::{BuildImageOptions, CreateImageOptions};
-use bollard::models::{
-    EndpointSettings, HostConfig, Mount as DockerMount, MountTypeEnum, PortBinding,
-};
+use bollard::models::{EndpointSettings, HostConfig, Mount as DockerMount, MountTypeEnum, PortBinding};
 use bollard::network::{CreateNetworkOptions, ListNetworksOptions};
 use bollard::volume::{CreateVolumeOptions, ListVolumesOptions, RemoveVolumeOptions};
 use bollard::Docker;
@@ -20,33 +18,18 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
-use super::{
-    ContainerInfo, ContainerSpec, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime,
-    RuntimeError,
-};
+use super::{ContainerInfo, ContainerSpec, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime, RuntimeError};
 
 pub struct DockerRuntime {
     docker: Docker,
 }
 
 fn not_found(e: &BollardError) -> bool {
-    matches!(
-        e,
-        BollardError::DockerResponseServerError {
-            status_code: 404,
-            ..
-        }
-    )
+    matches!(e, BollardError::DockerResponseServerError { status_code: 404, .. })
 }
 
 fn conflict(e: &BollardError) -> bool {
-    matches!(
-        e,
-        BollardError::DockerResponseServerError {
-            status_code: 409,
-            ..
-        }
-    )
+    matches!(e, BollardError::DockerResponseServerError { status_code: 409, .. })
 }
 
 fn message(e: BollardError) -> String {
@@ -64,16 +47,9 @@ impl DockerRuntime {
     /// Connects to the engine (DOCKER_HOST or the local socket) and agrees on an API version
     /// both sides speak: engines as old as API 1.41 are in use.
     pub async fn connect() -> Result<Self> {
-        let docker = Docker::connect_with_local_defaults()
-            .map_err(|e| RuntimeError::Connect(e.to_string()))?;
-        let docker = docker
-            .negotiate_version()
-            .await
-            .map_err(|e| RuntimeError::Connect(e.to_string()))?;
-        docker
-            .ping()
-            .await
-            .map_err(|e| RuntimeError::Connect(e.to_string()))?;
+        let docker = Docker::connect_with_local_defaults().map_err(|e| RuntimeError::Connect(e.to_string()))?;
+        let docker = docker.negotiate_version().await.map_err(|e| RuntimeError::Connect(e.to_string()))?;
+        docker.ping().await.map_err(|e| RuntimeError::Connect(e.to_string()))?;
         Ok(DockerRuntime { docker })
     }
 }
@@ -108,16 +84,10 @@ impl Runtime for DockerRuntime {
         let mut stream = self.docker.build_image(options, None, Some(context.into()));
         let mut last_lines: Vec<String> = Vec::new();
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| RuntimeError::Build {
-                tag: tag.into(),
-                message: message(e),
-            })?;
+            let info = item.map_err(|e| RuntimeError::Build { tag: tag.into(), message: message(e) })?;
             if let Some(err) = info.error {
                 let context = last_lines.join("\n");
-                return Err(RuntimeError::Build {
-                    tag: tag.into(),
-                    message: format!("{err}\n{context}"),
-                });
+                return Err(RuntimeError::Build { tag: tag.into(), message: format!("{err}\n{context}") });
             }
             if let Some(line) = info.stream {
                 for l in line.lines().filter(|l| !l.trim().is_empty()) {
@@ -133,27 +103,14 @@ impl Runtime for DockerRuntime {
     }
 
     async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()> {
-        let options = CreateImageOptions {
-            from_image: reference.to_string(),
-            ..Default::default()
-        };
+        let options = CreateImageOptions { from_image: reference.to_string(), ..Default::default() };
         let mut stream = self.docker.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| RuntimeError::Pull {
-                reference: reference.into(),
-                message: message(e),
-            })?;
+            let info = item.map_err(|e| RuntimeError::Pull { reference: reference.into(), message: message(e) })?;
             if let Some(err) = info.error {
-                return Err(RuntimeError::Pull {
-                    reference: reference.into(),
-                    message: err,
-                });
+                return Err(RuntimeError::Pull { reference: reference.into(), message: err });
             }
-            let line = [info.id, info.status, info.progress]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let line = [info.id, info.status, info.progress].into_iter().flatten().collect::<Vec<_>>().join(" ");
             if !line.is_empty() {
                 progress(&line);
             }
@@ -235,17 +192,10 @@ impl Runtime for DockerRuntime {
             exposed.insert(key.clone(), HashMap::new());
             bindings.insert(
                 key,
-                Some(vec![PortBinding {
-                    host_ip: Some(p.host_ip.clone()),
-                    host_port: Some(p.host_port.to_string()),
-                }]),
+                Some(vec![PortBinding { host_ip: Some(p.host_ip.clone()), host_port: Some(p.host_port.to_string()) }]),
             );
         }
-        let mut labels: HashMap<String, String> = spec
-            .labels
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let mut labels: HashMap<String, String> = spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         labels.insert(crate::labels::KIND.into(), "container".into());
         let config = Config {
             hostname: Some(spec.hostname.clone()),
@@ -267,18 +217,12 @@ impl Runtime for DockerRuntime {
             networking_config: Some(NetworkingConfig {
                 endpoints_config: HashMap::from([(
                     spec.network.clone(),
-                    EndpointSettings {
-                        aliases: Some(vec![spec.hostname.clone()]),
-                        ..Default::default()
-                    },
+                    EndpointSettings { aliases: Some(vec![spec.hostname.clone()]), ..Default::default() },
                 )]),
             }),
             ..Default::default()
         };
-        let options = CreateContainerOptions {
-            name: spec.name.clone(),
-            platform: None,
-        };
+        let options = CreateContainerOptions { name: spec.name.clone(), platform: None };
         self.docker
             .create_container(Some(options), config)
             .await
@@ -290,34 +234,22 @@ impl Runtime for DockerRuntime {
         match self.docker.start_container::<String>(name, None).await {
             Ok(()) => Ok(()),
             // 304: already started.
-            Err(BollardError::DockerResponseServerError {
-                status_code: 304, ..
-            }) => Ok(()),
+            Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
             Err(e) => Err(RuntimeError::op("start container", name, message(e))),
         }
     }
 
     async fn stop_container(&self, name: &str, timeout_secs: i64) -> Result<()> {
-        match self
-            .docker
-            .stop_container(name, Some(StopContainerOptions { t: timeout_secs }))
-            .await
-        {
+        match self.docker.stop_container(name, Some(StopContainerOptions { t: timeout_secs })).await {
             Ok(()) => Ok(()),
             Err(e) if not_found(&e) => Ok(()),
-            Err(BollardError::DockerResponseServerError {
-                status_code: 304, ..
-            }) => Ok(()),
+            Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
             Err(e) => Err(RuntimeError::op("stop container", name, message(e))),
         }
     }
 
     async fn remove_container(&self, name: &str) -> Result<()> {
-        let options = RemoveContainerOptions {
-            force: true,
-            v: false,
-            link: false,
-        };
+        let options = RemoveContainerOptions { force: true, v: false, link: false };
         match self.docker.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(e) if not_found(&e) => Ok(()),
@@ -336,11 +268,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove_volume(&self, name: &str) -> Result<()> {
-        match self
-            .docker
-            .remove_volume(name, Some(RemoveVolumeOptions { force: true }))
-            .await
-        {
+        match self.docker.remove_volume(name, Some(RemoveVolumeOptions { force: true })).await {
             Ok(()) => Ok(()),
             Err(e) if not_found(&e) => Ok(()),
             Err(e) => Err(RuntimeError::op("remove volume", name, message(e))),
@@ -348,11 +276,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn containers(&self, labels: &[String]) -> Result<Vec<ContainerInfo>> {
-        let options = ListContainersOptions {
-            all: true,
-            filters: label_filters(labels),
-            ..Default::default()
-        };
+        let options = ListContainersOptions { all: true, filters: label_filters(labels), ..Default::default() };
         let list = self
             .docker
             .list_containers(Some(options))
@@ -383,21 +307,14 @@ impl Runtime for DockerRuntime {
 
     async fn container_state(&self, name: &str) -> Result<Option<String>> {
         match self.docker.inspect_container(name, None).await {
-            Ok(c) => Ok(Some(
-                c.state
-                    .and_then(|s| s.status)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default(),
-            )),
+            Ok(c) => Ok(Some(c.state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default())),
             Err(e) if not_found(&e) => Ok(None),
             Err(e) => Err(RuntimeError::op("inspect container", name, message(e))),
         }
     }
 
     async fn networks(&self, labels: &[String]) -> Result<Vec<ObjectInfo>> {
-        let options = ListNetworksOptions {
-            filters: label_filters(labels),
-        };
+        let options = ListNetworksOptions { filters: label_filters(labels) };
         let list = self
             .docker
             .list_networks(Some(options))
@@ -413,9 +330,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn volumes(&self, labels: &[String]) -> Result<Vec<ObjectInfo>> {
-        let options = ListVolumesOptions {
-            filters: label_filters(labels),
-        };
+        let options = ListVolumesOptions { filters: label_filters(labels) };
         let list = self
             .docker
             .list_volumes(Some(options))
@@ -425,19 +340,11 @@ impl Runtime for DockerRuntime {
             .volumes
             .unwrap_or_default()
             .into_iter()
-            .map(|v| ObjectInfo {
-                name: v.name,
-                labels: v.labels.into_iter().collect(),
-            })
+            .map(|v| ObjectInfo { name: v.name, labels: v.labels.into_iter().collect() })
             .collect())
     }
 
-    async fn exec(
-        &self,
-        container: &str,
-        cmd: &[String],
-        stdin: Option<Vec<u8>>,
-    ) -> Result<ExecOutput> {
+    async fn exec(&self, container: &str, cmd: &[String], stdin: Option<Vec<u8>>) -> Result<ExecOutput> {
         let options = CreateExecOptions {
             attach_stdin: Some(stdin.is_some()),
             attach_stdout: Some(true),
@@ -446,6 +353,7 @@ impl Runtime for DockerRuntime {
             ..Default::default()
         };
         let what = || format!("{container}: {}", cmd.join(" "));
+        let started = std::time::Instant::now();
         let created = self
             .docker
             .create_exec(container, options)
@@ -459,25 +367,14 @@ impl Runtime for DockerRuntime {
             .await
             .map_err(|e| RuntimeError::op("exec in", what(), message(e)))?
         {
-            StartExecResults::Attached {
-                mut output,
-                mut input,
-            } => {
+            StartExecResults::Attached { mut output, mut input } => {
                 if let Some(data) = stdin {
-                    input
-                        .write_all(&data)
-                        .await
-                        .map_err(|e| RuntimeError::op("write stdin of", what(), e))?;
-                    input
-                        .shutdown()
-                        .await
-                        .map_err(|e| RuntimeError::op("close stdin of", what(), e))?;
+                    input.write_all(&data).await.map_err(|e| RuntimeError::op("write stdin of", what(), e))?;
+                    input.shutdown().await.map_err(|e| RuntimeError::op("close stdin of", what(), e))?;
                 }
                 drop(input);
                 while let Some(chunk) = output.next().await {
-                    match chunk
-                        .map_err(|e| RuntimeError::op("read output of", what(), message(e)))?
-                    {
+                    match chunk.map_err(|e| RuntimeError::op("read output of", what(), message(e)))? {
                         LogOutput::StdOut { message } | LogOutput::Console { message } => {
                             stdout.extend_from_slice(&message)
                         }
@@ -494,6 +391,13 @@ impl Runtime for DockerRuntime {
             .inspect_exec(&created.id)
             .await
             .map_err(|e| RuntimeError::op("inspect exec in", what(), message(e)))?;
+        tracing::debug!(
+            container,
+            cmd = %cmd.iter().map(|c| c.chars().take(60).collect::<String>()).collect::<Vec<_>>().join(" "),
+            code = inspect.exit_code.unwrap_or(-1),
+            ms = started.elapsed().as_millis() as u64,
+            "exec"
+        );
         Ok(ExecOutput {
             code: inspect.exit_code.unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -502,22 +406,15 @@ impl Runtime for DockerRuntime {
     }
 
     async fn logs(&self, container: &str, tail: usize) -> Result<String> {
-        let options = LogsOptions::<String> {
-            stdout: true,
-            stderr: true,
-            tail: tail.to_string(),
-            ..Default::default()
-        };
+        let options =
+            LogsOptions::<String> { stdout: true, stderr: true, tail: tail.to_string(), ..Default::default() };
         let chunks: Vec<LogOutput> = self
             .docker
             .logs(container, Some(options))
             .try_collect()
             .await
             .map_err(|e| RuntimeError::op("read logs of", container, message(e)))?;
-        Ok(chunks
-            .into_iter()
-            .map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
-            .collect())
+        Ok(chunks.into_iter().map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned()).collect())
     }
 
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {

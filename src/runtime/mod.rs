@@ -13,16 +13,10 @@ pub use docker::DockerRuntime;
 
 #[derive(Debug, Error)]
 pub enum RuntimeError {
-    #[error(
-        "cannot reach the Docker engine ({0}); is the daemon running and is DOCKER_HOST right?"
-    )]
+    #[error("cannot reach the Docker engine ({0}); is the daemon running and is DOCKER_HOST right?")]
     Connect(String),
     #[error("{op} {target}: {message}")]
-    Op {
-        op: &'static str,
-        target: String,
-        message: String,
-    },
+    Op { op: &'static str, target: String, message: String },
     #[error("image build of {tag} failed: {message}")]
     Build { tag: String, message: String },
     #[error("pull of {reference} failed: {message}")]
@@ -31,11 +25,7 @@ pub enum RuntimeError {
 
 impl RuntimeError {
     pub(crate) fn op(op: &'static str, target: impl Into<String>, message: impl ToString) -> Self {
-        RuntimeError::Op {
-            op,
-            target: target.into(),
-            message: message.to_string(),
-        }
+        RuntimeError::Op { op, target: target.into(), message: message.to_string() }
     }
 }
 
@@ -110,11 +100,7 @@ impl ExecOutput {
 
     /// The last lines of stderr (or stdout, when stderr is empty), for error messages.
     pub fn tail(&self, lines: usize) -> String {
-        let text = if self.stderr.trim().is_empty() {
-            &self.stdout
-        } else {
-            &self.stderr
-        };
+        let text = if self.stderr.trim().is_empty() { &self.stdout } else { &self.stderr };
         let all: Vec<&str> = text.trim_end().lines().collect();
         all[all.len().saturating_sub(lines)..].join("\n")
     }
@@ -163,12 +149,7 @@ pub trait Runtime: Send + Sync {
 
     /// Runs a command in a container and waits for its exit code. `stdin` is written to the
     /// command's standard input, then closed.
-    async fn exec(
-        &self,
-        container: &str,
-        cmd: &[String],
-        stdin: Option<Vec<u8>>,
-    ) -> Result<ExecOutput>;
+    async fn exec(&self, container: &str, cmd: &[String], stdin: Option<Vec<u8>>) -> Result<ExecOutput>;
     /// The last `tail` lines of a container's log.
     async fn logs(&self, container: &str, tail: usize) -> Result<String>;
     /// The log from the last `tail` lines on, following new output.

@@ -269,15 +269,9 @@ fn parse_at(text: &str) -> Result<Topology, validate::ValidationError> {
         // serde_yaml often names the path itself ("chain: unknown field …"); keep that form.
         match inner.split_once(": ") {
             Some((p, rest)) if !path.is_empty() && path != "." && path.starts_with(p) => {
-                validate::ValidationError {
-                    path: p.to_string(),
-                    message: rest.to_string(),
-                }
+                validate::ValidationError { path: p.to_string(), message: rest.to_string() }
             }
-            _ => validate::ValidationError {
-                path: if path.is_empty() { ".".into() } else { path },
-                message: inner,
-            },
+            _ => validate::ValidationError { path: if path.is_empty() { ".".into() } else { path }, message: inner },
         }
     })
 }
@@ -291,21 +285,12 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<TopologySource> {
     };
     match path {
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let topology = parse_at(&text).map_err(|e| ValidationErrors {
-                source: path.display().to_string(),
-                errors: vec![e],
-            })?;
-            Ok(TopologySource {
-                topology,
-                path: Some(path),
-            })
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let topology = parse_at(&text)
+                .map_err(|e| ValidationErrors { source: path.display().to_string(), errors: vec![e] })?;
+            Ok(TopologySource { topology, path: Some(path) })
         }
-        None => Ok(TopologySource {
-            topology: parse(DEFAULT_TOPOLOGY).expect("the default parses"),
-            path: None,
-        }),
+        None => Ok(TopologySource { topology: parse(DEFAULT_TOPOLOGY).expect("the default parses"), path: None }),
     }
 }
 
@@ -327,21 +312,12 @@ mod tests {
         let err = parse("chain:\n  symbl: SYS\n").unwrap_err();
         assert!(err.starts_with("chain: unknown field `symbl`"), "{err}");
         let err = parse("nodes:\n  genesis:\n    http-port: 1\n").unwrap_err();
-        assert!(
-            err.contains("nodes.genesis") && err.contains("http-port"),
-            "{err}"
-        );
+        assert!(err.contains("nodes.genesis") && err.contains("http-port"), "{err}");
     }
 
     #[test]
     fn producers_take_a_count_or_names() {
-        assert_eq!(
-            parse("producers: 21").unwrap().producers,
-            ProducersConfig::Count(21)
-        );
-        assert_eq!(
-            parse("producers: [a, b]").unwrap().producers,
-            ProducersConfig::Names(vec!["a".into(), "b".into()])
-        );
+        assert_eq!(parse("producers: 21").unwrap().producers, ProducersConfig::Count(21));
+        assert_eq!(parse("producers: [a, b]").unwrap().producers, ProducersConfig::Names(vec!["a".into(), "b".into()]));
     }
 }

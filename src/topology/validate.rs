@@ -24,12 +24,7 @@ pub struct ValidationErrors {
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.errors.len();
-        writeln!(
-            f,
-            "{} has {n} problem{}:",
-            self.source,
-            if n == 1 { "" } else { "s" }
-        )?;
+        writeln!(f, "{} has {n} problem{}:", self.source, if n == 1 { "" } else { "s" })?;
         for e in &self.errors {
             writeln!(f, "  {}: {}", e.path, e.message)?;
         }
@@ -44,10 +39,7 @@ struct Errors(Vec<ValidationError>);
 
 impl Errors {
     fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(ValidationError {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.0.push(ValidationError { path: path.into(), message: message.into() });
     }
 }
 
@@ -55,13 +47,8 @@ impl Errors {
 fn check_lab_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 40
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
@@ -74,15 +61,11 @@ fn check_node_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 40
         && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "{name:?} is not a node name (1 to 40 of a-z, 0-9, '-', starting with a letter)"
-        ))
+        Err(format!("{name:?} is not a node name (1 to 40 of a-z, 0-9, '-', starting with a letter)"))
     }
 }
 
@@ -100,11 +83,7 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
     }
 
     // Image: exactly one source.
-    let sources = [
-        t.image.recipe.is_some(),
-        t.image.build.is_some(),
-        t.image.reference.is_some(),
-    ];
+    let sources = [t.image.recipe.is_some(), t.image.build.is_some(), t.image.reference.is_some()];
     match sources.iter().filter(|s| **s).count() {
         // None given: the default recipe.
         0 | 1 => {}
@@ -112,26 +91,17 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
     }
     if let Some(r) = &t.image.recipe {
         if r != "default" {
-            errs.add(
-                "image.recipe",
-                format!("{r:?} is not a recipe lab knows (only `default`)"),
-            );
+            errs.add("image.recipe", format!("{r:?} is not a recipe lab knows (only `default`)"));
         }
     }
     if let Some(dir) = &t.image.build {
         let dir = source.resolve(dir);
         if !dir.join("Dockerfile").is_file() {
-            errs.add(
-                "image.build",
-                format!("{} holds no Dockerfile", dir.display()),
-            );
+            errs.add("image.build", format!("{} holds no Dockerfile", dir.display()));
         }
     }
     if t.image.reference.is_some() && (t.image.base.is_some() || t.image.ca_cert.is_some()) {
-        errs.add(
-            "image",
-            "`base` and `ca_cert` apply to builds, not to a pulled `ref`",
-        );
+        errs.add("image", "`base` and `ca_cert` apply to builds, not to a pulled `ref`");
     }
     if let Some(r) = &t.image.reference {
         if r.trim().is_empty() || r.contains(char::is_whitespace) {
@@ -142,10 +112,7 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
         let p = source.resolve(ca);
         match std::fs::read_to_string(&p) {
             Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => {}
-            Ok(_) => errs.add(
-                "image.ca_cert",
-                format!("{} holds no PEM certificate", p.display()),
-            ),
+            Ok(_) => errs.add("image.ca_cert", format!("{} holds no PEM certificate", p.display())),
             Err(e) => errs.add("image.ca_cert", format!("cannot read {}: {e}", p.display())),
         }
     }
@@ -175,35 +142,19 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
         amount("max_unstaked", &c.max_unstaked);
         if let (Some(max), Some(dist)) = (max, dist) {
             if dist.0 == 0 {
-                errs.add(
-                    "chain.distribute",
-                    "is zero: there would be nothing to stake or vote with",
-                );
+                errs.add("chain.distribute", "is zero: there would be nothing to stake or vote with");
             }
             // The producers' minimum can push the issued sum past `distribute`; leave room for it.
             if dist > max {
-                errs.add(
-                    "chain.distribute",
-                    format!("{} is more than max_supply {}", c.distribute, c.max_supply),
-                );
+                errs.add("chain.distribute", format!("{} is more than max_supply {}", c.distribute, c.max_supply));
             }
         }
     }
     if c.votes_per_voter == 0 || c.votes_per_voter > 30 {
-        errs.add(
-            "chain.votes_per_voter",
-            format!("is {}; a vote names 1 to 30 producers", c.votes_per_voter),
-        );
+        errs.add("chain.votes_per_voter", format!("is {}; a vote names 1 to 30 producers", c.votes_per_voter));
     }
     for key in c.genesis.keys() {
-        if ![
-            "initial_timestamp",
-            "initial_key",
-            "initial_configuration",
-            "initial_chain_id",
-        ]
-        .contains(&key.as_str())
-        {
+        if !["initial_timestamp", "initial_key", "initial_configuration", "initial_chain_id"].contains(&key.as_str()) {
             errs.add(format!("chain.genesis.{key}"), "is not a genesis.json key");
         }
     }
@@ -246,10 +197,9 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
         }
     }
     match &t.producers {
-        ProducersConfig::Count(0) => errs.add(
-            "producers",
-            "is zero; a lab needs at least one producer to hand the chain to",
-        ),
+        ProducersConfig::Count(0) => {
+            errs.add("producers", "is zero; a lab needs at least one producer to hand the chain to")
+        }
         ProducersConfig::Names(n) if n.is_empty() => {
             errs.add("producers", "is empty; a lab needs at least one producer")
         }
@@ -279,10 +229,7 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
                     if let Err(e) = check_account_name(name) {
                         errs.add(path_of(i, is_producer), e);
                     } else if name == "eosio" || name.starts_with("eosio.") {
-                        errs.add(
-                            path_of(i, is_producer),
-                            format!("{name:?} is a system account name"),
-                        );
+                        errs.add(path_of(i, is_producer), format!("{name:?} is a system account name"));
                     }
                     if !seen.insert(name.clone()) {
                         errs.add(path_of(i, is_producer), format!("{name:?} appears twice"));
@@ -305,42 +252,27 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
             errs.add(format!("extra_nodes[{i}]"), e);
         }
         if nodes.contains(n) {
-            errs.add(
-                format!("extra_nodes[{i}]"),
-                format!("{n:?} is already a node's name"),
-            );
+            errs.add(format!("extra_nodes[{i}]"), format!("{n:?} is already a node's name"));
         }
         nodes.push(n.clone());
     }
     let known = |n: &str| nodes.iter().any(|x| x == n);
 
     if t.p2p.shape == P2pShape::Explicit && t.p2p.peers.is_empty() {
-        errs.add(
-            "p2p.peers",
-            "is empty, but `shape: explicit` takes its peers from it",
-        );
+        errs.add("p2p.peers", "is empty, but `shape: explicit` takes its peers from it");
     }
     for (node, peers) in &t.p2p.peers {
         if !known(node) {
             errs.add(
                 format!("p2p.peers.{node}"),
-                format!(
-                    "{node:?} is not a node of this lab (nodes: {})",
-                    nodes.join(", ")
-                ),
+                format!("{node:?} is not a node of this lab (nodes: {})", nodes.join(", ")),
             );
         }
         for (i, p) in peers.iter().enumerate() {
             if !known(p) {
-                errs.add(
-                    format!("p2p.peers.{node}[{i}]"),
-                    format!("{p:?} is not a node of this lab"),
-                );
+                errs.add(format!("p2p.peers.{node}[{i}]"), format!("{p:?} is not a node of this lab"));
             } else if p == node {
-                errs.add(
-                    format!("p2p.peers.{node}[{i}]"),
-                    "a node cannot peer with itself",
-                );
+                errs.add(format!("p2p.peers.{node}[{i}]"), "a node cannot peer with itself");
             }
         }
     }
@@ -350,19 +282,10 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
     for (node, settings) in &t.nodes {
         let at = format!("nodes.{node}");
         if !known(node) {
-            errs.add(
-                &at,
-                format!(
-                    "{node:?} is not a node of this lab (nodes: {})",
-                    nodes.join(", ")
-                ),
-            );
+            errs.add(&at, format!("{node:?} is not a node of this lab (nodes: {})", nodes.join(", ")));
         }
         check_settings(&at, settings, &mut errs);
-        for (kind, port) in [
-            ("http_port", settings.http_port),
-            ("p2p_port", settings.p2p_port),
-        ] {
+        for (kind, port) in [("http_port", settings.http_port), ("p2p_port", settings.p2p_port)] {
             let Some(port) = port else { continue };
             let path = format!("{at}.{kind}");
             if port == 0 {
@@ -376,10 +299,7 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
     if errs.0.is_empty() {
         Ok(file)
     } else {
-        Err(ValidationErrors {
-            source: source.describe(),
-            errors: errs.0,
-        })
+        Err(ValidationErrors { source: source.describe(), errors: errs.0 })
     }
 }
 
@@ -401,23 +321,14 @@ fn check_settings(at: &str, s: &super::NodeSettings, errs: &mut Errors) {
         if key.is_empty() || key.contains('=') || key.contains(char::is_whitespace) {
             errs.add(&path, "is not a config.ini key");
         } else if OWNED_CONFIG.contains(&key.as_str()) {
-            errs.add(
-                &path,
-                "is set by lab from the topology and cannot be overridden",
-            );
+            errs.add(&path, "is set by lab from the topology and cannot be overridden");
         }
         let scalars: Vec<&serde_yaml::Value> = match value {
             ConfigValue::One(v) => vec![v],
             ConfigValue::Many(vs) => vs.iter().collect(),
         };
-        if scalars
-            .iter()
-            .any(|v| !(v.is_string() || v.is_number() || v.is_bool()))
-        {
-            errs.add(
-                &path,
-                "takes a string, number or boolean, or a list of them",
-            );
+        if scalars.iter().any(|v| !(v.is_string() || v.is_number() || v.is_bool())) {
+            errs.add(&path, "takes a string, number or boolean, or a list of them");
         }
     }
     for (i, a) in s.args.iter().enumerate() {
@@ -433,10 +344,7 @@ mod tests {
     use crate::topology::{parse, TopologySource};
 
     fn check(yaml: &str) -> Vec<(String, String)> {
-        let source = TopologySource {
-            topology: parse(yaml).unwrap(),
-            path: None,
-        };
+        let source = TopologySource { topology: parse(yaml).unwrap(), path: None };
         match validate(&source) {
             Ok(_) => vec![],
             Err(e) => e.errors.into_iter().map(|e| (e.path, e.message)).collect(),
@@ -467,22 +375,14 @@ mod tests {
             "p2p.peers.accountnum11[1]",
             "nodes.ghost",
         ] {
-            assert!(
-                paths.contains(&expected),
-                "{expected} missing from {errs:#?}"
-            );
+            assert!(paths.contains(&expected), "{expected} missing from {errs:#?}");
         }
         assert!(
-            errs.iter()
-                .any(|(p, m)| p.ends_with("http_port") && m.contains("port 8888 is also given")),
+            errs.iter().any(|(p, m)| p.ends_with("http_port") && m.contains("port 8888 is also given")),
             "{errs:#?}"
         );
-        assert!(errs
-            .iter()
-            .any(|(p, m)| p == "producers[1]" && m.contains("'P'")));
-        assert!(errs
-            .iter()
-            .any(|(p, m)| p == "producers[2]" && m.contains("twice")));
+        assert!(errs.iter().any(|(p, m)| p == "producers[1]" && m.contains("'P'")));
+        assert!(errs.iter().any(|(p, m)| p == "producers[2]" && m.contains("twice")));
     }
 
     #[test]
@@ -515,8 +415,7 @@ mod tests {
 
     #[test]
     fn amounts_are_checked() {
-        let errs =
-            check("chain: {max_supply: '100.0000', distribute: '1000.0000', ram_funds: 'lots'}");
+        let errs = check("chain: {max_supply: '100.0000', distribute: '1000.0000', ram_funds: 'lots'}");
         let paths: Vec<&str> = errs.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(paths, ["chain.ram_funds", "chain.distribute"]);
     }

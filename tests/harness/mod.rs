@@ -16,11 +16,7 @@ pub fn engine_lock() -> MutexGuard<'static, ()> {
 /// Whether a Docker engine answers. In CI (`CI` set) a missing engine fails the test: Docker
 /// tests are never skipped there.
 pub fn docker_available() -> bool {
-    let ok = Command::new("docker")
-        .arg("info")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let ok = Command::new("docker").arg("info").output().map(|o| o.status.success()).unwrap_or(false);
     if !ok && std::env::var_os("CI").is_some() {
         panic!("CI is set but no Docker engine answers: the Docker tests must run in CI");
     }
@@ -72,8 +68,7 @@ impl Run {
         self
     }
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout())
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout()))
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout()))
     }
 }
 
@@ -82,16 +77,8 @@ impl Lab {
     pub fn new(name: &str, topology: &str) -> Lab {
         let dir = tempfile::tempdir().unwrap();
         let state = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("lab.yaml"),
-            format!("name: {name}\n{topology}"),
-        )
-        .unwrap();
-        Lab {
-            dir,
-            state,
-            name: name.to_string(),
-        }
+        std::fs::write(dir.path().join("lab.yaml"), format!("name: {name}\n{topology}")).unwrap();
+        Lab { dir, state, name: name.to_string() }
     }
 
     pub fn file(&self) -> PathBuf {
@@ -131,23 +118,12 @@ impl Lab {
         let filter = format!("label=antelope-lab.name={}", self.name);
         let args: Vec<&str> = match kind {
             "container" => vec!["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"],
-            "network" => vec![
-                "network",
-                "ls",
-                "--filter",
-                &filter,
-                "--format",
-                "{{.Name}}",
-            ],
+            "network" => vec!["network", "ls", "--filter", &filter, "--format", "{{.Name}}"],
             "volume" => vec!["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"],
             _ => unreachable!(),
         };
         let out = Command::new("docker").args(&args).output().unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(String::from)
-            .filter(|l| !l.is_empty())
-            .collect()
+        String::from_utf8_lossy(&out.stdout).lines().map(String::from).filter(|l| !l.is_empty()).collect()
     }
 
     pub fn nothing_left(&self) -> bool {

