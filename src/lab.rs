@@ -10,7 +10,10 @@ use sha2::{Digest, Sha256};
 use crate::client::{ChainInfo, NodeClient};
 use crate::image;
 use crate::labels;
-use crate::plan::{ImagePlan, NetworkPlan, NodePlan, CONFIG_MOUNT, DATA_MOUNT, HTTP_PORT, P2P_PORT};
+use crate::plan::{
+    ImagePlan, NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, HTTP_PORT, P2P_PORT,
+    START_SNAPSHOT,
+};
 use crate::printer::Printer;
 use crate::runtime::{ContainerInfo, ContainerSpec, Mount, PortMap, Runtime};
 use crate::state::StateDir;
@@ -35,11 +38,30 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         vec!["nodeos".to_string(), "--config-dir".into(), CONFIG_MOUNT.into(), "--data-dir".into(), DATA_MOUNT.into()];
     nodeos.extend(node.args.iter().cloned());
     let quoted: Vec<String> = nodeos.iter().map(|a| shell_quote(a)).collect();
-    // The genesis file may be given only to a fresh chain; a restarted node keeps its blocks.
-    let script = format!(
-        "if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi",
-        cmd = quoted.join(" ")
-    );
+    // A restarted node keeps its blocks. A node with no data starts from the genesis node's
+    // start snapshot when the boot made one (the chain as it stands, instead of replaying every
+    // block since genesis), else from the genesis file, which only a fresh chain may be given.
+    let cmd = quoted.join(" ");
+    let script = if node.role == Role::Genesis {
+        format!("if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi")
+    } else {
+        let snapshot = format!("{GENESIS_MOUNT}/{START_SNAPSHOT}");
+        format!(
+            "if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; elif [ -f {snapshot} ]; then exec {cmd} --snapshot {snapshot}; \
+             else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi"
+        )
+    };
+    let mut mounts = vec![
+        Mount::BindReadOnly { source: state.node_dir(&node.name).display().to_string(), target: CONFIG_MOUNT.into() },
+        Mount::Volume { name: node.volume.clone(), target: DATA_MOUNT.into(), read_only: false },
+    ];
+    if node.role != Role::Genesis {
+        mounts.push(Mount::Volume {
+            name: plan.genesis().volume.clone(),
+            target: GENESIS_MOUNT.into(),
+            read_only: true,
+        });
+    }
     let mut labels = node.labels.clone();
     let mut spec = ContainerSpec {
         name: node.container.clone(),
@@ -50,13 +72,7 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         cmd: vec![script],
         env: vec![],
         labels: BTreeMap::new(),
-        mounts: vec![
-            Mount::BindReadOnly {
-                source: state.node_dir(&node.name).display().to_string(),
-                target: CONFIG_MOUNT.into(),
-            },
-            Mount::Volume { name: node.volume.clone(), target: DATA_MOUNT.into() },
-        ],
+        mounts,
         ports,
         stop_timeout: STOP_TIMEOUT_SECS,
     };
@@ -180,6 +196,8 @@ pub fn busy_ports(plan: &NetworkPlan, existing: &[ContainerInfo]) -> Vec<String>
 pub struct UpReport {
     pub created: Vec<String>,
     pub started: Vec<String>,
+    /// Nothing was missing and every container was running.
+    pub all_running: bool,
 }
 
 impl UpReport {
@@ -188,8 +206,16 @@ impl UpReport {
     }
 }
 
-/// Creates what is missing and starts what is stopped; leaves running containers alone.
-pub async fn up(rt: &dyn Runtime, plan: &NetworkPlan, state: &StateDir, printer: &Printer) -> Result<UpReport> {
+/// Creates what is missing and starts what is stopped; leaves running containers alone. With
+/// `start_all` false, nodes that never ran stay created: the boot's `start-prod` starts them,
+/// as the tutorial does, from a snapshot of the chain at that point.
+pub async fn up(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    state: &StateDir,
+    printer: &Printer,
+    start_all: bool,
+) -> Result<UpReport> {
     let existing = rt.containers(&lab_filter(Some(&plan.lab))).await?;
     let busy = busy_ports(plan, &existing);
     if !busy.is_empty() {
@@ -211,8 +237,17 @@ pub async fn up(rt: &dyn Runtime, plan: &NetworkPlan, state: &StateDir, printer:
             }
         }
     }
-    let stopped: Vec<&ContainerSpec> =
-        specs.iter().filter(|s| existing.iter().any(|c| c.name == s.name && !c.running())).collect();
+    let genesis = &plan.genesis().container;
+    // Containers that ran before have data and restart as they were; those that never ran wait
+    // for `start-prod` unless everything starts now.
+    let startable = |s: &ContainerSpec, state: Option<&str>| {
+        start_all || &s.name == genesis || state.is_some_and(|st| st != "created")
+    };
+    let stopped: Vec<&ContainerSpec> = specs
+        .iter()
+        .filter(|s| existing.iter().any(|c| c.name == s.name && !c.running() && startable(s, Some(&c.state))))
+        .collect();
+    report.all_running = missing.is_empty() && existing.iter().all(|c| c.running());
     if missing.is_empty() && stopped.is_empty() {
         return Ok(report);
     }
@@ -229,22 +264,31 @@ pub async fn up(rt: &dyn Runtime, plan: &NetworkPlan, state: &StateDir, printer:
         task.done(&plan.network);
     }
 
-    let to_start: Vec<&ContainerSpec> = missing.iter().chain(stopped.iter()).copied().collect();
-    let bar = printer.bar("start nodes", to_start.len() as u64);
-    try_join_all(to_start.iter().map(|spec| {
-        let bar = &bar;
+    let to_touch: Vec<&ContainerSpec> = missing.iter().chain(stopped.iter()).copied().collect();
+    let started = std::sync::atomic::AtomicUsize::new(0);
+    let bar = printer.bar("create and start nodes", to_touch.len() as u64);
+    try_join_all(to_touch.iter().map(|spec| {
+        let (bar, started) = (&bar, &started);
         let is_missing = missing.iter().any(|m| m.name == spec.name);
         async move {
             if is_missing {
                 rt.create_container(spec).await?;
             }
-            rt.start_container(&spec.name).await?;
+            if startable(spec, if is_missing { None } else { Some("exited") }) {
+                rt.start_container(&spec.name).await?;
+                started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             bar.inc(1);
             anyhow::Ok(())
         }
     }))
     .await?;
-    bar.done(format!("{} containers", to_start.len()));
+    let started = started.into_inner();
+    bar.done(if started == to_touch.len() {
+        format!("{started} containers")
+    } else {
+        format!("{} containers, {started} started (the producers start at `start-prod`)", to_touch.len())
+    });
     report.created = missing.iter().map(|s| s.name.clone()).collect();
     report.started = stopped.iter().map(|s| s.name.clone()).collect();
     Ok(report)

@@ -44,9 +44,9 @@ impl StateDir {
         Ok(())
     }
 
-    /// The seed the lab uses: the topology's, else the one stored at the first `up`, else (with
-    /// `create`) a new random one, stored.
-    pub fn seed(&self, topology_seed: Option<&str>, create: bool) -> Result<String> {
+    /// The seed the lab uses: the topology's, else the one stored at the first `up`, else a new
+    /// random one (stored by `write_plan`, once `up` gets that far).
+    pub fn seed(&self, topology_seed: Option<&str>) -> Result<String> {
         if let Some(s) = topology_seed {
             return Ok(s.to_string());
         }
@@ -54,12 +54,7 @@ impl StateDir {
         if let Ok(s) = fs::read_to_string(&path) {
             return Ok(s.trim().to_string());
         }
-        let seed = crate::keys::KeyPair::random().private;
-        if create {
-            self.ensure()?;
-            write_secret(&path, seed.as_bytes())?;
-        }
-        Ok(seed)
+        Ok(crate::keys::KeyPair::random().private)
     }
 
     pub fn wallet_password_path(&self) -> PathBuf {
@@ -101,6 +96,7 @@ impl StateDir {
             "eosio": plan.chain.eosio,
             "accounts": plan.accounts,
         });
+        write_secret(&self.root.join("seed"), plan.seed.as_bytes())?;
         write_secret(&self.root.join("keys.json"), serde_json::to_string_pretty(&keys)?.as_bytes())?;
         Ok(())
     }

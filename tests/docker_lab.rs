@@ -139,6 +139,7 @@ fn docker_bad_topologies_fail_clearly_and_create_nothing() {
     let run = lab.run(&["up"]).failure();
     assert!(run.stderr().contains("nodes.genesis.http_port") && run.stderr().contains("18883"), "{}", run.stderr());
     assert!(lab.nothing_left());
+    assert!(!lab.state_path().join("e2e-bad").exists(), "a refused up leaves no state folder");
     drop(holder);
 }
 

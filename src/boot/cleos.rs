@@ -12,19 +12,21 @@ use crate::runtime::{ExecOutput, Runtime};
 
 /// Failures that can pass on a retry: the transaction raced a full block or a busy machine.
 const TRANSIENT: &[&str] = &[
-    "tx_cpu_usage_exceeded",
-    "deadline_exception",
-    "leeway_deadline_exception",
-    "block_cpu_usage_exceeded",
-    "block_net_usage_exceeded",
-    "expired_tx_exception",
+    // With `-t false` cleos prints the error code and message, not the exception's name.
+    "Error 3080004", // tx_cpu_usage_exceeded
+    "Error 3080005", // block_cpu_usage_exceeded
+    "Error 3080003", // block_net_usage_exceeded
+    "Error 3080006", // deadline_exception
+    "Error 3081001", // leeway_deadline_exception
+    "Error 3080008", // greylist_cpu_usage_exceeded
+    "Error 3040006", // expired_tx_exception
     "Transaction took too long",
-    "ran out of time",
-    "exceeded by",
+    "exceeded the current CPU usage limit",
     "Failed to connect",
     "Connection refused",
-    "tx_duplicate",
 ];
+/// Failures that say the transaction itself is too heavy: a smaller one passes.
+const TOO_HEAVY: &[&str] = &["Error 3080004", "Error 3080006", "Error 3081001", "exceeded the current CPU usage limit"];
 const ATTEMPTS: usize = 5;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -103,6 +105,11 @@ impl<'a> Cleos<'a> {
 
     /// Pushes one transaction of `actions`, retrying what can pass on retry.
     pub async fn push(&self, step: &str, actions: &[Action]) -> Result<(), BootError> {
+        self.push_with(step, actions, true).await
+    }
+
+    /// `retry_heavy: false` returns a too-heavy failure at once, for the caller to split.
+    async fn push_with(&self, step: &str, actions: &[Action], retry_heavy: bool) -> Result<(), BootError> {
         let trx = serde_json::to_vec(&json!({ "actions": actions })).expect("json");
         // The transaction goes through stdin into a file: a command line could not hold it.
         let mut script = String::from("f=$(mktemp) && cat > \"$f\" && ");
@@ -117,7 +124,8 @@ impl<'a> Cleos<'a> {
             if out.success() {
                 return Ok(());
             }
-            let transient = TRANSIENT.iter().any(|t| out.stderr.contains(t));
+            let heavy = TOO_HEAVY.iter().any(|t| out.stderr.contains(t));
+            let transient = TRANSIENT.iter().any(|t| out.stderr.contains(t)) && (retry_heavy || !heavy);
             last = Some(out);
             if !transient || attempt + 1 == ATTEMPTS {
                 break;
@@ -147,23 +155,45 @@ impl<'a> Cleos<'a> {
         in_flight: usize,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(), BootError> {
-        let mut batches: Vec<(Vec<Action>, u64)> = Vec::new();
+        let mut batches: Vec<Vec<Vec<Action>>> = Vec::new();
         for g in groups {
             match batches.last_mut() {
-                Some((b, n)) if b.len() + g.len() <= per_trx => {
-                    b.extend(g);
-                    *n += 1;
-                }
-                _ => batches.push((g, 1)),
+                Some(b) if b.iter().map(Vec::len).sum::<usize>() + g.len() <= per_trx => b.push(g),
+                _ => batches.push(vec![g]),
             }
         }
         stream::iter(batches.into_iter().map(Ok::<_, BootError>))
-            .try_for_each_concurrent(in_flight.max(1), |(batch, n)| async move {
-                self.push(step, &batch).await?;
-                progress(n);
-                Ok(())
-            })
+            .try_for_each_concurrent(in_flight.max(1), |batch| self.push_splitting(step, batch, progress))
             .await
+    }
+
+    /// Pushes a batch of groups; when the chain finds the transaction too heavy (a busy machine
+    /// runs the same actions slower), it is split in halves, down to one group.
+    fn push_splitting<'b>(
+        &'b self,
+        step: &'b str,
+        batch: Vec<Vec<Action>>,
+        progress: &'b (dyn Fn(u64) + Sync),
+    ) -> futures::future::BoxFuture<'b, Result<(), BootError>> {
+        Box::pin(async move {
+            let actions: Vec<Action> = batch.iter().flatten().cloned().collect();
+            match self.push_with(step, &actions, batch.len() == 1).await {
+                Ok(()) => {
+                    progress(batch.len() as u64);
+                    Ok(())
+                }
+                Err(BootError::Exec { ref stderr, .. })
+                    if batch.len() > 1 && TOO_HEAVY.iter().any(|t| stderr.contains(t)) =>
+                {
+                    tracing::debug!(step, groups = batch.len(), "transaction too heavy, splitting");
+                    let mut first = batch;
+                    let second = first.split_off(first.len() / 2);
+                    self.push_splitting(step, first, progress).await?;
+                    self.push_splitting(step, second, progress).await
+                }
+                Err(e) => Err(e),
+            }
+        })
     }
 }
 

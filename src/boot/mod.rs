@@ -47,7 +47,7 @@ pub const SYSTEM_ACCOUNTS: &[&str] = &[
     "eosio.wrap",
 ];
 /// Accounts per staking transaction (4 actions each) and transactions in flight.
-const STAKE_ACCOUNTS_PER_TRX: usize = 40;
+const STAKE_ACCOUNTS_PER_TRX: usize = 100;
 const IN_FLIGHT: usize = 3;
 
 #[derive(Debug, Error)]
@@ -392,14 +392,16 @@ fi"#
             ));
         }
         match supply {
-            Some(s) if s.0 > 0 && s != total => return Err(BootError::chain(
-                StepName::Tokens,
-                format!(
+            Some(s) if s.0 > 0 && s != total => {
+                return Err(BootError::chain(
+                    StepName::Tokens,
+                    format!(
                     "the chain has issued {} but this lab's accounts allocate {}: it was booted from another topology",
                     self.asset(s),
                     self.asset(total)
                 ),
-            )),
+                ))
+            }
             Some(s) if s.0 > 0 => {}
             _ => actions.push(Action::new(
                 "eosio.token",
@@ -610,13 +612,45 @@ fi"#
     }
 
     async fn start_prod(&self, task: &crate::printer::Task) -> Result<(bool, String), BootError> {
-        let mut started = 0;
+        let mut waiting = Vec::new();
+        let mut fresh = false;
         for node in self.plan.nodes.iter().skip(1) {
-            if self.rt.container_state(&node.container).await?.as_deref() != Some("running") {
-                self.rt.start_container(&node.container).await?;
-                started += 1;
+            match self.rt.container_state(&node.container).await?.as_deref() {
+                Some("running") => {}
+                None => {
+                    return Err(BootError::chain(
+                        StepName::StartProd,
+                        format!("{} has no container; `lab up` creates it", node.container),
+                    ))
+                }
+                // "created": it never ran, its volume is empty.
+                Some(state) => {
+                    fresh |= state == "created";
+                    waiting.push(node);
+                }
             }
         }
+        if fresh {
+            // Nodes with no data join from a snapshot of the chain as it stands, the way a node
+            // joins a live network, instead of replaying every staking transaction since genesis.
+            task.message("snapshot of the genesis node");
+            let snap = self.chain().node.call("producer/create_snapshot", &json!({})).await?;
+            let name = snap["snapshot_name"].as_str().unwrap_or_default().to_string();
+            if name.is_empty() {
+                return Err(BootError::chain(StepName::StartProd, format!("create_snapshot answered {snap}")));
+            }
+            let target = format!("{DATA_MOUNT}/{}", crate::plan::START_SNAPSHOT);
+            self.cleos()
+                .sh(
+                    StepName::StartProd.as_str(),
+                    &format!("ln -f '{name}' {target}.tmp && mv -f {target}.tmp {target}"),
+                    None,
+                )
+                .await?;
+        }
+        task.message(format!("start {} nodes", waiting.len()));
+        futures::future::try_join_all(waiting.iter().map(|n| self.rt.start_container(&n.container))).await?;
+        let started = waiting.len();
         // Each node answers first (a node that died is reported with its log), then catches up;
         // the nodes are asked side by side, a few at a time.
         use futures::stream::{self, TryStreamExt};

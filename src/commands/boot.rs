@@ -10,7 +10,7 @@ use crate::runtime::Runtime;
 use crate::topology::{self, TopologySource};
 
 pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
-    let (mut plan, state) = ctx.plan(false)?;
+    let (mut plan, state) = ctx.plan()?;
     if let Some(file) = &args.accounts {
         // The topology with its accounts taken from the given file.
         let mut source: TopologySource = ctx.topology()?;

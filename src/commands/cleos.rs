@@ -8,7 +8,7 @@ use crate::plan::{HTTP_PORT, KEOSD_PORT};
 use crate::runtime::Runtime;
 
 pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
-    let (plan, _) = ctx.plan(false)?;
+    let (plan, _) = ctx.plan()?;
     let target = plan.node(&args.node).ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
     let genesis = &plan.genesis().container;
     // cleos runs next to the wallet, in the genesis container, and talks to the chosen node.

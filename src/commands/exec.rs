@@ -7,7 +7,7 @@ use crate::cli::ExecArgs;
 use crate::runtime::Runtime;
 
 pub async fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
-    let (plan, _) = ctx.plan(false)?;
+    let (plan, _) = ctx.plan()?;
     let node = plan.node(&args.node).ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
     let rt = ctx.docker().await?;
     if rt.container_state(&node.container).await?.as_deref() != Some("running") {

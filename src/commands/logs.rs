@@ -9,7 +9,7 @@ use crate::cli::LogsArgs;
 use crate::runtime::Runtime;
 
 pub async fn run(ctx: &Ctx, args: LogsArgs) -> Result<ExitCode> {
-    let (plan, _) = ctx.plan(false)?;
+    let (plan, _) = ctx.plan()?;
     let node = plan.node(&args.node).ok_or_else(|| {
         anyhow!(
             "{:?} is not a node of lab `{}` (nodes: {})",

@@ -33,14 +33,12 @@ impl Ctx {
         topology::load(self.file.as_deref())
     }
 
-    /// The validated plan and the lab's state folder. `create_seed` stores a new random seed
-    /// (only `up` does that; other commands must not invent a lab).
-    pub fn plan(&self, create_seed: bool) -> Result<(NetworkPlan, StateDir)> {
+    /// The validated plan and the lab's state folder.
+    pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
         let source = self.topology()?;
-        // Validate before the seed is stored: a bad file leaves nothing behind.
         topology::validate(&source)?;
         let state = StateDir::for_lab(&source.topology.name);
-        let seed = state.seed(source.topology.seed.as_deref(), create_seed)?;
+        let seed = state.seed(source.topology.seed.as_deref())?;
         Ok((NetworkPlan::build(&source, &seed)?, state))
     }
 

@@ -10,21 +10,21 @@ use crate::lab;
 
 pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let (plan, state) = ctx.plan(true)?;
+    let (plan, state) = ctx.plan()?;
     let rt = ctx.docker().await?;
-    let report = lab::up(&rt, &plan, &state, &ctx.printer).await?;
+    let report = lab::up(&rt, &plan, &state, &ctx.printer, args.no_boot).await?;
     let timeout = Duration::from_secs(args.timeout);
     if args.no_boot {
         lab::wait_ready(&rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, &ctx.printer).await?;
     } else {
-        // The boot needs only the genesis node at first; the producers come up meanwhile and
-        // `start-prod` waits for them to catch up.
+        // The boot needs only the genesis node; `start-prod` starts the producers, as the
+        // tutorial does, once the accounts are staked and the producers registered.
         lab::wait_ready(&rt, &[plan.genesis()], timeout, &ctx.printer).await?;
         let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
         let steps = select(&[], None, &[], false);
         // On a lab that was already running, ask the chain about every step at once; only if
         // something is missing does the boot run (and resume where it stopped).
-        if !report.changed() && boot.all_done(&steps).await? {
+        if report.all_running && boot.all_done(&steps).await? {
             ctx.printer.info("the chain is booted: every boot step checked on the chain is done");
         } else {
             boot.run(&BootOptions { steps, xfer_count: 0 }).await?;

@@ -26,6 +26,10 @@ pub const KEOSD_PORT: u16 = 6666;
 pub const CONFIG_MOUNT: &str = "/lab/config";
 /// Where a node's volume is mounted: chain data, and the wallet on the genesis node.
 pub const DATA_MOUNT: &str = "/lab/data";
+/// Where the other nodes see the genesis node's volume (read-only), for its snapshots.
+pub const GENESIS_MOUNT: &str = "/lab/genesis";
+/// The snapshot a node that joins with no data starts from, relative to the genesis volume.
+pub const START_SNAPSHOT: &str = "snapshots/lab-start.bin";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

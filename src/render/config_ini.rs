@@ -40,6 +40,10 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
     set("max-transaction-time", "200".into());
     set("max-irreversible-block-age", "-1".into());
     set("contracts-console", "true".into());
+    // The API turns a large table or account into JSON within this time; this nodeos build
+    // shuts down when an HTTP thread throws, and the default 15 ms is easily passed on a busy
+    // laptop (seen with thousands of get_account calls while 21 producers synced).
+    set("abi-serializer-max-time-ms", "2000".into());
     // OC tier-up compiles the system contracts to native code in the background, on every node
     // at once: on a laptop that is seconds of all cores, at the moment the boot needs them. The
     // JIT runs a lab's load well enough.

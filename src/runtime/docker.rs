@@ -177,10 +177,11 @@ impl Runtime for DockerRuntime {
                     read_only: Some(true),
                     ..Default::default()
                 },
-                Mount::Volume { name, target } => DockerMount {
+                Mount::Volume { name, target, read_only } => DockerMount {
                     typ: Some(MountTypeEnum::VOLUME),
                     source: Some(name.clone()),
                     target: Some(target.clone()),
+                    read_only: Some(*read_only),
                     ..Default::default()
                 },
             })

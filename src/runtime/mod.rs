@@ -41,6 +41,7 @@ pub enum Mount {
     Volume {
         name: String,
         target: String,
+        read_only: bool,
     },
 }
 
