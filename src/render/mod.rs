@@ -45,3 +45,70 @@ pub const LOGGING_JSON: &str = r#"{
   ]
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    //! Golden files: the rendered files of the default topology with a fixed seed. After an
+    //! intended change, `UPDATE_SNAPSHOTS=1 cargo test render` writes them anew; review the diff.
+
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
+
+    fn check(name: &str, actual: &str) {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/render/snapshots").join(name);
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{} is missing", path.display()));
+        assert_eq!(actual, expected, "{name} differs from its snapshot (UPDATE_SNAPSHOTS=1 to accept)");
+    }
+
+    fn plan(yaml: &str) -> NetworkPlan {
+        let source = TopologySource { topology: parse(yaml).unwrap(), path: None };
+        NetworkPlan::build(&source, "snapshot-seed").unwrap()
+    }
+
+    #[test]
+    fn default_genesis_json() {
+        let p = plan(DEFAULT_TOPOLOGY);
+        check("genesis.json", &genesis_json(&p));
+    }
+
+    #[test]
+    fn default_config_ini_of_genesis_and_a_producer() {
+        let p = plan(DEFAULT_TOPOLOGY);
+        check("genesis.config.ini", &config_ini(&p, p.genesis()));
+        check("accountnum44.config.ini", &config_ini(&p, p.node("accountnum44").unwrap()));
+    }
+
+    #[test]
+    fn overrides_reach_the_files() {
+        let p = plan(
+            "chain: {genesis: {initial_configuration: {max_block_cpu_usage: 200000}}}\n\
+             nodes: {accountnum11: {config: {max-clients: 50, plugin: [eosio::chain_api_plugin, eosio::net_plugin]}}}",
+        );
+        let genesis: serde_json::Value = serde_json::from_str(&genesis_json(&p)).unwrap();
+        assert_eq!(genesis["initial_configuration"]["max_block_cpu_usage"], 200000);
+        assert_eq!(genesis["initial_configuration"]["max_transaction_cpu_usage"], 50000, "other keys stay");
+        let ini = config_ini(&p, p.node("accountnum11").unwrap());
+        assert!(ini.contains("max-clients = 50\n") && !ini.contains("max-clients = 15"), "{ini}");
+        assert_eq!(ini.matches("plugin = ").count(), 2, "{ini}");
+    }
+
+    #[test]
+    fn producer_files_are_secret_and_plugins_start_with_an_api_plugin() {
+        let p = plan(DEFAULT_TOPOLOGY);
+        for node in &p.nodes {
+            let files = node_files(&p, node);
+            let ini = files.iter().find(|f| f.name == "config.ini").unwrap();
+            assert!(ini.secret, "{} holds a private key", node.name);
+            // This nodeos build crashes when producer_plugin is named first.
+            let first = ini.contents.lines().find(|l| l.starts_with("plugin = ")).unwrap();
+            assert_ne!(first, "plugin = eosio::producer_plugin");
+        }
+        serde_json::from_str::<serde_json::Value>(LOGGING_JSON).unwrap();
+    }
+}
