@@ -2,7 +2,7 @@
 //! nodes need no published port to be queried.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::plan::HTTP_PORT;
 use crate::runtime::{ExecOutput, Runtime, RuntimeError};
@@ -83,22 +83,9 @@ impl<'a> NodeClient<'a> {
     /// POSTs many bodies to one endpoint through one curl process (a config on stdin, one
     /// connection); returns `(HTTP status, JSON or Null)` per body, in order.
     pub async fn call_many(&self, path: &str, bodies: &[Value]) -> Result<Vec<(u16, Value)>, ApiError> {
-        if bodies.is_empty() {
-            return Ok(vec![]);
-        }
         let url = format!("{}/v1/{path}", self.base_url);
-        let mut config = String::new();
-        for (i, body) in bodies.iter().enumerate() {
-            if i > 0 {
-                config.push_str("next\n");
-            }
-            let data = body.to_string().replace('\\', "\\\\").replace('"', "\\\"");
-            config.push_str(&format!(
-                "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}}\\n\"\nsilent\nshow-error\n"
-            ));
-        }
-        let cmd: Vec<String> = ["curl", "-K", "-"].iter().map(|s| s.to_string()).collect();
-        let out = self.rt.exec(self.container, &cmd, Some(config.into_bytes())).await?;
+        let requests: Vec<(String, Value)> = bodies.iter().map(|b| (url.clone(), b.clone())).collect();
+        let (answers, out) = self.curl_many(&requests).await?;
         if !out.success() {
             return Err(ApiError::Unreachable {
                 container: self.container.into(),
@@ -106,7 +93,39 @@ impl<'a> NodeClient<'a> {
                 detail: out.tail(2),
             });
         }
-        let mut answers = Vec::with_capacity(bodies.len());
+        Ok(answers)
+    }
+
+    /// `get_info` of other nodes, asked from this container over the lab network in one exec;
+    /// `None` for a node that does not answer (yet).
+    pub async fn get_info_of(&self, containers: &[String]) -> Result<Vec<Option<ChainInfo>>, ApiError> {
+        let requests: Vec<(String, Value)> =
+            containers.iter().map(|c| (format!("http://{c}:{HTTP_PORT}/v1/chain/get_info"), json!({}))).collect();
+        let (answers, _) = self.curl_many(&requests).await?;
+        Ok(answers
+            .into_iter()
+            .map(|(status, v)| (200..300).contains(&status).then(|| serde_json::from_value(v).ok()).flatten())
+            .collect())
+    }
+
+    /// One curl process for many requests; a request that fails gets status 0.
+    async fn curl_many(&self, requests: &[(String, Value)]) -> Result<(Vec<(u16, Value)>, ExecOutput), ApiError> {
+        if requests.is_empty() {
+            return Ok((vec![], ExecOutput { code: 0, stdout: String::new(), stderr: String::new() }));
+        }
+        let mut config = String::new();
+        for (i, (url, body)) in requests.iter().enumerate() {
+            if i > 0 {
+                config.push_str("next\n");
+            }
+            let data = body.to_string().replace('\\', "\\\\").replace('"', "\\\"");
+            config.push_str(&format!(
+                "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}}\\n\"\nsilent\nshow-error\nconnect-timeout = 2\nmax-time = 30\n"
+            ));
+        }
+        let cmd: Vec<String> = ["curl", "-K", "-"].iter().map(|s| s.to_string()).collect();
+        let out = self.rt.exec(self.container, &cmd, Some(config.into_bytes())).await?;
+        let mut answers = Vec::with_capacity(requests.len());
         let mut body = String::new();
         for line in out.stdout.lines() {
             if let Some(code) = line.strip_prefix(SEP) {
@@ -118,14 +137,14 @@ impl<'a> NodeClient<'a> {
                 body.push('\n');
             }
         }
-        if answers.len() != bodies.len() {
+        if answers.len() != requests.len() {
             return Err(ApiError::Unreachable {
                 container: self.container.into(),
-                path: path.into(),
-                detail: format!("{} answers to {} requests", answers.len(), bodies.len()),
+                path: requests[0].0.clone(),
+                detail: format!("{} answers to {} requests: {}", answers.len(), requests.len(), out.tail(2)),
             });
         }
-        Ok(answers)
+        Ok((answers, out))
     }
 
     pub async fn get_info(&self) -> Result<ChainInfo, ApiError> {

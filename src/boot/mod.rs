@@ -217,7 +217,7 @@ impl<'a> Boot<'a> {
             StepName::RegProd => Some(self.unregistered().await?.is_empty()),
             StepName::StartProd => None,
             StepName::Vote => Some(self.votes_missing().await?.is_empty() && self.schedule_elected().await?),
-            StepName::Claim => Some(self.claimable().await?.is_empty()),
+            StepName::Claim => Some(self.claimed().await?),
             StepName::Proxy => Some(self.proxy_actions().await?.is_empty()),
             StepName::Resign => Some(self.resign_actions().await?.is_empty()),
             StepName::MsigReplace => Some(c.code_hash("eosio").await? == self.replaced_hash().await?),
@@ -650,33 +650,52 @@ fi"#
         }
         task.message(format!("start {} nodes", waiting.len()));
         futures::future::try_join_all(waiting.iter().map(|n| self.rt.start_container(&n.container))).await?;
+        tracing::debug!(nodes = waiting.len(), "containers started");
         let started = waiting.len();
-        // Each node answers first (a node that died is reported with its log), then catches up;
-        // the nodes are asked side by side, a few at a time.
-        use futures::stream::{self, TryStreamExt};
+        // Wait until every node answers and has reached the genesis head of now. One exec in
+        // the genesis container asks them all over the lab network each round; a node whose
+        // container stopped is reported with its log.
         let others: Vec<&crate::plan::NodePlan> = self.plan.nodes.iter().skip(1).collect();
-        stream::iter(others.iter().map(Ok::<_, BootError>))
-            .try_for_each_concurrent(6, |node| async move {
-                crate::lab::wait_node(self.rt, &node.container, Duration::from_secs(120))
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| BootError::chain(StepName::StartProd, format!("{e:#}")))
-            })
-            .await?;
+        let containers: Vec<String> = others.iter().map(|n| n.container.clone()).collect();
         let target = NodeClient::new(self.rt, self.container).get_info().await?.head_block_num;
-        task.message(format!("all nodes past block {target}"));
-        stream::iter(others.iter().map(Ok::<_, BootError>))
-            .try_for_each_concurrent(6, |node| async move {
-                let what = format!("{} to reach block {target} (p2p sync from its peers)", node.name);
-                wait_for(StepName::StartProd, &what, Duration::from_secs(120), || async {
-                    match NodeClient::new(self.rt, &node.container).get_info().await {
-                        Ok(i) => Ok((i.head_block_num >= target).then_some(())),
-                        Err(_) => Ok(None),
-                    }
-                })
-                .await
-            })
-            .await?;
+        task.message(format!("{} nodes to reach block {target}", others.len()));
+        let genesis = NodeClient::new(self.rt, self.container);
+        let lab_filter = crate::lab::lab_filter(Some(&self.plan.lab));
+        let start = Instant::now();
+        let mut round = 0u32;
+        loop {
+            let infos = genesis.get_info_of(&containers).await?;
+            let behind: Vec<&str> = others
+                .iter()
+                .zip(&infos)
+                .filter(|(_, i)| i.as_ref().is_none_or(|i| i.head_block_num < target))
+                .map(|(n, _)| n.name.as_str())
+                .collect();
+            if behind.is_empty() {
+                break;
+            }
+            tracing::debug!(behind = behind.len(), "nodes not yet at the target");
+            task.message(format!("{} of {} nodes at block {target}", others.len() - behind.len(), others.len()));
+            round += 1;
+            if round % 8 == 0 {
+                let listed = self.rt.containers(&lab_filter).await?;
+                if let Some(dead) = listed.iter().find(|c| containers.contains(&c.name) && !c.running()) {
+                    let logs = self.rt.logs(&dead.name, 20).await.unwrap_or_default();
+                    return Err(BootError::chain(
+                        StepName::StartProd,
+                        format!("{} stopped ({}):\n{}", dead.name, dead.state, crate::lab::indent(&logs)),
+                    ));
+                }
+            }
+            if start.elapsed() > Duration::from_secs(180) {
+                return Err(BootError::Timeout {
+                    step: StepName::StartProd.as_str().into(),
+                    what: format!("{} to answer and reach block {target}", behind.join(", ")),
+                    secs: 180,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
         Ok((started > 0, format!("{} nodes at block {target} or later", self.plan.nodes.len() - 1)))
     }
 
@@ -828,10 +847,23 @@ fi"#
             .collect())
     }
 
+    /// The boot's claim is done once any of the lab's producers has claimed: producers keep
+    /// earning blocks afterwards, and claiming again is theirs to do (once a day at most).
+    async fn claimed(&self) -> Result<bool, BootError> {
+        let ours: BTreeSet<String> = self.plan.producers().map(|p| p.name.clone()).collect();
+        Ok(self.producers_table().await?.iter().any(|r| {
+            r["owner"].as_str().is_some_and(|o| ours.contains(o))
+                && r["last_claim_time"].as_str().is_some_and(|t| !t.starts_with("1970-01-01"))
+        }))
+    }
+
     async fn claim(&self) -> Result<(bool, String), BootError> {
+        if self.claimed().await? {
+            return Ok((false, String::new()));
+        }
         let producers = self.claimable().await?;
         if producers.is_empty() {
-            return Ok((false, String::new()));
+            return Ok((false, "no producer has unpaid blocks yet".into()));
         }
         // One transaction each: one producer's claim cannot fail another's.
         for p in &producers {

@@ -35,7 +35,8 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
         set("p2p-peer-address", format!("{container}:{P2P_PORT}"));
     }
     set("protocol-features-dir", format!("{DATA_MOUNT}/protocol_features"));
-    set("chain-state-db-size-mb", "1024".into());
+    // Lab-sized: thousands of accounts fit in a few dozen MB.
+    set("chain-state-db-size-mb", "256".into());
     // A transaction must fit well inside a 500 ms block (the upstream script's value).
     set("max-transaction-time", "200".into());
     set("max-irreversible-block-age", "-1".into());
