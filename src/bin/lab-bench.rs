@@ -128,7 +128,7 @@ async fn run(rt: &DockerRuntime, s: &Scenario, lab_bin: &Path, watch: u64, rest:
         path: Some(file.clone()),
     };
     let plan = NetworkPlan::build(&source, "bench")?;
-    lab::up(rt, &plan, &state, &printer, false).await?;
+    lab::up(rt, &plan, &state, &printer, lab::start_all_at_once(&plan)).await?;
     lab::wait_ready(rt, &[plan.genesis()], Duration::from_secs(120), &printer).await?;
     let up_s = start.elapsed().as_secs_f64();
     let boot = Boot::new(rt, &plan, &state, &printer);

@@ -12,13 +12,13 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let (plan, state) = ctx.plan()?;
     let rt = ctx.docker().await?;
-    let report = lab::up(&rt, &plan, &state, &ctx.printer, args.no_boot).await?;
+    let report = lab::up(&rt, &plan, &state, &ctx.printer, args.no_boot || lab::start_all_at_once(&plan)).await?;
     let timeout = Duration::from_secs(args.timeout);
     if args.no_boot {
         lab::wait_ready(&rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, &ctx.printer).await?;
     } else {
-        // The boot needs only the genesis node; `start-prod` starts the producers, as the
-        // tutorial does, once the accounts are staked and the producers registered.
+        // The boot needs only the genesis node. Producers not started yet are started by
+        // `start-prod`, as the tutorial does, once the accounts are staked and registered.
         lab::wait_ready(&rt, &[plan.genesis()], timeout, &ctx.printer).await?;
         let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
         let steps = select(&[], None, &[], false);
