@@ -197,6 +197,9 @@ pub struct PlanArgs {
     /// Show private keys (hidden by default).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Write the node files to the state folder and print the lab as a Compose file.
+    #[arg(long, conflicts_with = "json")]
+    pub compose: bool,
     /// Show only this node's files.
     #[arg(long)]
     pub node: Option<String>,

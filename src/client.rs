@@ -85,7 +85,7 @@ impl<'a> NodeClient<'a> {
     pub async fn call_many(&self, path: &str, bodies: &[Value]) -> Result<Vec<(u16, Value)>, ApiError> {
         let url = format!("{}/v1/{path}", self.base_url);
         let requests: Vec<(String, Value)> = bodies.iter().map(|b| (url.clone(), b.clone())).collect();
-        let (answers, out) = self.curl_many(&requests, false).await?;
+        let (answers, out) = self.curl_many(&requests).await?;
         if !out.success() {
             return Err(ApiError::Unreachable {
                 container: self.container.into(),
@@ -101,65 +101,42 @@ impl<'a> NodeClient<'a> {
     pub async fn get_info_of(&self, containers: &[String]) -> Result<Vec<Option<ChainInfo>>, ApiError> {
         let requests: Vec<(String, Value)> =
             containers.iter().map(|c| (format!("http://{c}:{HTTP_PORT}/v1/chain/get_info"), json!({}))).collect();
-        let (answers, _) = self.curl_many(&requests, true).await?;
+        let (answers, _) = self.curl_many(&requests).await?;
         Ok(answers
             .into_iter()
             .map(|(status, v)| (200..300).contains(&status).then(|| serde_json::from_value(v).ok()).flatten())
             .collect())
     }
 
-    /// One curl process for many requests; a request that fails gets status 0. `parallel` runs
-    /// them at once (the URLs must differ: answers are matched by URL), so that nodes still
-    /// starting, whose connections wait for the timeout, do not queue the others.
-    async fn curl_many(
-        &self,
-        requests: &[(String, Value)],
-        parallel: bool,
-    ) -> Result<(Vec<(u16, Value)>, ExecOutput), ApiError> {
+    /// One curl process for many requests, one after the other (curl's parallel mode interleaves
+    /// the answers on stdout); a request that fails gets status 0.
+    async fn curl_many(&self, requests: &[(String, Value)]) -> Result<(Vec<(u16, Value)>, ExecOutput), ApiError> {
         if requests.is_empty() {
             return Ok((vec![], ExecOutput { code: 0, stdout: String::new(), stderr: String::new() }));
         }
         let mut config = String::new();
-        if parallel {
-            config.push_str("parallel\nparallel-max = 64\n");
-        }
         for (i, (url, body)) in requests.iter().enumerate() {
             if i > 0 {
                 config.push_str("next\n");
             }
             let data = body.to_string().replace('\\', "\\\\").replace('"', "\\\"");
             config.push_str(&format!(
-                "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}} %{{url_effective}}\\n\"\nsilent\nshow-error\nconnect-timeout = 1\nmax-time = 30\n"
+                "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}}\\n\"\nsilent\nshow-error\nconnect-timeout = 1\nmax-time = 30\n"
             ));
         }
         let cmd: Vec<String> = ["curl", "-K", "-"].iter().map(|s| s.to_string()).collect();
         let out = self.rt.exec(self.container, &cmd, Some(config.into_bytes())).await?;
         let mut answers = Vec::with_capacity(requests.len());
-        let mut by_url: Vec<(String, (u16, Value))> = Vec::new();
         let mut body = String::new();
         for line in out.stdout.lines() {
             if let Some(rest) = line.strip_prefix(SEP) {
-                let (code, url) = rest.split_once(' ').unwrap_or((rest, ""));
-                let status = code.trim().parse().unwrap_or(0);
-                let answer = (status, serde_json::from_str(body.trim()).unwrap_or(Value::Null));
-                if parallel {
-                    by_url.push((url.trim().to_string(), answer));
-                } else {
-                    answers.push(answer);
-                }
+                let status = rest.trim().parse().unwrap_or(0);
+                answers.push((status, serde_json::from_str(body.trim()).unwrap_or(Value::Null)));
                 body.clear();
             } else {
                 body.push_str(line);
                 body.push('\n');
             }
-        }
-        if parallel {
-            answers = requests
-                .iter()
-                .map(|(url, _)| {
-                    by_url.iter().find(|(u, _)| u == url).map(|(_, a)| a.clone()).unwrap_or((0, Value::Null))
-                })
-                .collect();
         }
         if answers.len() != requests.len() {
             return Err(ApiError::Unreachable {
