@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::boot::alloc::{self, Allocation};
-use crate::boot::Chain;
+use crate::boot::{Chain, SYSTEM_ACCOUNTS};
 use crate::chain::{Amount, Symbol};
 use crate::plan::NetworkPlan;
 use crate::runtime::Runtime;
@@ -23,22 +23,6 @@ impl VerifyReport {
         self.problems.is_empty()
     }
 }
-
-/// Accounts holding tokens besides the staked ones: eosio and the system accounts.
-const HOLDERS: &[&str] = &[
-    "eosio",
-    "eosio.bpay",
-    "eosio.msig",
-    "eosio.names",
-    "eosio.ram",
-    "eosio.ramfee",
-    "eosio.saving",
-    "eosio.stake",
-    "eosio.token",
-    "eosio.vpay",
-    "eosio.rex",
-    "eosio.wrap",
-];
 
 fn parse(v: &Value, symbol: &Symbol) -> Amount {
     v.as_str().and_then(|s| Amount::parse(s, symbol).ok()).unwrap_or_default()
@@ -84,11 +68,13 @@ pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> anyhow::Result<Veri
         staked += net.0 + cpu.0;
         balances += liquid.0;
     }
+    // Tokens are also held by eosio and the system accounts (stake, RAM, fees).
+    let holders: Vec<&str> = std::iter::once("eosio").chain(SYSTEM_ACCOUNTS.iter().copied()).collect();
     let holder_bodies: Vec<Value> =
-        HOLDERS.iter().map(|h| json!({"code": "eosio.token", "account": h, "symbol": symbol.code})).collect();
+        holders.iter().map(|h| json!({"code": "eosio.token", "account": h, "symbol": symbol.code})).collect();
     let holder_balances = chain.node.call_many("chain/get_currency_balance", &holder_bodies).await?;
     let mut stake_account = 0i64;
-    for (h, (_, v)) in HOLDERS.iter().zip(holder_balances) {
+    for (h, (_, v)) in holders.iter().zip(holder_balances) {
         let b = v.as_array().and_then(|a| a.first()).map(|x| parse(x, symbol)).unwrap_or_default();
         if *h == "eosio.stake" {
             stake_account = b.0;

@@ -237,14 +237,7 @@ async fn watch_slots(rt: &dyn Runtime, plan: &NetworkPlan, secs: u64) -> Result<
                 .collect::<Vec<_>>(),
         )
     };
-    let schedule = genesis.call("chain/get_producer_schedule", &json!({})).await?;
-    let elected: Vec<String> = schedule["active"]["producers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|p| p["producer_name"].as_str().map(String::from))
-        .collect();
+    let (_, elected) = antelope_lab::boot::Chain::new(rt, &plan.genesis().container).active_schedule().await?;
     let i0 = genesis.get_info().await?;
     let u0 = unpaid().await?;
     tokio::time::sleep(Duration::from_secs(secs)).await;

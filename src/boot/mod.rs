@@ -448,13 +448,7 @@ fi"#
             let mut active = chain.activated_features().await?;
             if !active.iter().any(|f| f == PREACTIVATE_FEATURE) {
                 task.message("schedule PREACTIVATE_FEATURE");
-                chain
-                    .node
-                    .call(
-                        "producer/schedule_protocol_feature_activations",
-                        &json!({"protocol_features_to_activate": [PREACTIVATE_FEATURE]}),
-                    )
-                    .await?;
+                self.schedule_preactivation().await?;
                 // It activates in the next block the genesis node produces.
                 wait_for(step, "PREACTIVATE_FEATURE to activate", Duration::from_secs(30), || async {
                     Ok(self.chain().activated_features().await?.iter().any(|f| f == PREACTIVATE_FEATURE).then_some(()))
@@ -908,12 +902,12 @@ fi"#
         Ok((true, format!("{proxy} is a proxy ({n} actions)")))
     }
 
-    /// Waits until two blocks have passed the current head: a transaction the node accepted is
+    /// Waits until three blocks have passed the current head: a transaction the node accepted is
     /// then in a block, or was dropped and its effect is gone from the state the API reads.
     async fn settle(&self, step: StepName) -> Result<(), BootError> {
         let h0 = NodeClient::new(self.rt, self.container).get_info().await?.head_block_num;
-        wait_for(step, "two more blocks", Duration::from_secs(20), || async {
-            Ok((NodeClient::new(self.rt, self.container).get_info().await?.head_block_num >= h0 + 2).then_some(()))
+        wait_for(step, "three more blocks", Duration::from_secs(20), || async {
+            Ok((NodeClient::new(self.rt, self.container).get_info().await?.head_block_num >= h0 + 3).then_some(()))
         })
         .await
     }
@@ -931,8 +925,17 @@ fi"#
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Vec<Action>, BootError>>,
     {
-        for _ in 0..3 {
-            self.cleos().push(step.as_str(), &actions).await?;
+        for attempt in 0..5 {
+            if attempt == 0 {
+                self.cleos().push(step.as_str(), &actions).await?;
+            } else {
+                // A producer busy syncing can find a whole batch too slow and drop it: what is
+                // left goes one action a transaction, in order (a proxy registers before voters
+                // name it).
+                for a in &actions {
+                    self.cleos().push(step.as_str(), std::slice::from_ref(a)).await?;
+                }
+            }
             self.settle(step).await?;
             actions = missing().await?;
             if actions.is_empty() {
@@ -940,7 +943,7 @@ fi"#
             }
             tracing::debug!(step = step.as_str(), left = actions.len(), "not in a block yet, pushing again");
         }
-        Err(BootError::chain(step, format!("{} actions did not make it into a block after 3 pushes", actions.len())))
+        Err(BootError::chain(step, format!("{} actions did not make it into a block after 5 pushes", actions.len())))
     }
 
     fn held_by(account: &Value, permission: &str, controller: &str) -> bool {
