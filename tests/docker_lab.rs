@@ -272,3 +272,34 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
     lab.run(&["down"]).success();
     assert!(lab.nothing_left());
 }
+
+#[test]
+fn docker_large_lab_producers_join_from_a_snapshot() {
+    if !docker_available() {
+        return;
+    }
+    let _engine = engine_lock();
+    // Over 8 nodes: `up` starts only the genesis node, and `start-prod` starts the producers
+    // from a snapshot of it, after the accounts are staked.
+    let lab = Lab::new("e2e-snap", "accounts: {count: 40}\nproducers: 8\nnodes: {genesis: {http_port: 18885}}\n");
+    let up = lab.run(&["up"]).success();
+    assert!(up.stderr().contains("the producers start at `start-prod`"), "{}", up.stderr());
+    let schedule = lab.run(&["cleos", "--", "get", "schedule"]).success().json();
+    let active: Vec<&str> = schedule["active"]["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["producer_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(active.len(), 8, "{schedule:#}");
+    assert!(active.iter().all(|p| p.starts_with("producer")), "{active:?}");
+    let logs = lab.run(&["logs", "produceraaaa", "--tail", "100000"]).success().stdout();
+    assert!(logs.contains("initialization from snapshot"), "produceraaaa did not start from the snapshot");
+    let status = lab.run(&["status", "--json"]).success().json();
+    let heads: Vec<u64> =
+        status["nodes"].as_array().unwrap().iter().map(|n| n["head_block"].as_u64().unwrap_or(0)).collect();
+    assert_eq!(heads.len(), 9);
+    assert!(heads.iter().all(|h| *h + 10 >= heads[0]), "every node follows the head: {heads:?}");
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left());
+}
