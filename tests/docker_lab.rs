@@ -303,3 +303,49 @@ fn docker_large_lab_producers_join_from_a_snapshot() {
     lab.run(&["down"]).success();
     assert!(lab.nothing_left());
 }
+
+#[test]
+fn docker_boot_from_an_upstream_accounts_file() {
+    if !docker_available() {
+        return;
+    }
+    let _engine = engine_lock();
+    use antelope_lab::keys::KeyPair;
+    let entry = |name: &str| {
+        let k = KeyPair::derive("accounts-file-test", name);
+        json!({"name": name, "pvt": k.private, "pub": k.public})
+    };
+    let users: Vec<Value> = ["usera", "userb", "userc", "userd", "usere"].iter().map(|n| entry(n)).collect();
+    let producers: Vec<Value> = ["proda", "prodb"].iter().map(|n| entry(n)).collect();
+    let lab = Lab::new(
+        "e2e-accts",
+        "accounts: {file: accounts.json}\nproducers: 2\nchain: {voters: 5}\nnodes: {genesis: {http_port: 18886}}\n",
+    );
+    lab.write("accounts.json", &json!({"users": users, "producers": producers}).to_string());
+    lab.run(&["up"]).success();
+    let schedule = lab.run(&["cleos", "--", "get", "schedule"]).success().json();
+    let active: BTreeSet<&str> = schedule["active"]["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["producer_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(active, BTreeSet::from(["proda", "prodb"]));
+    // The accounts carry the file's keys.
+    let a = account(&lab, "userc");
+    let key = a["permissions"][0]["required_auth"]["keys"][0]["key"].as_str().unwrap().to_string();
+    assert_eq!(key, KeyPair::derive("accounts-file-test", "userc").public);
+    // --accounts with a file naming other producers is refused before anything runs.
+    let other: Vec<Value> = ["prodx", "prody"]
+        .iter()
+        .map(|n| json!({"name": n, "pvt": KeyPair::derive("x", n).private, "pub": KeyPair::derive("x", n).public}))
+        .collect();
+    let f = lab.write("other.json", &json!({"users": users, "producers": other}).to_string());
+    let refused = lab.run(&["boot", "--accounts", f.to_str().unwrap()]).failure();
+    assert!(refused.stderr().contains("prodx") && refused.stderr().contains("accounts.file"), "{}", refused.stderr());
+    // The same file again is a no-op.
+    let again = lab.run(&["boot", "--accounts", "accounts.json"]).success();
+    assert!(again.stderr().contains("nothing to do"), "{}", again.stderr());
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left());
+}

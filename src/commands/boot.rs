@@ -16,7 +16,20 @@ pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
         let mut source: TopologySource = ctx.topology()?;
         source.topology.accounts =
             topology::AccountsConfig { count: None, file: Some(std::env::current_dir()?.join(file)) };
-        plan = NetworkPlan::build(&source, &plan.seed)?;
+        let with_file = NetworkPlan::build(&source, &plan.seed)?;
+        // The lab's nodes were made for the topology's producers; a file naming others would
+        // boot accounts no node produces for.
+        let nodes = |p: &NetworkPlan| p.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+        if nodes(&with_file) != nodes(&plan) {
+            bail!(
+                "{} names the producers {}, but lab `{}` runs nodes for {}: set accounts.file in the topology, then `lab down` and `lab up`",
+                file.display(),
+                with_file.producers().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+                plan.lab,
+                plan.producers().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+            );
+        }
+        plan = with_file;
     }
     let rt = ctx.docker().await?;
     if rt.container_state(&plan.genesis().container).await?.as_deref() != Some("running") {
