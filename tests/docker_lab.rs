@@ -143,6 +143,18 @@ fn docker_bad_topologies_fail_clearly_and_create_nothing() {
     drop(holder);
 }
 
+/// The active schedule as the chain reports it: its version and producer names.
+fn active_schedule(lab: &Lab) -> (u64, Vec<String>) {
+    let schedule = lab.run(&["cleos", "--", "get", "schedule"]).success().json();
+    let names = schedule["active"]["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["producer_name"].as_str().unwrap().to_string())
+        .collect();
+    (schedule["active"]["version"].as_u64().unwrap(), names)
+}
+
 fn account(lab: &Lab, name: &str) -> Value {
     lab.cleos(&["get", "account", name, "-j"])
 }
@@ -177,15 +189,9 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
         ["accountnum11", "accountnum22", "accountnum33", "accountnum44"].iter().map(|s| s.to_string()).collect();
 
     // The active schedule is the four voted producers.
-    let schedule = lab.run(&["cleos", "--", "get", "schedule"]).success().json();
-    assert!(schedule["active"]["version"].as_u64().unwrap() > 0, "{schedule:#}");
-    let active: BTreeSet<String> = schedule["active"]["producers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["producer_name"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(active, producers);
+    let (version, active) = active_schedule(&lab);
+    assert!(version > 0, "schedule version {version}");
+    assert_eq!(active.into_iter().collect::<BTreeSet<_>>(), producers);
 
     // Each of them produces blocks, and the last irreversible block keeps advancing.
     let info = lab.cleos(&["get", "info"]);
@@ -284,14 +290,8 @@ fn docker_large_lab_producers_join_from_a_snapshot() {
     let lab = Lab::new("e2e-snap", "accounts: {count: 40}\nproducers: 8\nnodes: {genesis: {http_port: 18885}}\n");
     let up = lab.run(&["up"]).success();
     assert!(up.stderr().contains("the producers start at `start-prod`"), "{}", up.stderr());
-    let schedule = lab.run(&["cleos", "--", "get", "schedule"]).success().json();
-    let active: Vec<&str> = schedule["active"]["producers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["producer_name"].as_str().unwrap())
-        .collect();
-    assert_eq!(active.len(), 8, "{schedule:#}");
+    let (_, active) = active_schedule(&lab);
+    assert_eq!(active.len(), 8, "{active:?}");
     assert!(active.iter().all(|p| p.starts_with("producer")), "{active:?}");
     let logs = lab.run(&["logs", "produceraaaa", "--tail", "100000"]).success().stdout();
     assert!(logs.contains("initialization from snapshot"), "produceraaaa did not start from the snapshot");
@@ -323,14 +323,8 @@ fn docker_boot_from_an_upstream_accounts_file() {
     );
     lab.write("accounts.json", &json!({"users": users, "producers": producers}).to_string());
     lab.run(&["up"]).success();
-    let schedule = lab.run(&["cleos", "--", "get", "schedule"]).success().json();
-    let active: BTreeSet<&str> = schedule["active"]["producers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["producer_name"].as_str().unwrap())
-        .collect();
-    assert_eq!(active, BTreeSet::from(["proda", "prodb"]));
+    let (_, active) = active_schedule(&lab);
+    assert_eq!(active.into_iter().collect::<BTreeSet<_>>(), BTreeSet::from(["proda".to_string(), "prodb".to_string()]));
     // The accounts carry the file's keys.
     let a = account(&lab, "userc");
     let key = a["permissions"][0]["required_auth"]["keys"][0]["key"].as_str().unwrap().to_string();

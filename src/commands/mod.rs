@@ -36,9 +36,9 @@ impl Ctx {
     /// The validated plan and the lab's state folder.
     pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
         let source = self.topology()?;
-        topology::validate(&source)?;
         let state = StateDir::for_lab(&source.topology.name);
         let seed = state.seed(source.topology.seed.as_deref())?;
+        // `build` validates: every error at once, before anything is created.
         Ok((NetworkPlan::build(&source, &seed)?, state))
     }
 
