@@ -1,8 +1,10 @@
 //! Asks a node's HTTP API from inside its own container (`curl` through `docker exec`), so that
 //! nodes need no published port to be queried.
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+
+pub use crate::chain::answers::ChainInfo;
 
 use crate::plan::HTTP_PORT;
 use crate::runtime::{ExecOutput, Runtime, RuntimeError};
@@ -17,17 +19,38 @@ pub enum ApiError {
     Status { container: String, path: String, status: u16, body: String },
     #[error("{container}: {path} answered something that is not JSON: {body}")]
     NotJson { container: String, path: String, body: String },
+    #[error("{container}: {path} answered JSON of an unexpected shape ({detail}): {body}")]
+    Shape { container: String, path: String, detail: String, body: String },
 }
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-pub struct ChainInfo {
-    pub chain_id: String,
-    pub head_block_num: u64,
-    pub last_irreversible_block_num: u64,
-    pub head_block_producer: String,
-    pub head_block_time: String,
-    #[serde(default)]
-    pub server_version_string: Option<String>,
+impl ApiError {
+    /// Whether the node answered that the thing asked for does not exist (an account, a table
+    /// the contract's ABI does not declare yet, a token not created yet).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            ApiError::Status { status: 400 | 500, body, .. } => NOT_FOUND.iter().any(|m| body.contains(m)),
+            _ => false,
+        }
+    }
+}
+
+/// How nodeos says "no such thing" in an error body.
+const NOT_FOUND: &[&str] = &[
+    "unknown key",
+    "account_query_exception",
+    "is not specified in the ABI",
+    "contract_table_query_exception",
+    "abi_not_found_exception",
+    "No ABI found",
+    "symbol does not exist",
+];
+
+/// Whether one answer of [`NodeClient::call_many`] says "no such thing".
+pub fn answer_is_not_found(status: u16, body: &Value) -> bool {
+    matches!(status, 400 | 500) && {
+        let text = body.to_string();
+        NOT_FOUND.iter().any(|m| text.contains(m))
+    }
 }
 
 /// Separates answers in a `call_many` stream.
@@ -148,12 +171,23 @@ impl<'a> NodeClient<'a> {
         Ok((answers, out))
     }
 
-    pub async fn get_info(&self) -> Result<ChainInfo, ApiError> {
-        let v = self.call("chain/get_info", &Value::Object(Default::default())).await?;
-        serde_json::from_value(v.clone()).map_err(|_| ApiError::NotJson {
+    /// POSTs `body` to `/v1/<path>` and reads the answer as `T`.
+    pub async fn call_as<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T, ApiError> {
+        let v = self.call(path, body).await?;
+        self.read(path, v)
+    }
+
+    /// Reads an answer as `T`; an answer of another shape is an error naming the node and the call.
+    pub fn read<T: DeserializeOwned>(&self, path: &str, v: Value) -> Result<T, ApiError> {
+        serde_path_to_error::deserialize(&v).map_err(|e| ApiError::Shape {
             container: self.container.into(),
-            path: "chain/get_info".into(),
-            body: v.to_string(),
+            path: path.into(),
+            detail: e.to_string(),
+            body: v.to_string().chars().take(500).collect(),
         })
+    }
+
+    pub async fn get_info(&self) -> Result<ChainInfo, ApiError> {
+        self.call_as("chain/get_info", &json!({})).await
     }
 }

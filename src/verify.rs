@@ -1,11 +1,11 @@
 //! Checks a booted chain against the plan: every account exists with exactly the stake and the
 //! liquid balance the allocation gave it, and all balances add up to the token supply.
 
-use serde_json::{json, Value};
+use anyhow::{anyhow, Result};
 
 use crate::boot::alloc::{self, Allocation};
-use crate::boot::{Chain, SYSTEM_ACCOUNTS};
-use crate::chain::{Amount, Symbol};
+use crate::boot::SYSTEM_ACCOUNTS;
+use crate::chain::{Amount, Chain, Symbol};
 use crate::plan::NetworkPlan;
 use crate::runtime::Runtime;
 
@@ -24,28 +24,33 @@ impl VerifyReport {
     }
 }
 
-fn parse(v: &Value, symbol: &Symbol) -> Amount {
-    v.as_str().and_then(|s| Amount::parse(s, symbol).ok()).unwrap_or_default()
+/// An amount the chain reported; one that does not parse is an error, not zero.
+fn amount(text: Option<&str>, symbol: &Symbol, what: &str) -> Result<Amount> {
+    match text {
+        None => Ok(Amount(0)),
+        Some(t) => Amount::parse(t, symbol).map_err(|e| anyhow!("{what}: the chain reported {t:?}: {e}")),
+    }
 }
 
-pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> anyhow::Result<VerifyReport> {
+pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<VerifyReport> {
     let symbol = &plan.chain.symbol;
     let chain = Chain::new(rt, &plan.genesis().container);
     let allocation: Vec<Allocation> =
         alloc::allocate(&plan.accounts, &plan.chain, &plan.seed).into_iter().filter(|a| !a.skipped()).collect();
-    let bodies: Vec<Value> = allocation.iter().map(|a| json!({"account_name": a.name})).collect();
-    let answers = chain.node.call_many("chain/get_account", &bodies).await?;
+    let names: Vec<String> = allocation.iter().map(|a| a.name.clone()).collect();
+    let accounts = chain.accounts(&names).await?;
     let mut problems = Vec::new();
     let mut staked = 0i64;
     let mut balances = 0i64;
-    for (a, (status, acct)) in allocation.iter().zip(&answers) {
-        if !(200..300).contains(status) {
+    for (a, acct) in allocation.iter().zip(&accounts) {
+        let Some(acct) = acct else {
             problems.push(format!("{}: no such account", a.name));
             continue;
-        }
-        let own = &acct["self_delegated_bandwidth"];
-        let (net, cpu) = (parse(&own["net_weight"], symbol), parse(&own["cpu_weight"], symbol));
-        let liquid = parse(&acct["core_liquid_balance"], symbol);
+        };
+        let own = acct.self_delegated_bandwidth.as_ref();
+        let net = amount(own.map(|b| b.net_weight.as_str()), symbol, &a.name)?;
+        let cpu = amount(own.map(|b| b.cpu_weight.as_str()), symbol, &a.name)?;
+        let liquid = amount(acct.core_liquid_balance.as_deref(), symbol, &a.name)?;
         if (net, cpu) != (a.net, a.cpu) {
             problems.push(format!(
                 "{}: staked {} net / {} cpu, allocated {} / {}",
@@ -70,12 +75,10 @@ pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> anyhow::Result<Veri
     }
     // Tokens are also held by eosio and the system accounts (stake, RAM, fees).
     let holders: Vec<&str> = std::iter::once("eosio").chain(SYSTEM_ACCOUNTS.iter().copied()).collect();
-    let holder_bodies: Vec<Value> =
-        holders.iter().map(|h| json!({"code": "eosio.token", "account": h, "symbol": symbol.code})).collect();
-    let holder_balances = chain.node.call_many("chain/get_currency_balance", &holder_bodies).await?;
+    let holder_balances = chain.balances("eosio.token", &holders, &symbol.code).await?;
     let mut stake_account = 0i64;
-    for (h, (_, v)) in holders.iter().zip(holder_balances) {
-        let b = v.as_array().and_then(|a| a.first()).map(|x| parse(x, symbol)).unwrap_or_default();
+    for (h, b) in holders.iter().zip(holder_balances) {
+        let b = amount(b.as_deref(), symbol, h)?;
         if *h == "eosio.stake" {
             stake_account = b.0;
         }
@@ -89,7 +92,7 @@ pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> anyhow::Result<Veri
         ));
     }
     let supply = match chain.currency_stats("eosio.token", &symbol.code).await? {
-        Some(s) => parse(&s["supply"], symbol),
+        Some(s) => amount(Some(&s.supply), symbol, "the supply")?,
         None => {
             problems.push("the core token does not exist".into());
             Amount(0)

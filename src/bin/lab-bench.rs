@@ -237,7 +237,7 @@ async fn watch_slots(rt: &dyn Runtime, plan: &NetworkPlan, secs: u64) -> Result<
                 .collect::<Vec<_>>(),
         )
     };
-    let (_, elected) = antelope_lab::boot::Chain::new(rt, &plan.genesis().container).active_schedule().await?;
+    let elected = antelope_lab::chain::Chain::new(rt, &plan.genesis().container).active_schedule().await?.names();
     let i0 = genesis.get_info().await?;
     let u0 = unpaid().await?;
     tokio::time::sleep(Duration::from_secs(secs)).await;

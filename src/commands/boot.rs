@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 use super::Ctx;
-use crate::boot::{select, Boot, BootOptions, StepName};
+use crate::boot::{select, Boot, BootOptions, Check, StepName};
 use crate::cli::BootArgs;
 use crate::plan::NetworkPlan;
 use crate::runtime::Runtime;
@@ -39,10 +39,10 @@ pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
     let steps = select(&args.only, args.from, &args.skip, args.all);
     if args.list {
         for step in StepName::ALL {
-            let done = match boot.is_done(step).await {
-                Ok(Some(true)) => "done",
-                Ok(Some(false)) => "to do",
-                Ok(None) => "-",
+            let done = match boot.check(step).await {
+                Ok(Check::Done(_)) => "done",
+                Ok(Check::ToDo(_)) => "to do",
+                Ok(Check::Always) => "-",
                 Err(_) => "unknown",
             };
             let selected = if steps.contains(&step) { "*" } else { " " };

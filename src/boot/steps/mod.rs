@@ -1,6 +1,28 @@
-//! The boot steps, named and ordered as the upstream `bios-boot-tutorial.py` names them.
+//! The boot steps, one file each, named and ordered as the upstream `bios-boot-tutorial.py`
+//! names them. [`StepName::ALL`] is the order; [`StepName::step`] finds a step's code.
+
+mod claim;
+mod contracts;
+mod init;
+mod log;
+mod msig_replace;
+mod proxy;
+mod reg_prod;
+mod resign;
+mod stake;
+mod start_prod;
+mod sys;
+mod sys_contract;
+mod tokens;
+mod vote;
+mod wallet;
+mod xfer;
 
 use clap::ValueEnum;
+
+use super::step::Step;
+
+pub use sys_contract::schedule_preactivation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -64,6 +86,28 @@ impl StepName {
         }
     }
 
+    /// The step's code.
+    pub fn step(self) -> &'static dyn Step {
+        match self {
+            StepName::Wallet => &wallet::Wallet,
+            StepName::Sys => &sys::Sys,
+            StepName::Contracts => &contracts::Contracts,
+            StepName::Tokens => &tokens::Tokens,
+            StepName::SysContract => &sys_contract::SysContract,
+            StepName::Init => &init::Init,
+            StepName::Stake => &stake::Stake,
+            StepName::RegProd => &reg_prod::RegProd,
+            StepName::StartProd => &start_prod::StartProd,
+            StepName::Vote => &vote::Vote,
+            StepName::Claim => &claim::Claim,
+            StepName::Proxy => &proxy::Proxy,
+            StepName::Resign => &resign::Resign,
+            StepName::MsigReplace => &msig_replace::MsigReplace,
+            StepName::Xfer => &xfer::Xfer,
+            StepName::Log => &log::Log,
+        }
+    }
+
     /// Steps that run only when asked for (`--only`, or `--all`).
     pub fn optional(self) -> bool {
         matches!(self, StepName::MsigReplace | StepName::Xfer)
@@ -88,6 +132,12 @@ impl StepName {
             StepName::Xfer => "(optional) random transfers between accounts (--count)",
             StepName::Log => "show the tail of the genesis node's log",
         }
+    }
+}
+
+impl std::fmt::Display for StepName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -131,6 +181,13 @@ mod tests {
     fn names_are_the_command_line_names() {
         for s in StepName::ALL {
             assert_eq!(s.to_possible_value().unwrap().get_name(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn each_name_finds_its_own_step() {
+        for s in StepName::ALL {
+            assert_eq!(s.step().name(), s);
         }
     }
 

@@ -1,0 +1,45 @@
+//! Pushing actions until their effect is in a block. Once the elected producers make the blocks,
+//! a transaction the genesis node accepted can still be dropped by the producer it was meant for
+//! (a busy laptop): the step's own check, asked after a few blocks, says what is left.
+
+use std::future::Future;
+
+use super::error::Failure;
+use super::push::{Action, Pusher};
+use super::wait::settle;
+use crate::chain::Chain;
+
+/// Rounds of push, settle and check before giving up.
+const ROUNDS: usize = 5;
+
+/// Pushes `actions`, lets them settle into blocks, and asks `missing` what is still to do; pushes
+/// that again, a bounded number of times.
+pub async fn push_confirmed<F, Fut>(
+    pusher: &Pusher<'_>,
+    chain: &Chain<'_>,
+    mut actions: Vec<Action>,
+    missing: F,
+) -> Result<(), Failure>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<Action>, Failure>>,
+{
+    for round in 0..ROUNDS {
+        if round == 0 {
+            pusher.push(&actions).await?;
+        } else {
+            // A producer busy syncing can find a whole batch too slow and drop it: what is left
+            // goes one action a transaction, in order (a proxy registers before voters name it).
+            for a in &actions {
+                pusher.push(std::slice::from_ref(a)).await?;
+            }
+        }
+        settle(chain).await?;
+        actions = missing().await?;
+        if actions.is_empty() {
+            return Ok(());
+        }
+        tracing::debug!(left = actions.len(), "not in a block yet, pushing again");
+    }
+    Err(Failure::chain(format!("{} actions did not make it into a block after {ROUNDS} pushes", actions.len())))
+}

@@ -1,0 +1,115 @@
+//! What every step works with: the runtime, the plan, the lab's state, and the genesis node
+//! where cleos and the wallet run.
+
+use std::collections::BTreeMap;
+
+use tokio::sync::OnceCell;
+
+use super::cleos::Cleos;
+use super::error::Failure;
+use super::push::Pusher;
+use super::system::{wasm_path, CONTRACTS_DIR};
+use crate::boot::alloc::Allocation;
+use crate::chain::{Amount, Chain};
+use crate::keys::KeyPair;
+use crate::plan::{AccountPlan, NetworkPlan};
+use crate::printer::Printer;
+use crate::runtime::Runtime;
+use crate::state::StateDir;
+
+pub struct Context<'a> {
+    pub rt: &'a dyn Runtime,
+    pub plan: &'a NetworkPlan,
+    pub state: &'a StateDir,
+    pub printer: &'a Printer,
+    /// The genesis node's container: cleos, keosd and the API every step asks.
+    pub genesis: &'a str,
+    /// Transfers the `xfer` step makes.
+    pub xfer_count: usize,
+    allocation: &'a [Allocation],
+    contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        rt: &'a dyn Runtime,
+        plan: &'a NetworkPlan,
+        state: &'a StateDir,
+        printer: &'a Printer,
+        allocation: &'a [Allocation],
+        contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
+        xfer_count: usize,
+    ) -> Self {
+        Context {
+            rt,
+            plan,
+            state,
+            printer,
+            genesis: &plan.genesis().container,
+            xfer_count,
+            allocation,
+            contract_hashes,
+        }
+    }
+
+    pub fn cleos(&self) -> Cleos<'a> {
+        Cleos::new(self.rt, self.genesis)
+    }
+
+    pub fn pusher(&self) -> Pusher<'a> {
+        Pusher::new(self.cleos())
+    }
+
+    pub fn chain(&self) -> Chain<'a> {
+        Chain::new(self.rt, self.genesis)
+    }
+
+    pub fn allocation(&self) -> &'a [Allocation] {
+        self.allocation
+    }
+
+    /// An amount of the core token as the chain writes it (`12.5000 SYS`).
+    pub fn asset(&self, a: Amount) -> String {
+        a.display(&self.plan.chain.symbol).to_string()
+    }
+
+    pub fn account(&self, name: &str) -> Option<&'a AccountPlan> {
+        self.plan.accounts.iter().find(|a| a.name == name)
+    }
+
+    /// The users who vote: the first `chain.voters` of those the allocation creates.
+    pub fn voters(&self) -> impl Iterator<Item = &'a Allocation> {
+        self.allocation().iter().filter(|a| !a.producer && !a.skipped()).take(self.plan.chain.voters)
+    }
+
+    /// The keys the steps sign with: eosio, the producers, the voters and the senders of `xfer`
+    /// (the first users), as the tutorial imports at most ten user keys.
+    pub fn wallet_keys(&self) -> Vec<&'a KeyPair> {
+        let mut keys = vec![&self.plan.chain.eosio];
+        keys.extend(self.plan.producers().map(|a| &a.keys));
+        keys.extend(self.plan.users().take(self.plan.chain.voters.max(10)).map(|a| &a.keys));
+        keys
+    }
+
+    /// The sha256 of a contract's wasm in the image, the code hash the chain reports once it is
+    /// deployed. One exec reads them all, once per boot; nothing is written.
+    pub async fn contract_hash(&self, contract: &str) -> Result<String, Failure> {
+        let hashes = self
+            .contract_hashes
+            .get_or_try_init(|| async {
+                let out = self.cleos().sh(&format!("sha256sum {CONTRACTS_DIR}/*/*.wasm"), None).await?;
+                Ok::<_, Failure>(
+                    out.stdout
+                        .lines()
+                        .filter_map(|l| l.split_once(char::is_whitespace))
+                        .map(|(hash, file)| (file.trim().trim_start_matches('*').to_string(), hash.to_string()))
+                        .collect(),
+                )
+            })
+            .await?;
+        let path = wasm_path(contract);
+        hashes.get(&path).cloned().ok_or_else(|| {
+            Failure::chain(format!("the image has no {path} (images/README.md lists the contracts an image carries)"))
+        })
+    }
+}

@@ -1,0 +1,70 @@
+//! `stepProxyVotes`: the first producer votes for every producer and registers as a proxy; the
+//! voters then delegate their votes to it.
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use crate::boot::confirm::push_confirmed;
+use crate::boot::context::Context;
+use crate::boot::error::Failure;
+use crate::boot::push::Action;
+use crate::boot::step::{Check, Outcome, Step};
+use crate::boot::system::MAX_VOTES;
+use crate::boot::tables;
+use crate::boot::StepName;
+use crate::printer::Task;
+
+pub struct Proxy;
+
+/// What is left to do, in order: the proxy's own vote, its registration, the voters' delegation.
+async fn missing(cx: &Context<'_>) -> Result<Vec<Action>, Failure> {
+    let Some(proxy) = cx.plan.producers().next() else { return Ok(vec![]) };
+    let proxy = proxy.name.as_str();
+    let table = tables::voters(&cx.chain()).await?;
+    let mut actions = Vec::new();
+    let row = table.get(proxy);
+    if row.is_none_or(|r| r.producers.is_empty()) {
+        // The proxy votes for every producer (a vote holds at most 30): voters who delegate to it
+        // then keep the whole elected set in office instead of shrinking it.
+        let mut all: Vec<String> = cx.plan.producers().map(|p| p.name.clone()).take(MAX_VOTES).collect();
+        all.sort();
+        actions.push(Action::new(
+            "eosio",
+            "voteproducer",
+            proxy,
+            json!({"voter": proxy, "proxy": "", "producers": all}),
+        ));
+    }
+    if row.is_none_or(|r| r.is_proxy != 1) {
+        actions.push(Action::new("eosio", "regproxy", proxy, json!({"proxy": proxy, "isproxy": true})));
+    }
+    for v in cx.voters() {
+        if table.get(&v.name).is_none_or(|r| r.proxy != proxy) {
+            let data = json!({"voter": v.name, "proxy": proxy, "producers": []});
+            actions.push(Action::new("eosio", "voteproducer", &v.name, data));
+        }
+    }
+    Ok(actions)
+}
+
+#[async_trait]
+impl Step for Proxy {
+    fn name(&self) -> StepName {
+        StepName::Proxy
+    }
+
+    async fn check(&self, cx: &Context<'_>) -> Result<Check, Failure> {
+        Ok(Check::missing(&missing(cx).await?, "proxy actions to push", ""))
+    }
+
+    async fn run(&self, cx: &Context<'_>, _task: &Task) -> Result<Outcome, Failure> {
+        let actions = missing(cx).await?;
+        if actions.is_empty() {
+            return Ok(Outcome::unchanged(""));
+        }
+        let n = actions.len();
+        push_confirmed(&cx.pusher(), &cx.chain(), actions, || missing(cx)).await?;
+        let proxy = cx.plan.producers().next().map(|p| p.name.clone()).unwrap_or_default();
+        Ok(Outcome::changed(format!("{proxy} is a proxy ({n} actions)")))
+    }
+}

@@ -1,0 +1,122 @@
+//! `stepStartProducers`: every node other than genesis running and caught up with the chain.
+//! Nodes that never ran join from a snapshot of the genesis node, as a node joins a live
+//! network, instead of replaying every transaction since genesis.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use crate::boot::context::Context;
+use crate::boot::error::Failure;
+use crate::boot::step::{Check, Outcome, Step};
+use crate::boot::StepName;
+use crate::chain::answers::Snapshot;
+use crate::lab::{indent, lab_filter};
+use crate::plan::{NodePlan, DATA_MOUNT, START_SNAPSHOT};
+use crate::printer::Task;
+
+pub struct StartProd;
+
+/// How long the nodes get to answer and reach the genesis head.
+const CATCH_UP: Duration = Duration::from_secs(180);
+
+fn others<'a>(cx: &Context<'a>) -> Vec<&'a NodePlan> {
+    cx.plan.nodes.iter().skip(1).collect()
+}
+
+/// The nodes whose head is below `target` (or that do not answer), asked from the genesis
+/// container over the lab network in one exec.
+async fn behind<'a>(cx: &Context<'a>, nodes: &[&'a NodePlan], target: u64) -> Result<Vec<&'a NodePlan>, Failure> {
+    let containers: Vec<String> = nodes.iter().map(|n| n.container.clone()).collect();
+    let infos = cx.chain().node.get_info_of(&containers).await?;
+    Ok(nodes
+        .iter()
+        .zip(&infos)
+        .filter(|(_, i)| i.as_ref().is_none_or(|i| i.head_block_num < target))
+        .map(|(n, _)| *n)
+        .collect())
+}
+
+#[async_trait]
+impl Step for StartProd {
+    fn name(&self) -> StepName {
+        StepName::StartProd
+    }
+
+    async fn check(&self, cx: &Context<'_>) -> Result<Check, Failure> {
+        let nodes = others(cx);
+        let listed = cx.rt.containers(&lab_filter(Some(&cx.plan.lab))).await?;
+        let stopped = nodes.iter().filter(|n| !listed.iter().any(|c| c.name == n.container && c.running())).count();
+        if stopped > 0 {
+            return Ok(Check::ToDo(format!("{stopped} nodes not running")));
+        }
+        // Caught up: at least at the genesis node's last irreversible block.
+        let lib = cx.chain().info().await?.last_irreversible_block_num;
+        let behind = behind(cx, &nodes, lib).await?;
+        Ok(Check::missing(&behind, "nodes behind the chain", format!("{} nodes running", nodes.len())))
+    }
+
+    async fn run(&self, cx: &Context<'_>, task: &Task) -> Result<Outcome, Failure> {
+        let nodes = others(cx);
+        let mut waiting = Vec::new();
+        let mut fresh = false;
+        for node in &nodes {
+            match cx.rt.container_state(&node.container).await?.as_deref() {
+                Some("running") => {}
+                None => {
+                    return Err(Failure::chain(format!("{} has no container; `lab up` creates it", node.container)))
+                }
+                // "created": it never ran, its volume is empty.
+                Some(state) => {
+                    fresh |= state == "created";
+                    waiting.push(*node);
+                }
+            }
+        }
+        if fresh {
+            task.message("snapshot of the genesis node");
+            let snap: Snapshot = cx.chain().node.call_as("producer/create_snapshot", &json!({})).await?;
+            let target = format!("{DATA_MOUNT}/{START_SNAPSHOT}");
+            let name = &snap.snapshot_name;
+            cx.cleos().sh(&format!("ln -f '{name}' {target}.tmp && mv -f {target}.tmp {target}"), None).await?;
+        }
+        task.message(format!("start {} nodes", waiting.len()));
+        futures::future::try_join_all(waiting.iter().map(|n| cx.rt.start_container(&n.container))).await?;
+        let target = cx.chain().head_block_num().await?;
+        task.message(format!("{} nodes to reach block {target}", nodes.len()));
+        wait_caught_up(cx, &nodes, target, task).await?;
+        Ok(Outcome { changed: !waiting.is_empty(), note: format!("{} nodes at block {target} or later", nodes.len()) })
+    }
+}
+
+/// Waits until every node answers at `target` or later; a node whose container stopped is
+/// reported with its state and last log lines.
+async fn wait_caught_up(cx: &Context<'_>, nodes: &[&NodePlan], target: u64, task: &Task) -> Result<(), Failure> {
+    let start = Instant::now();
+    let filter = lab_filter(Some(&cx.plan.lab));
+    let mut round = 0u32;
+    loop {
+        let behind = behind(cx, nodes, target).await?;
+        if behind.is_empty() {
+            return Ok(());
+        }
+        task.message(format!("{} of {} nodes at block {target}", nodes.len() - behind.len(), nodes.len()));
+        round += 1;
+        if round % 8 == 0 {
+            let listed = cx.rt.containers(&filter).await?;
+            if let Some(dead) = listed.iter().find(|c| nodes.iter().any(|n| n.container == c.name) && !c.running()) {
+                let logs = cx.rt.logs(&dead.name, 20).await.unwrap_or_default();
+                return Err(Failure::chain(format!("{} stopped ({}):\n{}", dead.name, dead.state, indent(&logs))));
+            }
+        }
+        if start.elapsed() > CATCH_UP {
+            let names: Vec<&str> = behind.iter().map(|n| n.name.as_str()).collect();
+            return Err(Failure::Timeout {
+                what: format!("{} to answer and reach block {target}", names.join(", ")),
+                secs: CATCH_UP.as_secs(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

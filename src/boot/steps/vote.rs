@@ -1,0 +1,108 @@
+//! `stepVote`: the first users vote for producers at random, until more than 15% of the stake
+//! has voted; then the elected producers take over the schedule.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rand::seq::SliceRandom;
+use serde_json::json;
+
+use crate::boot::alloc;
+use crate::boot::context::Context;
+use crate::boot::error::Failure;
+use crate::boot::push::Action;
+use crate::boot::step::{Check, Outcome, Step};
+use crate::boot::system::MIN_ACTIVATED_STAKE;
+use crate::boot::tables;
+use crate::boot::wait::wait_for;
+use crate::boot::StepName;
+use crate::chain::Amount;
+use crate::printer::Task;
+
+pub struct Vote;
+
+/// Each voter's pick: up to `votes_per_voter` producers at random (seeded), sorted by name as
+/// voteproducer requires.
+pub fn ballots(cx: &Context<'_>) -> Vec<(String, Vec<String>)> {
+    let mut rng = alloc::rng_for(&cx.plan.seed, "votes");
+    let producers: Vec<String> = cx.plan.producers().map(|p| p.name.clone()).collect();
+    let k = cx.plan.chain.votes_per_voter.min(producers.len());
+    cx.voters()
+        .map(|v| {
+            let mut pick: Vec<String> = producers.choose_multiple(&mut rng, k).cloned().collect();
+            pick.sort();
+            (v.name.clone(), pick)
+        })
+        .collect()
+}
+
+/// Ballots of voters who have not voted (neither for producers nor through a proxy).
+async fn votes_missing(cx: &Context<'_>) -> Result<Vec<(String, Vec<String>)>, Failure> {
+    let table = tables::voters(&cx.chain()).await?;
+    Ok(ballots(cx).into_iter().filter(|(voter, _)| table.get(voter).is_none_or(|r| !r.has_voted())).collect())
+}
+
+#[async_trait]
+impl Step for Vote {
+    fn name(&self) -> StepName {
+        StepName::Vote
+    }
+
+    async fn check(&self, cx: &Context<'_>) -> Result<Check, Failure> {
+        let missing = votes_missing(cx).await?;
+        if !missing.is_empty() {
+            return Ok(Check::ToDo(format!("{} voters to vote", missing.len())));
+        }
+        Ok(if tables::schedule_elected(&cx.chain()).await? {
+            Check::Done(String::new())
+        } else {
+            Check::ToDo("the elected producers have not taken over".into())
+        })
+    }
+
+    async fn run(&self, cx: &Context<'_>, task: &Task) -> Result<Outcome, Failure> {
+        let chain = cx.chain();
+        let missing = votes_missing(cx).await?;
+        let changed = !missing.is_empty();
+        if changed {
+            let groups: Vec<Vec<Action>> = missing
+                .iter()
+                .map(|(voter, producers)| {
+                    let data = json!({"voter": voter, "proxy": "", "producers": producers});
+                    vec![Action::new("eosio", "voteproducer", voter, data)]
+                })
+                .collect();
+            task.message(format!("{} voters", groups.len()));
+            cx.pusher().push_groups(groups, 50, 1, &|_| {}).await?;
+        }
+        // Below 15% of the stake voting, the system contract never hands over: say so plainly.
+        let activated = tables::global(&chain).await?.is_some_and(|g| g.activated());
+        let voted: f64 = tables::voters(&chain).await?.values().filter(|r| r.has_voted()).map(|r| r.staked).sum();
+        let voted = voted as i64;
+        if !activated {
+            return Err(Failure::chain(format!(
+                "only {} has voted, below the {} (15% of a billion) the system contract needs to activate: \
+                 the elected producers cannot take over. Raise chain.distribute or chain.voters.",
+                cx.asset(Amount(voted)),
+                cx.asset(Amount(MIN_ACTIVATED_STAKE))
+            )));
+        }
+        let elected = tables::elected(&tables::producers(&chain).await?);
+        task.message(format!("waiting for {} elected producers to take over", elected.len()));
+        let what =
+            format!("the active schedule to be the {} elected producers and a block from one of them", elected.len());
+        wait_for(&what, Duration::from_secs(180), || async {
+            if !tables::schedule_elected(&chain).await? {
+                return Ok(None);
+            }
+            Ok(elected.contains(&chain.info().await?.head_block_producer).then_some(()))
+        })
+        .await?;
+        let version = chain.active_schedule().await?.version;
+        let pct = voted as f64 / alloc::total(cx.allocation()).0.max(1) as f64 * 100.0;
+        Ok(Outcome {
+            changed,
+            note: format!("{}% of the supply voted; schedule v{version}: {} producers", pct.round(), elected.len()),
+        })
+    }
+}

@@ -1,0 +1,316 @@
+//! What nodeos answers, as types. Only the fields `lab` reads are declared; a field it reads that
+//! is missing or of another type makes the answer an error naming the node and the call
+//! ([`crate::client::ApiError::Shape`]), never a default.
+
+use serde::{Deserialize, Deserializer};
+
+/// `chain/get_info`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+pub struct ChainInfo {
+    pub chain_id: String,
+    pub head_block_num: u64,
+    pub last_irreversible_block_num: u64,
+    pub head_block_producer: String,
+    pub head_block_time: String,
+    #[serde(default)]
+    pub server_version_string: Option<String>,
+}
+
+/// `chain/get_account`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Account {
+    pub account_name: String,
+    pub privileged: bool,
+    pub ram_quota: i64,
+    pub ram_usage: i64,
+    pub permissions: Vec<Permission>,
+    /// Absent (null) before the system contract stakes anything for the account.
+    #[serde(default)]
+    pub self_delegated_bandwidth: Option<DelegatedBandwidth>,
+    /// Absent while the account holds no core token.
+    #[serde(default)]
+    pub core_liquid_balance: Option<String>,
+}
+
+impl Account {
+    /// Whether `permission` is held by `controller@active` alone: no keys, one account.
+    pub fn held_by(&self, permission: &str, controller: &str) -> bool {
+        self.permissions.iter().any(|p| {
+            p.perm_name == permission
+                && p.required_auth.keys.is_empty()
+                && matches!(p.required_auth.accounts.as_slice(),
+                    [only] if only.permission.actor == controller && only.permission.permission == "active")
+        })
+    }
+
+    /// RAM bought and not used.
+    pub fn free_ram(&self) -> i64 {
+        (self.ram_quota - self.ram_usage).max(0)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Permission {
+    pub perm_name: String,
+    pub parent: String,
+    pub required_auth: Authority,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Authority {
+    pub threshold: u32,
+    pub keys: Vec<KeyWeight>,
+    pub accounts: Vec<PermissionLevelWeight>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct KeyWeight {
+    pub key: String,
+    pub weight: u16,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct PermissionLevelWeight {
+    pub permission: PermissionLevel,
+    pub weight: u16,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+pub struct PermissionLevel {
+    pub actor: String,
+    pub permission: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct DelegatedBandwidth {
+    pub net_weight: String,
+    pub cpu_weight: String,
+}
+
+/// `chain/get_code_hash`: all zeros for an account without code.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct CodeHash {
+    pub account_name: String,
+    pub code_hash: String,
+}
+
+/// The code hash of an account that has no code.
+pub const NO_CODE: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// `chain/get_table_rows`: one page.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TableRows<T> {
+    pub rows: Vec<T>,
+    pub more: bool,
+    #[serde(default)]
+    pub next_key: String,
+}
+
+/// `chain/get_currency_stats`: one token.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct CurrencyStats {
+    pub supply: String,
+    pub max_supply: String,
+    pub issuer: String,
+}
+
+/// `chain/get_producer_schedule`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ProducerSchedules {
+    pub active: Schedule,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Schedule {
+    pub version: u64,
+    pub producers: Vec<ScheduledProducer>,
+}
+
+impl Schedule {
+    pub fn names(&self) -> Vec<String> {
+        self.producers.iter().map(|p| p.producer_name.clone()).collect()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ScheduledProducer {
+    pub producer_name: String,
+}
+
+/// A row of eosio's `producers` table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ProducerRow {
+    pub owner: String,
+    #[serde(deserialize_with = "number_or_string")]
+    pub total_votes: f64,
+    pub is_active: u8,
+    pub unpaid_blocks: u32,
+    pub last_claim_time: String,
+}
+
+/// A row of eosio's `voters` table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct VoterRow {
+    pub owner: String,
+    pub proxy: String,
+    pub producers: Vec<String>,
+    #[serde(deserialize_with = "number_or_string")]
+    pub staked: f64,
+    pub is_proxy: u8,
+}
+
+impl VoterRow {
+    /// Voted for producers, or through a proxy.
+    pub fn has_voted(&self) -> bool {
+        !self.producers.is_empty() || !self.proxy.is_empty()
+    }
+}
+
+/// eosio's `global` singleton, as far as `lab` reads it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct GlobalState {
+    /// `1970-01-01T00:00:00.000` until 15% of the stake has voted.
+    pub thresh_activated_stake_time: String,
+}
+
+impl GlobalState {
+    pub fn activated(&self) -> bool {
+        !self.thresh_activated_stake_time.starts_with("1970-01-01")
+    }
+}
+
+/// A row of eosio.msig's `proposal` table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ProposalRow {
+    pub proposal_name: String,
+}
+
+/// A row of eosio.msig's `approvals2` table.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ApprovalsRow {
+    pub proposal_name: String,
+    pub provided_approvals: Vec<Approval>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Approval {
+    pub level: PermissionLevel,
+}
+
+/// `chain/get_activated_protocol_features`: one page.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivatedFeatures {
+    pub activated_protocol_features: Vec<ActivatedFeature>,
+    #[serde(default)]
+    pub more: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivatedFeature {
+    pub feature_digest: String,
+}
+
+/// One entry of `producer/get_supported_protocol_features`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct SupportedFeature {
+    pub feature_digest: String,
+    pub dependencies: Vec<String>,
+    pub specification: Vec<Specification>,
+}
+
+impl SupportedFeature {
+    pub fn codename(&self) -> &str {
+        self.specification.iter().find(|s| s.name == "builtin_feature_codename").map_or("", |s| &s.value)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Specification {
+    pub name: String,
+    pub value: String,
+}
+
+/// `producer/create_snapshot`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Snapshot {
+    pub head_block_num: u64,
+    pub snapshot_name: String,
+}
+
+/// The contracts give some numbers as strings (`total_votes`, a `float64`) and others as numbers,
+/// depending on their size and the nodeos version: both are read.
+fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Num(f64),
+        Str(String),
+    }
+    match N::deserialize(d)? {
+        N::Num(n) => Ok(n),
+        N::Str(s) => s.parse().map_err(|_| serde::de::Error::custom(format!("{s:?} is not a number"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn account(perms: serde_json::Value) -> Account {
+        serde_json::from_value(json!({
+            "account_name": "eosio", "privileged": true, "ram_quota": -1, "ram_usage": 100,
+            "permissions": perms, "self_delegated_bandwidth": null,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn held_by_wants_one_account_and_no_key() {
+        let level = |actor: &str| json!({"permission": {"actor": actor, "permission": "active"}, "weight": 1});
+        let perm = |name: &str, keys: serde_json::Value, accounts: serde_json::Value| json!({"perm_name": name, "parent": "", "required_auth": {"threshold": 1, "keys": keys, "accounts": accounts, "waits": []}});
+        let a = account(json!([perm("owner", json!([]), json!([level("eosio.prods")]))]));
+        assert!(a.held_by("owner", "eosio.prods"));
+        assert!(!a.held_by("active", "eosio.prods"));
+        assert!(!a.held_by("owner", "eosio"));
+        let with_key =
+            account(json!([perm("owner", json!([{"key": "EOS1", "weight": 1}]), json!([level("eosio.prods")]))]));
+        assert!(!with_key.held_by("owner", "eosio.prods"));
+        let two = account(json!([perm("owner", json!([]), json!([level("eosio.prods"), level("eosio")]))]));
+        assert!(!two.held_by("owner", "eosio.prods"));
+    }
+
+    #[test]
+    fn a_missing_field_is_an_error_not_a_default() {
+        let e = serde_json::from_value::<Account>(json!({"account_name": "x"})).unwrap_err();
+        assert!(e.to_string().contains("missing field"), "{e}");
+        let e = serde_json::from_value::<ProducerRow>(
+            json!({"owner": "p", "total_votes": "x", "is_active": 1, "unpaid_blocks": 0, "last_claim_time": ""}),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not a number"), "{e}");
+    }
+
+    #[test]
+    fn votes_read_as_numbers_or_strings() {
+        let row = |v: serde_json::Value| {
+            serde_json::from_value::<ProducerRow>(
+                json!({"owner": "p", "total_votes": v, "is_active": 1, "unpaid_blocks": 0, "last_claim_time": ""}),
+            )
+            .unwrap()
+            .total_votes
+        };
+        assert_eq!(row(json!("12.5")), 12.5);
+        assert_eq!(row(json!(3)), 3.0);
+    }
+
+    #[test]
+    fn feature_codenames() {
+        let f: SupportedFeature = serde_json::from_value(json!({
+            "feature_digest": "ab", "dependencies": [],
+            "specification": [{"name": "builtin_feature_codename", "value": "WTMSIG_BLOCK_SIGNATURES"}]
+        }))
+        .unwrap();
+        assert_eq!(f.codename(), "WTMSIG_BLOCK_SIGNATURES");
+    }
+}
