@@ -1,0 +1,167 @@
+//! A fake nodeos behind the fake engine: it answers the HTTP calls boot makes through `curl` in
+//! the genesis container, the contract hashes, `cleos set contract` and `push transaction`, from
+//! a small in-memory chain. Enough of a chain for the early steps (wallet aside), whose effects it
+//! applies: `newaccount`, `create`, `issue`, `set contract`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+use crate::boot::system::{wasm_path, ACCOUNT_CONTRACTS};
+use crate::chain::answers::NO_CODE;
+use crate::runtime::fake::{ExecCall, FakeRuntime};
+use crate::runtime::ExecOutput;
+
+/// The chain's state and what was pushed to it.
+#[derive(Debug, Default)]
+pub struct Chain {
+    pub accounts: BTreeMap<String, bool>,
+    pub code: BTreeMap<String, String>,
+    pub supply: Option<String>,
+    pub head: u64,
+    /// Every transaction pushed, accepted or not: its actions as `account::name`.
+    pub pushes: Vec<Vec<String>>,
+    /// Answers for the next pushes, in order; a push with none queued is accepted.
+    pub push_answers: VecDeque<ExecOutput>,
+    /// A push of more actions than this fails as too heavy (deadline exceeded).
+    pub max_actions: Option<usize>,
+    /// `cleos set contract` calls, as (account, folder).
+    pub deployments: Vec<(String, String)>,
+}
+
+/// The hash the fake image gives a contract's wasm.
+pub fn image_hash(contract: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(contract.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn ok(stdout: impl Into<String>) -> ExecOutput {
+    ExecOutput { code: 0, stdout: stdout.into(), stderr: String::new() }
+}
+
+pub fn failed(stderr: &str) -> ExecOutput {
+    ExecOutput { code: 1, stdout: String::new(), stderr: stderr.into() }
+}
+
+pub const TOO_HEAVY: &str = "Error 3080006: Transaction took too long";
+pub const TRANSIENT: &str = "Error 3080005: Transaction CPU usage is too much for the remaining allowable usage of the current block";
+pub const ASSERTION: &str = "Error 3050003: eosio_assert_message assertion failure";
+
+impl Chain {
+    /// A fresh chain: eosio and nothing else.
+    pub fn fresh() -> Self {
+        let mut c = Chain { head: 10, ..Default::default() };
+        c.accounts.insert("eosio".into(), true);
+        c
+    }
+
+    fn answer(&mut self, path: &str, body: &Value) -> (u16, Value) {
+        self.head += 1;
+        let name = body["account_name"].as_str().unwrap_or_default().to_string();
+        match path {
+            "chain/get_info" => (
+                200,
+                json!({"chain_id": "00", "head_block_num": self.head, "last_irreversible_block_num": self.head - 2,
+                       "head_block_producer": "eosio", "head_block_time": "2026-11-24T05:21:09.000"}),
+            ),
+            "chain/get_account" if self.accounts.contains_key(&name) => (
+                200,
+                json!({"account_name": name, "privileged": self.accounts[&name], "ram_quota": -1, "ram_usage": 0,
+                       "permissions": [], "self_delegated_bandwidth": null}),
+            ),
+            "chain/get_account" => (500, json!({"error": {"name": "account_query_exception", "what": "unknown key"}})),
+            "chain/get_code_hash" => {
+                (200, json!({"account_name": name, "code_hash": self.code.get(&name).map_or(NO_CODE, |h| h)}))
+            }
+            "chain/get_currency_stats" => match &self.supply {
+                Some(s) => (200, json!({"SYS": {"supply": s, "max_supply": "10000000000.0000 SYS", "issuer": "eosio"}})),
+                None => (200, json!({})),
+            },
+            other => (404, json!({"error": format!("the fake node does not know {other}")})),
+        }
+    }
+
+    fn push(&mut self, trx: &Value) -> ExecOutput {
+        let actions = trx["actions"].as_array().cloned().unwrap_or_default();
+        self.pushes.push(actions.iter().map(|a| format!("{}::{}", a["account"].as_str().unwrap(), a["name"].as_str().unwrap())).collect());
+        if let Some(answer) = self.push_answers.pop_front() {
+            if !answer.success() {
+                return answer;
+            }
+        }
+        if self.max_actions.is_some_and(|m| actions.len() > m) {
+            return failed(TOO_HEAVY);
+        }
+        for a in &actions {
+            let data = &a["data"];
+            match (a["account"].as_str().unwrap(), a["name"].as_str().unwrap()) {
+                ("eosio", "newaccount") => {
+                    self.accounts.insert(data["name"].as_str().unwrap().into(), false);
+                }
+                ("eosio.token", "create") => self.supply = Some("0.0000 SYS".into()),
+                ("eosio.token", "issue") => self.supply = Some(data["quantity"].as_str().unwrap().into()),
+                _ => {}
+            }
+        }
+        ok("")
+    }
+
+    /// Answers one exec, or `None` for an exec this fake node does not know.
+    fn exec(&mut self, call: &ExecCall) -> Option<ExecOutput> {
+        let cmd = &call.cmd;
+        let stdin = call.stdin.as_deref().map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+        if cmd.first().map(String::as_str) == Some("curl") {
+            if cmd.iter().any(|c| c == "-K") {
+                return Some(ok(self.curl_many(&stdin)));
+            }
+            let url = cmd.last().unwrap();
+            let path = url.split("/v1/").nth(1).unwrap();
+            let body: Value = serde_json::from_str(&stdin).unwrap_or(Value::Null);
+            let (status, answer) = self.answer(path, &body);
+            return Some(ok(format!("{answer}\n{status}")));
+        }
+        let script = cmd.join(" ");
+        if script.contains("sha256sum") && script.contains("*/*.wasm") {
+            let lines: Vec<String> = ["eosio.bios", "eosio.system"]
+                .iter()
+                .chain(ACCOUNT_CONTRACTS)
+                .map(|c| format!("{}  {}", image_hash(c), wasm_path(c)))
+                .collect();
+            return Some(ok(lines.join("\n")));
+        }
+        if script.contains("push transaction") {
+            return Some(self.push(&serde_json::from_str(&stdin).unwrap()));
+        }
+        if let Some(i) = cmd.iter().position(|c| c == "contract") {
+            let (account, dir) = (cmd[i + 3].clone(), cmd[i + 4].clone());
+            let contract = dir.rsplit('/').next().unwrap().to_string();
+            self.code.insert(account.clone(), image_hash(&contract));
+            self.deployments.push((account, dir));
+            return Some(ok(""));
+        }
+        None
+    }
+
+    fn curl_many(&mut self, config: &str) -> String {
+        let mut out = String::new();
+        for request in config.split("next\n") {
+            let field = |key: &str| {
+                request.lines().find_map(|l| l.strip_prefix(&format!("{key} = \""))).map(|v| v.trim_end_matches('"'))
+            };
+            let url = field("url").unwrap();
+            let data = field("data-binary").unwrap().replace("\\\"", "\"").replace("\\\\", "\\");
+            let (status, answer) = self.answer(url.split("/v1/").nth(1).unwrap(), &serde_json::from_str(&data).unwrap());
+            out.push_str(&format!("{answer}\n\n@@antelope-lab@@{status}\n"));
+        }
+        out
+    }
+}
+
+/// Puts `chain` behind `rt`'s execs; returns the shared chain to inspect.
+pub fn serve(rt: &FakeRuntime, chain: Chain) -> Arc<Mutex<Chain>> {
+    let chain = Arc::new(Mutex::new(chain));
+    let served = chain.clone();
+    rt.on_exec(move |call| served.lock().unwrap().exec(call));
+    chain
+}
