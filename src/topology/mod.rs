@@ -145,7 +145,7 @@ fn default_votes_per_voter() -> usize {
 
 impl Default for ChainConfig {
     fn default() -> Self {
-        serde_yaml::from_str("{}").expect("defaults parse")
+        serde_norway::from_str("{}").expect("defaults parse")
     }
 }
 
@@ -219,8 +219,8 @@ pub struct NodeSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum ConfigValue {
-    Many(Vec<serde_yaml::Value>),
-    One(serde_yaml::Value),
+    Many(Vec<serde_norway::Value>),
+    One(serde_norway::Value),
 }
 
 /// A topology as read, with the folder relative paths in it are resolved against.
@@ -262,11 +262,11 @@ pub fn parse(text: &str) -> Result<Topology, String> {
 }
 
 fn parse_at(text: &str) -> Result<Topology, validate::ValidationError> {
-    let de = serde_yaml::Deserializer::from_str(text);
+    let de = serde_norway::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        // serde_yaml often names the path itself ("chain: unknown field …"); keep that form.
+        // the YAML deserializer often names the path itself ("chain: unknown field …"); keep that form.
         match inner.split_once(": ") {
             Some((p, rest)) if !path.is_empty() && path != "." && path.starts_with(p) => {
                 validate::ValidationError { path: p.to_string(), message: rest.to_string() }
@@ -313,6 +313,17 @@ mod tests {
         assert!(err.starts_with("chain: unknown field `symbl`"), "{err}");
         let err = parse("nodes:\n  genesis:\n    http-port: 1\n").unwrap_err();
         assert!(err.contains("nodes.genesis") && err.contains("http-port"), "{err}");
+    }
+
+    #[test]
+    fn structural_errors_give_their_line() {
+        let err = parse("chain:\n  symbl: SYS\n").unwrap_err();
+        assert!(err.ends_with("at line 2 column 3"), "{err}");
+        let err = parse("name: x\nnodes:\n  genesis:\n    http_port: 99999\n").unwrap_err();
+        assert!(err.starts_with("nodes.genesis.http_port: invalid value: integer `99999`"), "{err}");
+        assert!(err.ends_with("at line 4 column 16"), "{err}");
+        let err = parse("chain:\n  voters: many\n").unwrap_err();
+        assert!(err.starts_with("chain.voters: invalid type: string \"many\""), "{err}");
     }
 
     #[test]

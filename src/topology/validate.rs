@@ -323,7 +323,7 @@ fn check_settings(at: &str, s: &super::NodeSettings, errs: &mut Errors) {
         } else if OWNED_CONFIG.contains(&key.as_str()) {
             errs.add(&path, "is set by lab from the topology and cannot be overridden");
         }
-        let scalars: Vec<&serde_yaml::Value> = match value {
+        let scalars: Vec<&serde_norway::Value> = match value {
             ConfigValue::One(v) => vec![v],
             ConfigValue::Many(vs) => vs.iter().collect(),
         };
