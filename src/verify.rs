@@ -3,10 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::boot::alloc::{self, Allocation};
 use crate::boot::{Chain, SYSTEM_ACCOUNTS};
 use crate::chain::{Amount, Symbol};
-use crate::plan::NetworkPlan;
+use crate::plan::{Allocation, NetworkPlan};
 use crate::runtime::Runtime;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -31,8 +30,7 @@ fn parse(v: &Value, symbol: &Symbol) -> Amount {
 pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> anyhow::Result<VerifyReport> {
     let symbol = &plan.chain.symbol;
     let chain = Chain::new(rt, &plan.genesis().container);
-    let allocation: Vec<Allocation> =
-        alloc::allocate(&plan.accounts, &plan.chain, &plan.seed).into_iter().filter(|a| !a.skipped()).collect();
+    let allocation: Vec<&Allocation> = plan.allocation.iter().filter(|a| !a.skipped()).collect();
     let bodies: Vec<Value> = allocation.iter().map(|a| json!({"account_name": a.name})).collect();
     let answers = chain.node.call_many("chain/get_account", &bodies).await?;
     let mut problems = Vec::new();

@@ -1,7 +1,7 @@
 //! The bios boot sequence. Each step first asks the chain what is already done and acts only on
 //! what is missing, so a rerun is safe and a failed run resumes.
 
-pub mod alloc;
+pub use crate::plan::alloc;
 mod chain;
 mod cleos;
 mod steps;
@@ -104,7 +104,7 @@ fn wasm_path(contract: &str) -> String {
 
 impl<'a> Boot<'a> {
     pub fn new(rt: &'a dyn Runtime, plan: &'a NetworkPlan, state: &'a StateDir, printer: &'a Printer) -> Self {
-        let allocation = alloc::allocate(&plan.accounts, &plan.chain, &plan.seed);
+        let allocation = plan.allocation.clone();
         Boot { rt, plan, state, printer, container: &plan.genesis().container, allocation, hashes: Default::default() }
     }
 

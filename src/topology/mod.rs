@@ -3,18 +3,22 @@
 //! Parsing is strict (unknown fields are errors, with their path); [`validate`] then checks the
 //! meaning and reports every problem at once. The resolved form is [`crate::plan::NetworkPlan`].
 
+mod account_names;
 mod accounts_file;
 mod default;
 mod validate;
+mod validated;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use account_names::{account_names, DEFAULT_ACCOUNT_COUNT};
 pub use accounts_file::{AccountsFile, FileAccount};
 pub use default::{init_file, DEFAULT_TOPOLOGY};
 pub use validate::{validate, ValidationError, ValidationErrors};
+pub use validated::{TokenAmounts, Validated};
 
 /// The name of the genesis node, the one that holds the `eosio` key and boots the chain.
 pub const GENESIS_NODE: &str = "genesis";
