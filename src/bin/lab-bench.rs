@@ -21,6 +21,7 @@ use antelope_lab::state::StateDir;
 use antelope_lab::topology::{self, TopologySource};
 use antelope_lab::{lab, verify};
 use anyhow::{bail, Context, Result};
+use clap::Parser;
 use serde::Serialize;
 use serde_json::json;
 
@@ -63,28 +64,26 @@ struct Outcome {
     verify: verify::VerifyReport,
 }
 
-fn arg_values(args: &[String], flag: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut it = args.iter().skip_while(|a| *a != flag).skip(1);
-    while let Some(a) = it.next() {
-        if a.starts_with("--") {
-            break;
-        }
-        out.push(a.clone());
-    }
-    out
+/// Brings up the benchmark scenarios with the real engine and nodeos, and measures them.
+#[derive(Debug, Parser)]
+#[command(name = "lab-bench", after_help = "Results go to stdout and to target/bench/results.json.")]
+struct Args {
+    /// Scenarios to run (s1: 4 producers, 25 accounts; s2: 21, 200; s3: 21, 3000); all when omitted.
+    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3"])]
+    scenario: Vec<String>,
+    /// Seconds to watch block production for missed slots.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    watch: u64,
+    /// Seconds to let the nodes rest before measuring resting memory.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    rest: u64,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let ids = arg_values(&args, "--scenario");
-    let watch: u64 = arg_values(&args, "--watch").first().map(|s| s.parse()).transpose()?.unwrap_or(60);
-    let rest: u64 = arg_values(&args, "--rest").first().map(|s| s.parse()).transpose()?.unwrap_or(10);
+    let Args { scenario: ids, watch, rest } = Args::parse();
+    // Clap has refused unknown ids already, so something is always chosen.
     let chosen: Vec<&Scenario> = SCENARIOS.iter().filter(|s| ids.is_empty() || ids.iter().any(|i| i == s.id)).collect();
-    if chosen.is_empty() {
-        bail!("no such scenario; choose among s1 s2 s3");
-    }
     let lab_bin = std::env::current_exe()?.with_file_name("lab");
     if !lab_bin.exists() {
         bail!("{} is missing: cargo build --release first", lab_bin.display());
