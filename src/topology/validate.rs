@@ -415,7 +415,7 @@ mod tests {
         let token = v.token();
         assert_eq!(token.symbol, Symbol::parse_code("EOS", 4).unwrap());
         assert_eq!((token.distribute, token.ram_funds), (Amount(500_0000), Amount(2500)));
-        assert_eq!(token.max_supply, Amount(10_000_000_000_0000));
+        assert_eq!(token.max_supply, Amount(100_000_000_000_000));
         assert_eq!(v.producers(), ["accountnum33", "accountnum11"]);
         assert_eq!(v.users(), ["accountnum12", "accountnum13", "accountnum14", "accountnum15"]);
         assert!(v.accounts_file().is_none());
