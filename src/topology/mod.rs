@@ -166,11 +166,43 @@ pub struct AccountsConfig {
 }
 
 /// A count of producers, or their account names.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum ProducersConfig {
     Count(usize),
     Names(Vec<String>),
+}
+
+// By hand rather than `untagged`, whose error ("data did not match any variant") names neither what
+// was expected nor the line.
+impl<'de> Deserialize<'de> for ProducersConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProducersConfig;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a count of producers or a list of their account names")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                usize::try_from(n)
+                    .map(ProducersConfig::Count)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                u64::try_from(n)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+                    .and_then(|n| self.visit_u64(n))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(ProducersConfig::Names)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl Default for ProducersConfig {
@@ -334,5 +366,12 @@ mod tests {
     fn producers_take_a_count_or_names() {
         assert_eq!(parse("producers: 21").unwrap().producers, ProducersConfig::Count(21));
         assert_eq!(parse("producers: [a, b]").unwrap().producers, ProducersConfig::Names(vec!["a".into(), "b".into()]));
+        let err = parse("name: x\nproducers: {a: 1}\n").unwrap_err();
+        assert!(err.starts_with("producers: invalid type: map, expected a count of producers or a list"), "{err}");
+        assert!(err.ends_with("at line 2 column 12"), "{err}");
+        let err = parse("producers: -2").unwrap_err();
+        assert!(err.starts_with("producers: invalid value: integer `-2`, expected a count"), "{err}");
+        let err = parse("producers: [a, [b]]").unwrap_err();
+        assert!(err.starts_with("producers[1]: invalid type: sequence, expected a string"), "{err}");
     }
 }
