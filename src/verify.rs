@@ -3,7 +3,6 @@
 
 use anyhow::{anyhow, Result};
 
-use crate::boot::alloc::{self, Allocation};
 use crate::boot::SYSTEM_ACCOUNTS;
 use crate::chain::{Amount, Chain, Symbol};
 use crate::plan::NetworkPlan;
@@ -35,8 +34,7 @@ fn amount(text: Option<&str>, symbol: &Symbol, what: &str) -> Result<Amount> {
 pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<VerifyReport> {
     let symbol = &plan.chain.symbol;
     let chain = Chain::new(rt, &plan.genesis().container);
-    let allocation: Vec<Allocation> =
-        alloc::allocate(&plan.accounts, &plan.chain, &plan.seed).into_iter().filter(|a| !a.skipped()).collect();
+    let allocation: Vec<_> = plan.allocation.iter().filter(|a| !a.skipped()).collect();
     let names: Vec<String> = allocation.iter().map(|a| a.name.clone()).collect();
     let accounts = chain.accounts(&names).await?;
     let mut problems = Vec::new();

@@ -1,5 +1,9 @@
 //! End-to-end tests against the real Docker engine and the real nodeos. They need a Docker engine
 //! (and build the nodeos image on first use); in CI they always run.
+//!
+//! This file is its own test runner (libtest-mimic, same arguments and output as the built-in one)
+//! so that a test which cannot run for want of an engine is reported as ignored, never as passed;
+//! with `CI` set, a missing engine fails every test instead.
 
 mod harness;
 
@@ -7,8 +11,47 @@ use std::collections::BTreeSet;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use harness::{docker_available, engine_lock, Lab};
+use harness::{docker_engine_answers, engine_lock, Lab};
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
+
+fn main() {
+    let args = Arguments::from_args();
+    let engine = docker_engine_answers();
+    let ci = std::env::var_os("CI").is_some();
+    if !engine && !args.list {
+        if ci {
+            eprintln!("CI is set but no Docker engine answers: the Docker tests fail");
+        } else {
+            eprintln!("no Docker engine answers: the Docker tests are ignored (with CI set they fail)");
+        }
+    }
+    // Each test under its function's name, so filters and `--list` work as with `#[test]`.
+    macro_rules! tests {
+        ($($test:ident),* $(,)?) => { vec![$((stringify!($test), $test as fn())),*] };
+    }
+    let tests: Vec<(&str, fn())> = tests![
+        docker_up_no_boot_then_down_leaves_nothing,
+        docker_bad_topologies_fail_clearly_and_create_nothing,
+        docker_full_boot_hands_the_chain_to_elected_producers,
+        docker_large_lab_producers_join_from_a_snapshot,
+        docker_boot_from_an_upstream_accounts_file,
+    ];
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            Trial::test(name, move || {
+                if !engine {
+                    return Err(Failed::from("no Docker engine answers: the Docker tests must run in CI"));
+                }
+                test();
+                Ok(())
+            })
+            .with_ignored_flag(!engine && !ci)
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
 
 fn head(lab: &Lab, node: &str) -> u64 {
     let info = lab.run(&["exec", node, "--", "curl", "-s", "localhost:8888/v1/chain/get_info"]).success().json();
@@ -23,11 +66,7 @@ fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
     }
 }
 
-#[test]
 fn docker_up_no_boot_then_down_leaves_nothing() {
-    if !docker_available() {
-        return;
-    }
     let _engine = engine_lock();
     let lab = Lab::new("e2e-up", "nodes:\n  genesis:\n    http_port: 18881\n");
     lab.run(&["up", "--no-boot"]).success();
@@ -106,11 +145,7 @@ fn docker_up_no_boot_then_down_leaves_nothing() {
     assert!(!lab.state_path().join("e2e-up").exists(), "the state folder goes with the lab");
 }
 
-#[test]
 fn docker_bad_topologies_fail_clearly_and_create_nothing() {
-    if !docker_available() {
-        return;
-    }
     let _engine = engine_lock();
     let cases: &[(&str, &[&str])] = &[
         ("producers: [accountnum11, Prod1]\n", &["producers[1]", "Prod1"]),
@@ -177,11 +212,7 @@ fn held_by(acct: &Value, perm: &str, controller: &str) -> bool {
     })
 }
 
-#[test]
 fn docker_full_boot_hands_the_chain_to_elected_producers() {
-    if !docker_available() {
-        return;
-    }
     let _engine = engine_lock();
     let lab = Lab::new("e2e-boot", "nodes:\n  genesis:\n    http_port: 18884\n");
     lab.run(&["up"]).success();
@@ -279,11 +310,7 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
     assert!(lab.nothing_left());
 }
 
-#[test]
 fn docker_large_lab_producers_join_from_a_snapshot() {
-    if !docker_available() {
-        return;
-    }
     let _engine = engine_lock();
     // Over 8 nodes: `up` starts only the genesis node, and `start-prod` starts the producers
     // from a snapshot of it, after the accounts are staked.
@@ -304,11 +331,7 @@ fn docker_large_lab_producers_join_from_a_snapshot() {
     assert!(lab.nothing_left());
 }
 
-#[test]
 fn docker_boot_from_an_upstream_accounts_file() {
-    if !docker_available() {
-        return;
-    }
     let _engine = engine_lock();
     use antelope_lab::keys::KeyPair;
     let entry = |name: &str| {

@@ -8,12 +8,14 @@
 //! clock: every account exists with its exact stake and liquid balance, and they add up to the
 //! supply. Results go to stdout and to target/bench/results.json.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use antelope_lab::boot::{select, Boot, BootOptions, StepName, StepReport};
-use antelope_lab::client::NodeClient;
+use antelope_lab::chain::answers::ProducerRow;
+use antelope_lab::chain::Chain;
 use antelope_lab::plan::NetworkPlan;
 use antelope_lab::printer::Printer;
 use antelope_lab::runtime::{DockerRuntime, Runtime};
@@ -21,8 +23,8 @@ use antelope_lab::state::StateDir;
 use antelope_lab::topology::{self, TopologySource};
 use antelope_lab::{lab, verify};
 use anyhow::{bail, Context, Result};
+use clap::Parser;
 use serde::Serialize;
-use serde_json::json;
 
 struct Scenario {
     id: &'static str,
@@ -63,28 +65,26 @@ struct Outcome {
     verify: verify::VerifyReport,
 }
 
-fn arg_values(args: &[String], flag: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut it = args.iter().skip_while(|a| *a != flag).skip(1);
-    while let Some(a) = it.next() {
-        if a.starts_with("--") {
-            break;
-        }
-        out.push(a.clone());
-    }
-    out
+/// Brings up the benchmark scenarios with the real engine and nodeos, and measures them.
+#[derive(Debug, Parser)]
+#[command(name = "lab-bench", after_help = "Results go to stdout and to target/bench/results.json.")]
+struct Args {
+    /// Scenarios to run (s1: 4 producers, 25 accounts; s2: 21, 200; s3: 21, 3000); all when omitted.
+    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3"])]
+    scenario: Vec<String>,
+    /// Seconds to watch block production for missed slots.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    watch: u64,
+    /// Seconds to let the nodes rest before measuring resting memory.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    rest: u64,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let ids = arg_values(&args, "--scenario");
-    let watch: u64 = arg_values(&args, "--watch").first().map(|s| s.parse()).transpose()?.unwrap_or(60);
-    let rest: u64 = arg_values(&args, "--rest").first().map(|s| s.parse()).transpose()?.unwrap_or(10);
+    let Args { scenario: ids, watch, rest } = Args::parse();
+    // Clap has refused unknown ids already, so something is always chosen.
     let chosen: Vec<&Scenario> = SCENARIOS.iter().filter(|s| ids.is_empty() || ids.iter().any(|i| i == s.id)).collect();
-    if chosen.is_empty() {
-        bail!("no such scenario; choose among s1 s2 s3");
-    }
     let lab_bin = std::env::current_exe()?.with_file_name("lab");
     if !lab_bin.exists() {
         bail!("{} is missing: cargo build --release first", lab_bin.display());
@@ -220,46 +220,31 @@ done"#;
 /// Watches production for `secs`: slots without a block, and elected producers that did not
 /// produce in every full round of the window.
 async fn watch_slots(rt: &dyn Runtime, plan: &NetworkPlan, secs: u64) -> Result<(i64, Vec<String>)> {
-    let genesis = NodeClient::new(rt, &plan.genesis().container);
+    let chain = Chain::new(rt, &plan.genesis().container);
     let unpaid = || async {
-        let v = genesis
-            .call(
-                "chain/get_table_rows",
-                &json!({"code": "eosio", "scope": "eosio", "table": "producers", "json": true, "limit": 1000}),
-            )
-            .await?;
-        let rows = v["rows"].as_array().cloned().unwrap_or_default();
-        anyhow::Ok(
-            rows.iter()
-                .map(|r| {
-                    (r["owner"].as_str().unwrap_or_default().to_string(), r["unpaid_blocks"].as_u64().unwrap_or(0))
-                })
-                .collect::<Vec<_>>(),
-        )
+        let rows: Vec<ProducerRow> = chain.table("eosio", "eosio", "producers").await?;
+        anyhow::Ok(rows.into_iter().map(|r| (r.owner, r.unpaid_blocks)).collect::<BTreeMap<String, u32>>())
     };
-    let elected = antelope_lab::chain::Chain::new(rt, &plan.genesis().container).active_schedule().await?.names();
-    let i0 = genesis.get_info().await?;
+    let elected = chain.active_schedule().await?.names();
+    let i0 = chain.info().await?;
     let u0 = unpaid().await?;
     tokio::time::sleep(Duration::from_secs(secs)).await;
-    let i1 = genesis.get_info().await?;
+    let i1 = chain.info().await?;
     let u1 = unpaid().await?;
-    let t = |s: &str| -> f64 {
-        // "2026-11-24T04:18:57.500": seconds within the day are enough for a window of minutes.
-        let time = s.split('T').nth(1).unwrap_or("0:0:0");
-        let parts: Vec<f64> = time.split(':').map(|x| x.parse().unwrap_or(0.0)).collect();
-        parts[0] * 3600.0 + parts[1] * 60.0 + parts[2]
+    let t = |s: &str| -> Result<f64> {
+        let time = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .with_context(|| format!("get_info gave a head block time that is not a time: {s:?}"))?;
+        Ok(time.and_utc().timestamp_millis() as f64 / 1000.0)
     };
-    let mut dt = t(&i1.head_block_time) - t(&i0.head_block_time);
-    if dt < 0.0 {
-        dt += 86_400.0;
-    }
+    let dt = t(&i1.head_block_time)? - t(&i0.head_block_time)?;
     let slots = (dt / 0.5).round() as i64;
     let blocks = i1.head_block_num as i64 - i0.head_block_num as i64;
     let rounds = (slots / (12 * elected.len().max(1) as i64)).max(0) as u64;
     let mut missing = Vec::new();
     for p in &elected {
-        let before = u0.iter().find(|(n, _)| n == p).map(|x| x.1).unwrap_or(0);
-        let after = u1.iter().find(|(n, _)| n == p).map(|x| x.1).unwrap_or(0);
+        // A producer that never produced has no unpaid blocks, in the table or not.
+        let before = u64::from(u0.get(p).copied().unwrap_or(0));
+        let after = u64::from(u1.get(p).copied().unwrap_or(0));
         // Each full round gives every producer 12 blocks; the window cuts at most two rounds.
         if rounds >= 2 && after.saturating_sub(before) < 12 * (rounds - 1) {
             missing.push(format!("{p} ({} blocks in {rounds} rounds)", after.saturating_sub(before)));

@@ -9,9 +9,9 @@ use super::cleos::Cleos;
 use super::error::Failure;
 use super::push::Pusher;
 use super::system::{wasm_path, CONTRACTS_DIR};
-use crate::boot::alloc::Allocation;
 use crate::chain::{Amount, Chain};
 use crate::keys::KeyPair;
+use crate::plan::alloc::Allocation;
 use crate::plan::{AccountPlan, NetworkPlan};
 use crate::printer::Printer;
 use crate::runtime::Runtime;
@@ -26,7 +26,6 @@ pub struct Context<'a> {
     pub genesis: &'a str,
     /// Transfers the `xfer` step makes.
     pub xfer_count: usize,
-    allocation: &'a [Allocation],
     contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
 }
 
@@ -36,20 +35,10 @@ impl<'a> Context<'a> {
         plan: &'a NetworkPlan,
         state: &'a StateDir,
         printer: &'a Printer,
-        allocation: &'a [Allocation],
         contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
         xfer_count: usize,
     ) -> Self {
-        Context {
-            rt,
-            plan,
-            state,
-            printer,
-            genesis: &plan.genesis().container,
-            xfer_count,
-            allocation,
-            contract_hashes,
-        }
+        Context { rt, plan, state, printer, genesis: &plan.genesis().container, xfer_count, contract_hashes }
     }
 
     pub fn cleos(&self) -> Cleos<'a> {
@@ -65,7 +54,7 @@ impl<'a> Context<'a> {
     }
 
     pub fn allocation(&self) -> &'a [Allocation] {
-        self.allocation
+        &self.plan.allocation
     }
 
     /// An amount of the core token as the chain writes it (`12.5000 SYS`).

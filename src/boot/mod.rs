@@ -6,7 +6,6 @@
 //! command line ([`cleos`]), pushing actions with retries and splitting ([`push`], [`retry`]),
 //! waiting on the chain ([`wait`], [`confirm`]), the system contract's tables ([`tables`]).
 
-pub mod alloc;
 pub mod cleos;
 mod confirm;
 mod context;
@@ -63,19 +62,17 @@ pub struct Boot<'a> {
     plan: &'a NetworkPlan,
     state: &'a StateDir,
     printer: &'a Printer,
-    allocation: Vec<alloc::Allocation>,
     /// sha256 of the image's contracts, asked once.
     contract_hashes: OnceCell<BTreeMap<String, String>>,
 }
 
 impl<'a> Boot<'a> {
     pub fn new(rt: &'a dyn Runtime, plan: &'a NetworkPlan, state: &'a StateDir, printer: &'a Printer) -> Self {
-        let allocation = alloc::allocate(&plan.accounts, &plan.chain, &plan.seed);
-        Boot { rt, plan, state, printer, allocation, contract_hashes: OnceCell::new() }
+        Boot { rt, plan, state, printer, contract_hashes: OnceCell::new() }
     }
 
     fn context(&self, xfer_count: usize) -> Context<'_> {
-        Context::new(self.rt, self.plan, self.state, self.printer, &self.allocation, &self.contract_hashes, xfer_count)
+        Context::new(self.rt, self.plan, self.state, self.printer, &self.contract_hashes, xfer_count)
     }
 
     /// Runs the steps in order; stops at the first failure.

@@ -1,7 +1,8 @@
-//! Which accounts the lab stakes, in the tutorial's order: users first, then producers.
+//! The accounts the lab stakes, with their keys, in the tutorial's order: users first, then
+//! producers. Which names they have is the topology's business ([`crate::topology::Validated`]).
 
 use crate::keys::KeyPair;
-use crate::topology::{AccountsFile, ProducersConfig, Topology};
+use crate::topology::AccountsFile;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccountPlan {
@@ -11,94 +12,8 @@ pub struct AccountPlan {
     pub producer: bool,
 }
 
-/// The default number of staked accounts: the tutorial's accountnum11 … accountnum55.
-pub const DEFAULT_ACCOUNT_COUNT: usize = 25;
-
-/// The tutorial's 25 names, `accountnum11` … `accountnum55`, in order.
-fn tutorial_names() -> Vec<String> {
-    (1..=5).flat_map(|i| (1..=5).map(move |j| format!("accountnum{i}{j}"))).collect()
-}
-
-/// `prefix` followed by `width` letters counting in base 26 from `a…a`.
-fn counted_name(prefix: &str, width: u32, i: usize) -> String {
-    let mut s = String::from(prefix);
-    for pos in (0..width).rev() {
-        let digit = (i / 26usize.pow(pos)) % 26;
-        s.push((b'a' + digit as u8) as char);
-    }
-    s
-}
-
-/// Names of users and producers, before keys. Errors are `(field, message)`.
-pub fn account_names(
-    topology: &Topology,
-    file: Option<&AccountsFile>,
-) -> Result<(Vec<String>, Vec<String>), (String, String)> {
-    if let Some(file) = file {
-        let users: Vec<String> = file.users.iter().map(|a| a.name.clone()).collect();
-        let producers = match &topology.producers {
-            ProducersConfig::Count(n) => {
-                if *n > file.producers.len() {
-                    return Err((
-                        "producers".into(),
-                        format!("asks for {n} producers but the accounts file lists {}", file.producers.len()),
-                    ));
-                }
-                file.producers[..*n].iter().map(|a| a.name.clone()).collect()
-            }
-            ProducersConfig::Names(names) => {
-                for (i, n) in names.iter().enumerate() {
-                    if !file.producers.iter().any(|a| &a.name == n) {
-                        return Err((
-                            format!("producers[{i}]"),
-                            format!("{n:?} is not among the accounts file's producers"),
-                        ));
-                    }
-                }
-                names.clone()
-            }
-        };
-        return Ok((users, producers));
-    }
-
-    let total = topology.accounts.count.unwrap_or(DEFAULT_ACCOUNT_COUNT);
-    let (producers, pool): (Vec<String>, Vec<String>) = match &topology.producers {
-        ProducersConfig::Names(names) => {
-            let pool =
-                if total <= 25 { tutorial_names() } else { (0..total).map(|i| counted_name("user", 8, i)).collect() };
-            (names.clone(), pool.into_iter().filter(|n| !names.contains(n)).collect())
-        }
-        ProducersConfig::Count(n) if total <= 25 => {
-            // The tutorial's producers sit on the diagonal: accountnum11, 22, 33, 44, 55.
-            let all = tutorial_names();
-            let diagonal: Vec<String> = (1..=5).map(|i| format!("accountnum{i}{i}")).collect();
-            let mut order: Vec<String> = diagonal.clone();
-            order.extend(all.iter().filter(|n| !diagonal.contains(n)).cloned());
-            let producers: Vec<String> = order.into_iter().take(*n).collect();
-            (producers.clone(), all.into_iter().filter(|n| !producers.contains(n)).collect())
-        }
-        ProducersConfig::Count(n) => (
-            (0..*n).map(|i| counted_name("producer", 4, i)).collect(),
-            (0..total).map(|i| counted_name("user", 8, i)).collect(),
-        ),
-    };
-    if producers.len() > total {
-        return Err((
-            "accounts.count".into(),
-            format!("{total} accounts cannot hold {} producers (the count includes the producers)", producers.len()),
-        ));
-    }
-    let users = pool.into_iter().take(total - producers.len()).collect();
-    Ok((users, producers))
-}
-
 /// The accounts with their keys: from the file, or derived from the seed.
-pub fn resolve(
-    topology: &Topology,
-    file: Option<&AccountsFile>,
-    seed: &str,
-) -> Result<Vec<AccountPlan>, (String, String)> {
-    let (users, producers) = account_names(topology, file)?;
+pub fn resolve(users: &[String], producers: &[String], file: Option<&AccountsFile>, seed: &str) -> Vec<AccountPlan> {
     let key_for = |name: &str| -> KeyPair {
         file.and_then(|f| f.users.iter().chain(f.producers.iter()).find(|a| a.name == name))
             .map(|a| KeyPair { public: a.public.clone(), private: a.pvt.clone() })
@@ -107,50 +22,17 @@ pub fn resolve(
     let mut out: Vec<AccountPlan> =
         users.iter().map(|n| AccountPlan { name: n.clone(), keys: key_for(n), producer: false }).collect();
     out.extend(producers.iter().map(|n| AccountPlan { name: n.clone(), keys: key_for(n), producer: true }));
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::topology::parse;
-
-    #[test]
-    fn default_is_the_tutorials_25_with_the_diagonal_producing() {
-        let t = parse("{}").unwrap();
-        let (users, producers) = account_names(&t, None).unwrap();
-        assert_eq!(producers, ["accountnum11", "accountnum22", "accountnum33", "accountnum44"]);
-        assert_eq!(users.len(), 21);
-        assert_eq!(users[0], "accountnum12");
-        assert!(!users.contains(&"accountnum11".to_string()));
-        assert!(users.contains(&"accountnum55".to_string()));
-    }
-
-    #[test]
-    fn large_labs_count_names() {
-        let t = parse("accounts: {count: 3000}\nproducers: 21").unwrap();
-        let (users, producers) = account_names(&t, None).unwrap();
-        assert_eq!(users.len(), 2979);
-        assert_eq!(producers.len(), 21);
-        assert_eq!(producers[0], "produceraaaa");
-        assert_eq!(producers[20], "produceraaau");
-        assert_eq!(users[0], "useraaaaaaaa");
-        assert_eq!(users[27], "useraaaaaabb");
-        for n in users.iter().chain(&producers) {
-            crate::chain::check_account_name(n).unwrap();
-        }
-    }
-
-    #[test]
-    fn too_many_producers_for_the_count() {
-        let t = parse("accounts: {count: 3}\nproducers: 4").unwrap();
-        assert_eq!(account_names(&t, None).unwrap_err().0, "accounts.count");
-    }
 
     #[test]
     fn keys_come_from_the_seed_or_the_file() {
-        let t = parse("accounts: {count: 5}\nproducers: 1").unwrap();
-        let a = resolve(&t, None, "s").unwrap();
+        let names = |v: &[&str]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let a = resolve(&names(&["u1", "u2", "u3", "u4"]), &names(&["accountnum11"]), None, "s");
         assert_eq!(a.len(), 5);
         assert_eq!(a[4].name, "accountnum11");
         assert!(a[4].producer && !a[0].producer);
@@ -161,8 +43,7 @@ mod tests {
                 "producers":[{"name":"proda","pvt":"5K463ynhZoCDDa4RDcr63cUwWLTnKqmdcoTKTHBjqoKfv4u5V7p","pub":"EOS8Znrtgwt8TfpmbVpTKvA2oB8Nqey625CLN8bCN3TEbgx86Dsvr"}]}"#,
         )
         .unwrap();
-        let t = parse("producers: 1").unwrap();
-        let a = resolve(&t, Some(&file), "s").unwrap();
+        let a = resolve(&names(&["usera"]), &names(&["proda"]), Some(&file), "s");
         assert_eq!(a.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["usera", "proda"]);
         assert_eq!(a[0].keys.private, "5K463ynhZoCDDa4RDcr63cUwWLTnKqmdcoTKTHBjqoKfv4u5V7p");
     }

@@ -2,6 +2,7 @@
 //! seed without any I/O. Rendering and the runtime work from this alone.
 
 pub mod accounts;
+pub mod alloc;
 mod peers;
 
 use std::collections::BTreeMap;
@@ -10,11 +11,12 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use accounts::AccountPlan;
+pub use alloc::Allocation;
 
 use crate::chain::{Amount, Symbol};
 use crate::keys::KeyPair;
 use crate::labels;
-use crate::topology::{AccountsFile, ConfigValue, ProducersConfig, TopologySource, ValidationErrors, GENESIS_NODE};
+use crate::topology::{ConfigValue, ProducersConfig, TopologySource, Validated, ValidationErrors, GENESIS_NODE};
 
 /// nodeos's HTTP port inside every container.
 pub const HTTP_PORT: u16 = 8888;
@@ -115,6 +117,10 @@ pub struct NetworkPlan {
     pub image: ImagePlan,
     pub chain: ChainPlan,
     pub accounts: Vec<AccountPlan>,
+    /// What each account is given, in the order of `accounts`; computed here once so that boot and
+    /// verification agree. Not part of `lab plan --json`: it follows from the accounts and the seed.
+    #[serde(skip)]
+    pub allocation: Vec<Allocation>,
     /// Genesis first, then producers, then extra nodes.
     pub nodes: Vec<NodePlan>,
     pub labels: BTreeMap<String, String>,
@@ -123,29 +129,30 @@ pub struct NetworkPlan {
 impl NetworkPlan {
     /// Validates the topology and resolves it with the given seed.
     pub fn build(source: &TopologySource, seed: &str) -> Result<NetworkPlan, ValidationErrors> {
-        let file = crate::topology::validate(source)?;
-        Ok(Self::resolve(source, file.as_ref(), seed))
+        Ok(Self::resolve(&crate::topology::validate(source)?, seed))
     }
 
-    fn resolve(source: &TopologySource, file: Option<&AccountsFile>, seed: &str) -> NetworkPlan {
-        let t = &source.topology;
+    /// Resolves a validated topology with the given seed; this cannot fail.
+    pub fn resolve(validated: &Validated, seed: &str) -> NetworkPlan {
+        let source = validated.source();
+        let t = validated.topology();
         let lab = t.name.clone();
-        let symbol = Symbol::parse_code(&t.chain.symbol, t.chain.precision).expect("validated");
-        let amount = |s: &str| Amount::parse(s, &symbol).expect("validated");
+        let token = validated.token().clone();
         let chain = ChainPlan {
-            max_supply: amount(&t.chain.max_supply),
-            distribute: amount(&t.chain.distribute),
-            min_producer_funds: amount(&t.chain.min_producer_funds),
-            ram_funds: amount(&t.chain.ram_funds),
-            min_stake: amount(&t.chain.min_stake),
-            max_unstaked: amount(&t.chain.max_unstaked),
+            symbol: token.symbol,
+            max_supply: token.max_supply,
+            distribute: token.distribute,
+            min_producer_funds: token.min_producer_funds,
+            ram_funds: token.ram_funds,
+            min_stake: token.min_stake,
+            max_unstaked: token.max_unstaked,
             voters: t.chain.voters,
             votes_per_voter: t.chain.votes_per_voter,
             eosio: KeyPair::derive(seed, "eosio"),
             genesis_overrides: t.chain.genesis.clone(),
-            symbol,
         };
-        let accounts = accounts::resolve(t, file, seed).expect("validated");
+        let accounts = accounts::resolve(validated.users(), validated.producers(), validated.accounts_file(), seed);
+        let allocation = alloc::allocate(&accounts, &chain, seed);
 
         let lab_labels = BTreeMap::from([(labels::LAB.to_string(), lab.clone())]);
         let mut names: Vec<(String, Role, Option<ProducerKey>)> = vec![(
@@ -233,6 +240,7 @@ impl NetworkPlan {
             image,
             chain,
             accounts,
+            allocation,
             nodes,
             labels: lab_labels,
         }
@@ -255,12 +263,12 @@ impl NetworkPlan {
     }
 }
 
-fn yaml_scalar(v: &serde_yaml::Value) -> String {
+fn yaml_scalar(v: &serde_norway::Value) -> String {
     match v {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        serde_yaml::Value::Number(n) => n.to_string(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        serde_norway::Value::String(s) => s.clone(),
+        serde_norway::Value::Bool(b) => b.to_string(),
+        serde_norway::Value::Number(n) => n.to_string(),
+        other => serde_norway::to_string(other).unwrap_or_default().trim().to_string(),
     }
 }
 
@@ -327,6 +335,16 @@ mod tests {
         assert_eq!(api.role, Role::Node);
         assert!(api.producer.is_none());
         assert_eq!(api.peers, ["genesis"]);
+    }
+
+    #[test]
+    fn the_allocation_is_planned_with_the_accounts() {
+        let p = plan_of("accounts: {count: 40}\nproducers: 5");
+        assert_eq!(p.allocation, alloc::allocate(&p.accounts, &p.chain, &p.seed));
+        let names = |it: &mut dyn Iterator<Item = &String>| it.cloned().collect::<Vec<_>>();
+        assert_eq!(names(&mut p.allocation.iter().map(|a| &a.name)), names(&mut p.accounts.iter().map(|a| &a.name)));
+        // The plan's JSON (`lab plan --json`) stays what it was: the allocation follows from the rest.
+        assert!(serde_json::to_value(&p).unwrap().get("allocation").is_none());
     }
 
     #[test]

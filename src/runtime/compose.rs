@@ -2,7 +2,7 @@
 //! `docker compose`. Names, labels and volumes are the lab's own, so `lab boot`, `lab status` and
 //! `lab down` work on a lab that Compose started.
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use super::{ContainerSpec, Mount};
 use crate::labels;
@@ -102,7 +102,7 @@ pub fn compose_file(plan: &NetworkPlan, specs: &[ContainerSpec]) -> String {
         "# The lab `{}` as a Compose file, written by `lab plan --compose`. The node files it mounts\n\
          # are in lab's state folder. `docker compose up -d`, then `lab boot`; `lab down` removes it.\n{}",
         plan.lab,
-        serde_yaml::to_string(&doc).expect("yaml")
+        serde_norway::to_string(&doc).expect("yaml")
     )
 }
 
@@ -120,7 +120,7 @@ mod tests {
         let state = StateDir { root: "/state/lab".into() };
         let specs: Vec<ContainerSpec> = plan.nodes.iter().map(|n| container_spec(&plan, n, &state)).collect();
         let text = compose_file(&plan, &specs);
-        let doc: Value = serde_yaml::from_str(&text).unwrap();
+        let doc: Value = serde_norway::from_str(&text).unwrap();
         let services = doc["services"].as_mapping().unwrap();
         assert_eq!(services.len(), 5);
         let g = &doc["services"]["genesis"];

@@ -3,18 +3,22 @@
 //! Parsing is strict (unknown fields are errors, with their path); [`validate`] then checks the
 //! meaning and reports every problem at once. The resolved form is [`crate::plan::NetworkPlan`].
 
+mod account_names;
 mod accounts_file;
 mod default;
 mod validate;
+mod validated;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use account_names::{account_names, DEFAULT_ACCOUNT_COUNT};
 pub use accounts_file::{AccountsFile, FileAccount};
 pub use default::{init_file, DEFAULT_TOPOLOGY};
 pub use validate::{validate, ValidationError, ValidationErrors};
+pub use validated::{TokenAmounts, Validated};
 
 /// The name of the genesis node, the one that holds the `eosio` key and boots the chain.
 pub const GENESIS_NODE: &str = "genesis";
@@ -145,7 +149,7 @@ fn default_votes_per_voter() -> usize {
 
 impl Default for ChainConfig {
     fn default() -> Self {
-        serde_yaml::from_str("{}").expect("defaults parse")
+        serde_norway::from_str("{}").expect("defaults parse")
     }
 }
 
@@ -162,11 +166,43 @@ pub struct AccountsConfig {
 }
 
 /// A count of producers, or their account names.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum ProducersConfig {
     Count(usize),
     Names(Vec<String>),
+}
+
+// By hand rather than `untagged`, whose error ("data did not match any variant") names neither what
+// was expected nor the line.
+impl<'de> Deserialize<'de> for ProducersConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ProducersConfig;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a count of producers or a list of their account names")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                usize::try_from(n)
+                    .map(ProducersConfig::Count)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                u64::try_from(n)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+                    .and_then(|n| self.visit_u64(n))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(ProducersConfig::Names)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl Default for ProducersConfig {
@@ -219,8 +255,8 @@ pub struct NodeSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum ConfigValue {
-    Many(Vec<serde_yaml::Value>),
-    One(serde_yaml::Value),
+    Many(Vec<serde_norway::Value>),
+    One(serde_norway::Value),
 }
 
 /// A topology as read, with the folder relative paths in it are resolved against.
@@ -262,11 +298,11 @@ pub fn parse(text: &str) -> Result<Topology, String> {
 }
 
 fn parse_at(text: &str) -> Result<Topology, validate::ValidationError> {
-    let de = serde_yaml::Deserializer::from_str(text);
+    let de = serde_norway::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        // serde_yaml often names the path itself ("chain: unknown field …"); keep that form.
+        // the YAML deserializer often names the path itself ("chain: unknown field …"); keep that form.
         match inner.split_once(": ") {
             Some((p, rest)) if !path.is_empty() && path != "." && path.starts_with(p) => {
                 validate::ValidationError { path: p.to_string(), message: rest.to_string() }
@@ -316,8 +352,26 @@ mod tests {
     }
 
     #[test]
+    fn structural_errors_give_their_line() {
+        let err = parse("chain:\n  symbl: SYS\n").unwrap_err();
+        assert!(err.ends_with("at line 2 column 3"), "{err}");
+        let err = parse("name: x\nnodes:\n  genesis:\n    http_port: 99999\n").unwrap_err();
+        assert!(err.starts_with("nodes.genesis.http_port: invalid value: integer `99999`"), "{err}");
+        assert!(err.ends_with("at line 4 column 16"), "{err}");
+        let err = parse("chain:\n  voters: many\n").unwrap_err();
+        assert!(err.starts_with("chain.voters: invalid type: string \"many\""), "{err}");
+    }
+
+    #[test]
     fn producers_take_a_count_or_names() {
         assert_eq!(parse("producers: 21").unwrap().producers, ProducersConfig::Count(21));
         assert_eq!(parse("producers: [a, b]").unwrap().producers, ProducersConfig::Names(vec!["a".into(), "b".into()]));
+        let err = parse("name: x\nproducers: {a: 1}\n").unwrap_err();
+        assert!(err.starts_with("producers: invalid type: map, expected a count of producers or a list"), "{err}");
+        assert!(err.ends_with("at line 2 column 12"), "{err}");
+        let err = parse("producers: -2").unwrap_err();
+        assert!(err.starts_with("producers: invalid value: integer `-2`, expected a count"), "{err}");
+        let err = parse("producers: [a, [b]]").unwrap_err();
+        assert!(err.starts_with("producers[1]: invalid type: sequence, expected a string"), "{err}");
     }
 }

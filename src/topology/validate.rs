@@ -4,10 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::{AccountsFile, ConfigValue, P2pShape, ProducersConfig, TopologySource, GENESIS_NODE};
+use super::{
+    account_names, AccountsFile, ConfigValue, P2pShape, ProducersConfig, TokenAmounts, TopologySource, Validated,
+    GENESIS_NODE,
+};
 use crate::chain::{check_account_name, Amount, Symbol};
 use crate::keys::{check_public_key, KeyPair};
-use crate::plan::accounts::account_names;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
@@ -69,9 +71,9 @@ fn check_node_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// The file-system and meaning checks. Returns the accounts file when the topology names one, so
-/// the planner does not read it twice.
-pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, ValidationErrors> {
+/// The file-system and meaning checks. What they parse on the way (the token's amounts, the accounts
+/// file, the account names) comes back in [`Validated`], so the planner does not parse it again.
+pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> {
     let t = &source.topology;
     let mut errs = Errors::default();
 
@@ -119,34 +121,50 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
 
     // Chain and token rules.
     let c = &t.chain;
-    let symbol = match Symbol::parse_code(&c.symbol, c.precision) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            errs.add("chain.symbol", e);
-            None
-        }
-    };
-    if let Some(symbol) = &symbol {
-        let mut amount = |field: &str, text: &str| match Amount::parse(text, symbol) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                errs.add(format!("chain.{field}"), e);
-                None
+    let mut token = None;
+    match Symbol::parse_code(&c.symbol, c.precision) {
+        Err(e) => errs.add("chain.symbol", e),
+        Ok(symbol) => {
+            let mut amount = |field: &str, text: &str| match Amount::parse(text, &symbol) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    errs.add(format!("chain.{field}"), e);
+                    None
+                }
+            };
+            let max = amount("max_supply", &c.max_supply);
+            let dist = amount("distribute", &c.distribute);
+            let producer_funds = amount("min_producer_funds", &c.min_producer_funds);
+            let ram = amount("ram_funds", &c.ram_funds);
+            let stake = amount("min_stake", &c.min_stake);
+            let unstaked = amount("max_unstaked", &c.max_unstaked);
+            if let (Some(max), Some(dist)) = (max, dist) {
+                if dist.0 == 0 {
+                    errs.add("chain.distribute", "is zero: there would be nothing to stake or vote with");
+                }
+                // The producers' minimum can push the issued sum past `distribute`; leave room for it.
+                if dist > max {
+                    errs.add("chain.distribute", format!("{} is more than max_supply {}", c.distribute, c.max_supply));
+                }
             }
-        };
-        let max = amount("max_supply", &c.max_supply);
-        let dist = amount("distribute", &c.distribute);
-        amount("min_producer_funds", &c.min_producer_funds);
-        amount("ram_funds", &c.ram_funds);
-        amount("min_stake", &c.min_stake);
-        amount("max_unstaked", &c.max_unstaked);
-        if let (Some(max), Some(dist)) = (max, dist) {
-            if dist.0 == 0 {
-                errs.add("chain.distribute", "is zero: there would be nothing to stake or vote with");
-            }
-            // The producers' minimum can push the issued sum past `distribute`; leave room for it.
-            if dist > max {
-                errs.add("chain.distribute", format!("{} is more than max_supply {}", c.distribute, c.max_supply));
+            if let (
+                Some(max_supply),
+                Some(distribute),
+                Some(min_producer_funds),
+                Some(ram_funds),
+                Some(min_stake),
+                Some(max_unstaked),
+            ) = (max, dist, producer_funds, ram, stake, unstaked)
+            {
+                token = Some(TokenAmounts {
+                    symbol,
+                    max_supply,
+                    distribute,
+                    min_producer_funds,
+                    ram_funds,
+                    min_stake,
+                    max_unstaked,
+                });
             }
         }
     }
@@ -174,15 +192,16 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
                 for (list, accounts) in [("users", &f.users), ("producers", &f.producers)] {
                     for (i, a) in accounts.iter().enumerate() {
                         let at = format!("accounts.file {}[{i}]", list);
-                        if let Err(e) = KeyPair::from_wif(&a.pvt) {
-                            errs.add(format!("{at}.pvt"), format!("{}: {e}", a.name));
-                        } else if KeyPair::from_wif(&a.pvt).unwrap().public != a.public {
-                            if check_public_key(&a.public).is_err() {
+                        match KeyPair::from_wif(&a.pvt) {
+                            Err(e) => errs.add(format!("{at}.pvt"), format!("{}: {e}", a.name)),
+                            Ok(keys) if keys.public == a.public => {}
+                            Ok(_) if check_public_key(&a.public).is_err() => {
                                 errs.add(
                                     format!("{at}.pub"),
                                     format!("{}: {:?} is not an EOS public key", a.name, a.public),
                                 );
-                            } else {
+                            }
+                            Ok(_) => {
                                 errs.add(
                                     format!("{at}.pub"),
                                     format!("{}: does not belong to its private key", a.name),
@@ -206,7 +225,7 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
         _ => {}
     }
 
-    let mut producer_names: Vec<String> = Vec::new();
+    let mut names = None;
     if t.accounts.file.is_none() || file.is_some() {
         match account_names(t, file.as_ref()) {
             Ok((users, producers)) => {
@@ -238,7 +257,7 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
                 if users.len() < c.voters.min(1) {
                     errs.add("chain.voters", "there are no users to vote");
                 }
-                producer_names = producers;
+                names = Some((users, producers));
             }
             Err((path, msg)) => errs.add(path, msg),
         }
@@ -246,7 +265,7 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
 
     // Nodes: genesis, producers, extra nodes.
     let mut nodes: Vec<String> = vec![GENESIS_NODE.to_string()];
-    nodes.extend(producer_names.iter().cloned());
+    nodes.extend(names.iter().flat_map(|(_, producers)| producers.iter().cloned()));
     for (i, n) in t.extra_nodes.iter().enumerate() {
         if let Err(e) = check_node_name(n) {
             errs.add(format!("extra_nodes[{i}]"), e);
@@ -296,10 +315,12 @@ pub fn validate(source: &TopologySource) -> Result<Option<AccountsFile>, Validat
         }
     }
 
-    if errs.0.is_empty() {
-        Ok(file)
-    } else {
-        Err(ValidationErrors { source: source.describe(), errors: errs.0 })
+    match (token, names) {
+        (Some(token), Some((users, producers))) if errs.0.is_empty() => {
+            Ok(Validated { source: source.clone(), token, accounts_file: file, users, producers })
+        }
+        // A value is missing only where its error was added.
+        _ => Err(ValidationErrors { source: source.describe(), errors: errs.0 }),
     }
 }
 
@@ -323,7 +344,7 @@ fn check_settings(at: &str, s: &super::NodeSettings, errs: &mut Errors) {
         } else if OWNED_CONFIG.contains(&key.as_str()) {
             errs.add(&path, "is set by lab from the topology and cannot be overridden");
         }
-        let scalars: Vec<&serde_yaml::Value> = match value {
+        let scalars: Vec<&serde_norway::Value> = match value {
             ConfigValue::One(v) => vec![v],
             ConfigValue::Many(vs) => vs.iter().collect(),
         };
@@ -383,6 +404,22 @@ mod tests {
         );
         assert!(errs.iter().any(|(p, m)| p == "producers[1]" && m.contains("'P'")));
         assert!(errs.iter().any(|(p, m)| p == "producers[2]" && m.contains("twice")));
+    }
+
+    #[test]
+    fn a_valid_topology_comes_back_with_what_validation_parsed() {
+        let yaml = "chain: {symbol: EOS, distribute: '500.0000', ram_funds: '0.2500'}\n\
+                    accounts: {count: 6}\nproducers: [accountnum33, accountnum11]";
+        let source = TopologySource { topology: parse(yaml).unwrap(), path: None };
+        let v = validate(&source).unwrap();
+        let token = v.token();
+        assert_eq!(token.symbol, Symbol::parse_code("EOS", 4).unwrap());
+        assert_eq!((token.distribute, token.ram_funds), (Amount(500_0000), Amount(2500)));
+        assert_eq!(token.max_supply, Amount(100_000_000_000_000));
+        assert_eq!(v.producers(), ["accountnum33", "accountnum11"]);
+        assert_eq!(v.users(), ["accountnum12", "accountnum13", "accountnum14", "accountnum15"]);
+        assert!(v.accounts_file().is_none());
+        assert_eq!(v.topology(), &source.topology);
     }
 
     #[test]

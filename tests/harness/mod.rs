@@ -13,17 +13,9 @@ pub fn engine_lock() -> MutexGuard<'static, ()> {
     ENGINE.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Whether a Docker engine answers. In CI (`CI` set) a missing engine fails the test: Docker
-/// tests are never skipped there.
-pub fn docker_available() -> bool {
-    let ok = Command::new("docker").arg("info").output().map(|o| o.status.success()).unwrap_or(false);
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("CI is set but no Docker engine answers: the Docker tests must run in CI");
-    }
-    if !ok {
-        eprintln!("no Docker engine: skipping (set CI=1 to make this a failure)");
-    }
-    ok
+/// Whether a Docker engine answers. The test runner decides what a missing engine means.
+pub fn docker_engine_answers() -> bool {
+    Command::new("docker").arg("info").output().map(|o| o.status.success()).unwrap_or(false)
 }
 
 pub struct Lab {

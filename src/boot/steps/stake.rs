@@ -7,12 +7,12 @@ use std::time::Instant;
 use async_trait::async_trait;
 use serde_json::json;
 
-use crate::boot::alloc::Allocation;
 use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::StepName;
+use crate::plan::alloc::Allocation;
 use crate::printer::Task;
 
 pub struct Stake;

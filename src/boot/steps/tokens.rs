@@ -3,13 +3,13 @@
 use async_trait::async_trait;
 use serde_json::json;
 
-use crate::boot::alloc;
 use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::StepName;
 use crate::chain::Amount;
+use crate::plan::alloc;
 use crate::printer::Task;
 
 pub struct Tokens;

@@ -7,7 +7,6 @@ use async_trait::async_trait;
 use rand::seq::SliceRandom;
 use serde_json::json;
 
-use crate::boot::alloc;
 use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
@@ -17,6 +16,7 @@ use crate::boot::tables;
 use crate::boot::wait::wait_for;
 use crate::boot::StepName;
 use crate::chain::Amount;
+use crate::plan::alloc;
 use crate::printer::Task;
 
 pub struct Vote;

@@ -142,8 +142,9 @@ async fn a_too_heavy_batch_is_split_in_halves() {
     let chain = f.serve(chain);
     let cx = f.boot();
     let cx = cx.context(0);
-    let groups: Vec<Vec<Action>> =
-        (0..4).map(|i| vec![Action::newaccount(&format!("user{i}"), "EOS1"), Action::newaccount("x", "EOS1")]).collect();
+    let groups: Vec<Vec<Action>> = (0..4)
+        .map(|i| vec![Action::newaccount(&format!("user{i}"), "EOS1"), Action::newaccount("x", "EOS1")])
+        .collect();
     let done = std::sync::atomic::AtomicU64::new(0);
     let progress = |n: u64| {
         done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
@@ -154,7 +155,10 @@ async fn a_too_heavy_batch_is_split_in_halves() {
     assert_eq!(sizes, [8, 4, 2, 2, 4, 2, 2]);
     assert_eq!(done.into_inner(), 4);
     // A single group that is too heavy is retried as it is, not split, and fails in the end.
-    let e = cx.pusher().push_groups(vec![(0..3).map(|i| Action::newaccount(&format!("y{i}"), "EOS1")).collect()], 100, 1, &|_| {}).await;
+    let e = cx
+        .pusher()
+        .push_groups(vec![(0..3).map(|i| Action::newaccount(&format!("y{i}"), "EOS1")).collect()], 100, 1, &|_| {})
+        .await;
     assert!(e.is_err());
     assert_eq!(chain.lock().unwrap().pushes.len(), 7 + retry::ATTEMPTS);
     let _ = TOO_HEAVY;
@@ -185,5 +189,8 @@ async fn an_answer_of_another_shape_is_an_error_naming_node_and_call() {
     });
     let e = f.boot().check(StepName::Contracts).await.unwrap_err();
     let text = e.to_string();
-    assert!(text.contains("lab-genesis") && text.contains("chain/get_code_hash") && text.contains("code_hash"), "{text}");
+    assert!(
+        text.contains("lab-genesis") && text.contains("chain/get_code_hash") && text.contains("code_hash"),
+        "{text}"
+    );
 }

@@ -45,7 +45,8 @@ pub fn failed(stderr: &str) -> ExecOutput {
 }
 
 pub const TOO_HEAVY: &str = "Error 3080006: Transaction took too long";
-pub const TRANSIENT: &str = "Error 3080005: Transaction CPU usage is too much for the remaining allowable usage of the current block";
+pub const TRANSIENT: &str =
+    "Error 3080005: Transaction CPU usage is too much for the remaining allowable usage of the current block";
 pub const ASSERTION: &str = "Error 3050003: eosio_assert_message assertion failure";
 
 impl Chain {
@@ -75,7 +76,9 @@ impl Chain {
                 (200, json!({"account_name": name, "code_hash": self.code.get(&name).map_or(NO_CODE, |h| h)}))
             }
             "chain/get_currency_stats" => match &self.supply {
-                Some(s) => (200, json!({"SYS": {"supply": s, "max_supply": "10000000000.0000 SYS", "issuer": "eosio"}})),
+                Some(s) => {
+                    (200, json!({"SYS": {"supply": s, "max_supply": "10000000000.0000 SYS", "issuer": "eosio"}}))
+                }
                 None => (200, json!({})),
             },
             other => (404, json!({"error": format!("the fake node does not know {other}")})),
@@ -84,7 +87,12 @@ impl Chain {
 
     fn push(&mut self, trx: &Value) -> ExecOutput {
         let actions = trx["actions"].as_array().cloned().unwrap_or_default();
-        self.pushes.push(actions.iter().map(|a| format!("{}::{}", a["account"].as_str().unwrap(), a["name"].as_str().unwrap())).collect());
+        self.pushes.push(
+            actions
+                .iter()
+                .map(|a| format!("{}::{}", a["account"].as_str().unwrap(), a["name"].as_str().unwrap()))
+                .collect(),
+        );
         if let Some(answer) = self.push_answers.pop_front() {
             if !answer.success() {
                 return answer;
@@ -151,7 +159,8 @@ impl Chain {
             };
             let url = field("url").unwrap();
             let data = field("data-binary").unwrap().replace("\\\"", "\"").replace("\\\\", "\\");
-            let (status, answer) = self.answer(url.split("/v1/").nth(1).unwrap(), &serde_json::from_str(&data).unwrap());
+            let (status, answer) =
+                self.answer(url.split("/v1/").nth(1).unwrap(), &serde_json::from_str(&data).unwrap());
             out.push_str(&format!("{answer}\n\n@@antelope-lab@@{status}\n"));
         }
         out

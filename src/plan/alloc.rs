@@ -6,8 +6,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
+use super::{AccountPlan, ChainPlan};
 use crate::chain::Amount;
-use crate::plan::{AccountPlan, ChainPlan};
 
 /// Pareto shape that puts 80% of the tokens with 20% of the holders.
 pub const PARETO_SHAPE: f64 = 1.161;
