@@ -7,8 +7,9 @@ pub const CONTRACTS_DIR: &str = "/opt/antelope/contracts";
 pub const PREACTIVATE_FEATURE: &str = "0ec7e080177b2c02b278d5088611686b49d739925a92d9bfcacd7fc6b74053bd";
 
 /// The system contract activates the chain once this much stake has voted: 150 000 000.0000 of
-/// the core token, 15% of the tutorial's billion, fixed in eosio.system (`min_activated_stake`).
-pub const MIN_ACTIVATED_STAKE: i64 = 150_000_000_0000;
+/// the core token (in units of 0.0001), 15% of the tutorial's billion, fixed in eosio.system
+/// (`min_activated_stake`).
+pub const MIN_ACTIVATED_STAKE: i64 = 150_000_000 * 10_000;
 
 /// The system accounts the tutorial creates, plus eosio.wrap.
 pub const SYSTEM_ACCOUNTS: &[&str] = &[

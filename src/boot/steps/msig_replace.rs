@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::boot::cleos::CleosCommand;
 use crate::boot::context::Context;
@@ -181,8 +181,7 @@ async fn propose(cx: &Context<'_>, proposer: &str, approvers: &[String]) -> Resu
         .await?;
     let requested: Vec<PermissionLevel> =
         approvers.iter().map(|p| PermissionLevel { actor: p.clone(), permission: "active".into() }).collect();
-    let requested =
-        Value::from(serde_json::to_value(requested).map_err(|e| Failure::chain(e.to_string()))?).to_string();
+    let requested = serde_json::to_string(&requested).map_err(|e| Failure::chain(e.to_string()))?;
     cleos
         .ok(&["multisig", "propose_trx", "-t", "false", PROPOSAL, &requested, TRX_FILE, proposer, "-p", proposer])
         .await?;

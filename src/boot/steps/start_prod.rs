@@ -103,7 +103,7 @@ async fn wait_caught_up(cx: &Context<'_>, nodes: &[&NodePlan], target: u64, task
         }
         task.message(format!("{} of {} nodes at block {target}", nodes.len() - behind.len(), nodes.len()));
         round += 1;
-        if round % 8 == 0 {
+        if round.is_multiple_of(8) {
             let listed = cx.rt.containers(&filter).await?;
             if let Some(dead) = listed.iter().find(|c| nodes.iter().any(|n| n.container == c.name) && !c.running()) {
                 let logs = cx.rt.logs(&dead.name, 20).await.unwrap_or_default();
