@@ -1,7 +1,6 @@
 //! The container runtime: the only part of `lab` that talks to Docker. It speaks the project's own
 //! types; bollard stays inside [`docker`].
 
-pub mod compose;
 mod docker;
 
 use std::collections::BTreeMap;
