@@ -22,9 +22,6 @@ use crate::state::StateDir;
 /// killed mid-write is "dirty" and refuses to start again.
 pub const STOP_TIMEOUT_SECS: i64 = 60;
 
-/// The label on a container that records the spec it was created from.
-const SPEC_LABEL: &str = "antelope-lab.spec";
-
 /// The container for one node, from the plan. Pure.
 pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> ContainerSpec {
     let mut ports = Vec::new();
@@ -77,7 +74,7 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         stop_timeout: STOP_TIMEOUT_SECS,
     };
     let digest = Sha256::digest(format!("{spec:?}{:?}", crate::render::node_files(plan, node)));
-    labels.insert(SPEC_LABEL.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
+    labels.insert(labels::SPEC.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
     spec.labels = labels;
     spec
 }
@@ -237,7 +234,7 @@ pub async fn up(
     let missing: Vec<&ContainerSpec> = specs.iter().filter(|s| !existing.iter().any(|c| c.name == s.name)).collect();
     for s in &specs {
         if let Some(c) = existing.iter().find(|c| c.name == s.name) {
-            if c.labels.get(SPEC_LABEL) != s.labels.get(SPEC_LABEL) {
+            if c.labels.get(labels::SPEC) != s.labels.get(labels::SPEC) {
                 printer.warn(format!(
                     "{} was created from a different topology; it keeps running as it is (`lab down` then `lab up` to apply the change)",
                     s.name
