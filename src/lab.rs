@@ -15,7 +15,7 @@ use crate::plan::{
     START_SNAPSHOT,
 };
 use crate::printer::Printer;
-use crate::runtime::{ContainerInfo, ContainerSpec, Mount, PortMap, Runtime};
+use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, Mount, PortMap, Runtime};
 use crate::state::StateDir;
 
 /// Seconds nodeos gets to shut down after SIGTERM: it flushes its state database, and a database
@@ -245,12 +245,12 @@ pub async fn up(
     let genesis = &plan.genesis().container;
     // Containers that ran before have data and restart as they were; those that never ran wait
     // for `start-prod` unless everything starts now.
-    let startable = |s: &ContainerSpec, state: Option<&str>| {
-        start_all || &s.name == genesis || state.is_some_and(|st| st != "created")
+    let startable = |s: &ContainerSpec, state: Option<ContainerState>| {
+        start_all || &s.name == genesis || state.is_some_and(|st| st != ContainerState::Created)
     };
     let stopped: Vec<&ContainerSpec> = specs
         .iter()
-        .filter(|s| existing.iter().any(|c| c.name == s.name && !c.running() && startable(s, Some(&c.state))))
+        .filter(|s| existing.iter().any(|c| c.name == s.name && !c.running() && startable(s, Some(c.state))))
         .collect();
     report.all_running = missing.is_empty() && existing.iter().all(|c| c.running());
     if missing.is_empty() && stopped.is_empty() {
@@ -279,7 +279,7 @@ pub async fn up(
             if is_missing {
                 rt.create_container(spec).await?;
             }
-            if startable(spec, if is_missing { None } else { Some("exited") }) {
+            if startable(spec, if is_missing { None } else { Some(ContainerState::Exited) }) {
                 rt.start_container(&spec.name).await?;
                 started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
@@ -339,7 +339,7 @@ pub async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> 
         match client.get_info().await {
             Ok(info) => return Ok(info),
             Err(last) => {
-                let gone = rt.container_state(container).await?.filter(|s| s != "running");
+                let gone = rt.container_state(container).await?.filter(|s| *s != ContainerState::Running);
                 if gone.is_some() || start.elapsed() > timeout {
                     let logs = rt.logs(container, 20).await.unwrap_or_default();
                     let why = match gone {

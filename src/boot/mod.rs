@@ -609,8 +609,8 @@ fi"#
         let mut waiting = Vec::new();
         let mut fresh = false;
         for node in self.plan.nodes.iter().skip(1) {
-            match self.rt.container_state(&node.container).await?.as_deref() {
-                Some("running") => {}
+            match self.rt.container_state(&node.container).await? {
+                Some(crate::runtime::ContainerState::Running) => {}
                 None => {
                     return Err(BootError::chain(
                         StepName::StartProd,
@@ -619,7 +619,7 @@ fi"#
                 }
                 // "created": it never ran, its volume is empty.
                 Some(state) => {
-                    fresh |= state == "created";
+                    fresh |= state == crate::runtime::ContainerState::Created;
                     waiting.push(node);
                 }
             }

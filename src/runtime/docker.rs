@@ -20,7 +20,10 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
-use super::{ContainerInfo, ContainerSpec, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime, RuntimeError};
+use super::{
+    ContainerInfo, ContainerSpec, ContainerState, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime,
+    RuntimeError,
+};
 
 pub struct DockerRuntime {
     docker: Docker,
@@ -41,6 +44,22 @@ fn message(e: BollardError) -> String {
         BollardError::DockerStreamError { error } => error,
         other => other.to_string(),
     }
+}
+
+/// The engine's name of a state as ours. Newer engines say `stopping` for a container on its way
+/// down: it runs until it has stopped. A state the engine does not name is none we could use.
+fn container_state(name: &str) -> ContainerState {
+    match name {
+        "stopping" => ContainerState::Running,
+        other => ContainerState::from_engine(other).unwrap_or(ContainerState::Dead),
+    }
+}
+
+/// The exit code in a container list's status line, `Exited (137) 5 seconds ago`: the list has no
+/// field of its own for it.
+fn exit_code_from_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest[..rest.find(')')?].parse().ok()
 }
 
 fn label_filters(labels: &[String]) -> HashMap<String, Vec<String>> {
@@ -307,30 +326,42 @@ impl Runtime for DockerRuntime {
             .map_err(|e| RuntimeError::op("list containers", "", message(e)))?;
         Ok(list
             .into_iter()
-            .map(|c| ContainerInfo {
-                name: c
-                    .names
-                    .unwrap_or_default()
-                    .first()
-                    .map(|n| n.trim_start_matches('/').to_string())
-                    .unwrap_or_default(),
-                id: c.id.unwrap_or_default(),
-                image: c.image.unwrap_or_default(),
-                state: c.state.map(|s| s.to_string()).unwrap_or_default(),
-                labels: c.labels.unwrap_or_default().into_iter().collect(),
-                ports: c
-                    .ports
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|p| Some((p.private_port, p.public_port?)))
-                    .collect(),
+            .map(|c| {
+                let state = container_state(&c.state.map(|s| s.to_string()).unwrap_or_default());
+                let exit_code = match state {
+                    ContainerState::Exited | ContainerState::Dead => {
+                        c.status.as_deref().and_then(exit_code_from_status)
+                    }
+                    _ => None,
+                };
+                ContainerInfo {
+                    name: c
+                        .names
+                        .unwrap_or_default()
+                        .first()
+                        .map(|n| n.trim_start_matches('/').to_string())
+                        .unwrap_or_default(),
+                    id: c.id.unwrap_or_default(),
+                    image: c.image.unwrap_or_default(),
+                    state,
+                    exit_code,
+                    labels: c.labels.unwrap_or_default().into_iter().collect(),
+                    ports: c
+                        .ports
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|p| Some((p.private_port, p.public_port?)))
+                        .collect(),
+                }
             })
             .collect())
     }
 
-    async fn container_state(&self, name: &str) -> Result<Option<String>> {
+    async fn container_state(&self, name: &str) -> Result<Option<ContainerState>> {
         match self.docker.inspect_container(name, None).await {
-            Ok(c) => Ok(Some(c.state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default())),
+            Ok(c) => {
+                Ok(Some(container_state(&c.state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default())))
+            }
             Err(e) if not_found(&e) => Ok(None),
             Err(e) => Err(RuntimeError::op("inspect container", name, message(e))),
         }
@@ -449,5 +480,27 @@ impl Runtime for DockerRuntime {
                     .map_err(|e| RuntimeError::op("follow logs of", name.clone(), message(e)))
             })
             .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_the_engine_names_are_ours() {
+        assert_eq!(container_state("running"), ContainerState::Running);
+        assert_eq!(container_state("exited"), ContainerState::Exited);
+        assert_eq!(container_state("stopping"), ContainerState::Running);
+        assert_eq!(container_state(""), ContainerState::Dead);
+    }
+
+    #[test]
+    fn the_exit_code_is_read_from_the_status_line() {
+        assert_eq!(exit_code_from_status("Exited (137) 5 seconds ago"), Some(137));
+        assert_eq!(exit_code_from_status("Exited (0) About a minute ago"), Some(0));
+        assert_eq!(exit_code_from_status("Exited (-1) 2 hours ago"), Some(-1));
+        assert_eq!(exit_code_from_status("Up 3 minutes"), None);
+        assert_eq!(exit_code_from_status("Created"), None);
     }
 }
