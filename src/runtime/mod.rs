@@ -2,6 +2,7 @@
 //! types; bollard stays inside [`docker`].
 
 mod docker;
+pub mod fake;
 
 use std::collections::BTreeMap;
 
@@ -150,6 +151,16 @@ pub struct ExecOutput {
 }
 
 impl ExecOutput {
+    /// A command that exited 0 and printed `stdout`.
+    pub fn ok(stdout: impl Into<String>) -> Self {
+        ExecOutput { code: 0, stdout: stdout.into(), stderr: String::new() }
+    }
+
+    /// A command that exited `code` and printed `stderr`.
+    pub fn failed(code: i64, stderr: impl Into<String>) -> Self {
+        ExecOutput { code, stdout: String::new(), stderr: stderr.into() }
+    }
+
     pub fn success(&self) -> bool {
         self.code == 0
     }
