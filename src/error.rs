@@ -49,3 +49,67 @@ pub fn report(e: &anyhow::Error) -> ExitCode {
     eprintln!("{}", text.trim_end());
     ExitCode::from(exit_code(e))
 }
+
+#[cfg(test)]
+mod tests {
+    use anyhow::{anyhow, Context};
+
+    use super::*;
+    use crate::topology::ValidationError;
+
+    fn validation() -> ValidationErrors {
+        let error = ValidationError { path: "producers[3].name".into(), message: "not a valid account name".into() };
+        ValidationErrors { source: "lab.yaml".into(), errors: vec![error] }
+    }
+
+    fn boot_failure() -> BootError {
+        crate::boot::Failure::chain("the chain refused").in_step(crate::boot::StepName::RegProd)
+    }
+
+    /// The code for an error under two layers of context.
+    fn wrapped(e: anyhow::Error) -> u8 {
+        let inner: anyhow::Result<()> = Err(e);
+        let outer = inner.context("bringing the lab up").context("lab up");
+        exit_code(&outer.unwrap_err())
+    }
+
+    #[test]
+    fn an_invalid_topology_exits_3() {
+        assert_eq!(exit_code(&validation().into()), 3);
+        assert_eq!(wrapped(validation().into()), 3);
+    }
+
+    #[test]
+    fn an_unreachable_engine_exits_4() {
+        let e = || RuntimeError::Connect("connection refused".into());
+        assert_eq!(exit_code(&e().into()), 4);
+        assert_eq!(wrapped(e().into()), 4);
+    }
+
+    #[test]
+    fn a_failed_boot_exits_5() {
+        assert_eq!(exit_code(&boot_failure().into()), 5);
+        assert_eq!(wrapped(boot_failure().into()), 5);
+    }
+
+    #[test]
+    fn an_interruption_exits_130() {
+        assert_eq!(exit_code(&Interrupted.into()), 130);
+        assert_eq!(wrapped(Interrupted.into()), 130);
+    }
+
+    #[test]
+    fn anything_else_exits_1() {
+        assert_eq!(exit_code(&anyhow!("cannot read lab.yaml")), 1);
+        assert_eq!(wrapped(anyhow!("cannot read lab.yaml")), 1);
+        // Only a failed connection is "no engine": an engine that refuses an operation is not.
+        let refused = RuntimeError::op("create container", "lab-genesis", "conflict");
+        assert_eq!(exit_code(&refused.into()), 1);
+    }
+
+    #[test]
+    fn a_typed_error_given_context_directly_keeps_its_code() {
+        let e = Err::<(), _>(validation()).context("reading the topology").unwrap_err();
+        assert_eq!(exit_code(&e), 3);
+    }
+}

@@ -15,15 +15,12 @@ use crate::plan::{
     START_SNAPSHOT,
 };
 use crate::printer::Printer;
-use crate::runtime::{ContainerInfo, ContainerSpec, Mount, PortMap, Runtime};
+use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, Mount, PortMap, Runtime};
 use crate::state::StateDir;
 
 /// Seconds nodeos gets to shut down after SIGTERM: it flushes its state database, and a database
 /// killed mid-write is "dirty" and refuses to start again.
 pub const STOP_TIMEOUT_SECS: i64 = 60;
-
-/// The label on a container that records the spec it was created from.
-const SPEC_LABEL: &str = "antelope-lab.spec";
 
 /// The container for one node, from the plan. Pure.
 pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> ContainerSpec {
@@ -77,7 +74,7 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         stop_timeout: STOP_TIMEOUT_SECS,
     };
     let digest = Sha256::digest(format!("{spec:?}{:?}", crate::render::node_files(plan, node)));
-    labels.insert(SPEC_LABEL.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
+    labels.insert(labels::SPEC.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
     spec.labels = labels;
     spec
 }
@@ -214,9 +211,63 @@ impl UpReport {
     }
 }
 
-/// Creates what is missing and starts what is stopped; leaves running containers alone. With
-/// `start_all` false, nodes that never ran stay created: the boot's `start-prod` starts them,
-/// as the tutorial does, from a snapshot of the chain at that point.
+/// What `up` does to the lab as it stands, decided by [`decide`].
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct UpPlan {
+    /// Containers that are missing, in the plan's order.
+    pub create: Vec<String>,
+    /// Containers to start: some just created, the others stopped.
+    pub start: Vec<String>,
+    /// Containers of the plan left as they are: running, or never run and waiting for `start-prod`.
+    pub untouched: Vec<String>,
+    /// Containers created from a different topology; they keep running as they are.
+    pub warnings: Vec<String>,
+    /// Nothing is missing and every container of the lab runs.
+    pub all_running: bool,
+}
+
+impl UpPlan {
+    pub fn nothing_to_do(&self) -> bool {
+        self.create.is_empty() && self.start.is_empty()
+    }
+}
+
+/// Decides what `up` does, given the containers the plan wants (`specs`, from [`container_spec`])
+/// and those the lab has. Creates what is missing and starts what is stopped; leaves running
+/// containers alone. With `start_all` false, nodes that never ran stay created: the boot's
+/// `start-prod` starts them, as the tutorial does, from a snapshot of the chain at that point.
+/// Pure.
+pub fn decide(plan: &NetworkPlan, specs: &[ContainerSpec], existing: &[ContainerInfo], start_all: bool) -> UpPlan {
+    let genesis = &plan.genesis().container;
+    let mut up = UpPlan::default();
+    for spec in specs {
+        let Some(c) = existing.iter().find(|c| c.name == spec.name) else {
+            up.create.push(spec.name.clone());
+            if start_all || &spec.name == genesis {
+                up.start.push(spec.name.clone());
+            }
+            continue;
+        };
+        if c.labels.get(labels::SPEC) != spec.labels.get(labels::SPEC) {
+            up.warnings.push(format!(
+                "{} was created from a different topology; it keeps running as it is (`lab down` then `lab up` to apply the change)",
+                spec.name
+            ));
+        }
+        // A container that ran before has data and restarts as it was; one that never ran waits
+        // for `start-prod` unless everything starts now.
+        if !c.running() && (start_all || &spec.name == genesis || c.state != ContainerState::Created) {
+            up.start.push(spec.name.clone());
+        } else {
+            up.untouched.push(spec.name.clone());
+        }
+    }
+    up.all_running = up.create.is_empty() && existing.iter().all(|c| c.running());
+    up
+}
+
+/// Creates what is missing and starts what is stopped, as [`decide`] decides; refuses before
+/// anything is created when a host port the lab publishes is taken.
 pub async fn up(
     rt: &dyn Runtime,
     plan: &NetworkPlan,
@@ -232,38 +283,20 @@ pub async fn up(
     ensure_image(rt, plan, printer).await?;
     state.write_plan(plan)?;
 
-    let mut report = UpReport::default();
     let specs: Vec<ContainerSpec> = plan.nodes.iter().map(|n| container_spec(plan, n, state)).collect();
-    let missing: Vec<&ContainerSpec> = specs.iter().filter(|s| !existing.iter().any(|c| c.name == s.name)).collect();
-    for s in &specs {
-        if let Some(c) = existing.iter().find(|c| c.name == s.name) {
-            if c.labels.get(SPEC_LABEL) != s.labels.get(SPEC_LABEL) {
-                printer.warn(format!(
-                    "{} was created from a different topology; it keeps running as it is (`lab down` then `lab up` to apply the change)",
-                    s.name
-                ));
-            }
-        }
+    let decided = decide(plan, &specs, &existing, start_all);
+    for w in &decided.warnings {
+        printer.warn(w);
     }
-    let genesis = &plan.genesis().container;
-    // Containers that ran before have data and restart as they were; those that never ran wait
-    // for `start-prod` unless everything starts now.
-    let startable = |s: &ContainerSpec, state: Option<&str>| {
-        start_all || &s.name == genesis || state.is_some_and(|st| st != "created")
-    };
-    let stopped: Vec<&ContainerSpec> = specs
-        .iter()
-        .filter(|s| existing.iter().any(|c| c.name == s.name && !c.running() && startable(s, Some(&c.state))))
-        .collect();
-    report.all_running = missing.is_empty() && existing.iter().all(|c| c.running());
-    if missing.is_empty() && stopped.is_empty() {
+    let mut report = UpReport { all_running: decided.all_running, ..Default::default() };
+    if decided.nothing_to_do() {
         return Ok(report);
     }
 
-    if !missing.is_empty() {
-        let task = printer.task(format!("create network and {} volumes", missing.len()));
+    if !decided.create.is_empty() {
+        let task = printer.task(format!("create network and {} volumes", decided.create.len()));
         rt.ensure_network(&plan.network, &plan.labels).await?;
-        try_join_all(plan.nodes.iter().filter(|n| missing.iter().any(|s| s.name == n.container)).map(|n| {
+        try_join_all(plan.nodes.iter().filter(|n| decided.create.contains(&n.container)).map(|n| {
             let mut l = n.labels.clone();
             l.remove(labels::ROLE);
             async move { rt.ensure_volume(&n.volume, &l).await }
@@ -272,33 +305,31 @@ pub async fn up(
         task.done(&plan.network);
     }
 
-    let to_touch: Vec<&ContainerSpec> = missing.iter().chain(stopped.iter()).copied().collect();
-    let started = std::sync::atomic::AtomicUsize::new(0);
+    let to_touch: Vec<&ContainerSpec> =
+        specs.iter().filter(|s| decided.create.contains(&s.name) || decided.start.contains(&s.name)).collect();
     let bar = printer.bar("create and start nodes", to_touch.len() as u64);
     try_join_all(to_touch.iter().map(|spec| {
-        let (bar, started) = (&bar, &started);
-        let is_missing = missing.iter().any(|m| m.name == spec.name);
+        let (bar, decided) = (&bar, &decided);
         async move {
-            if is_missing {
+            if decided.create.contains(&spec.name) {
                 rt.create_container(spec).await?;
             }
-            if startable(spec, if is_missing { None } else { Some("exited") }) {
+            if decided.start.contains(&spec.name) {
                 rt.start_container(&spec.name).await?;
-                started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             bar.inc(1);
             anyhow::Ok(())
         }
     }))
     .await?;
-    let started = started.into_inner();
+    let started = decided.start.len();
     bar.done(if started == to_touch.len() {
         format!("{started} containers")
     } else {
         format!("{} containers, {started} started (the producers start at `start-prod`)", to_touch.len())
     });
-    report.created = missing.iter().map(|s| s.name.clone()).collect();
-    report.started = stopped.iter().map(|s| s.name.clone()).collect();
+    report.started = decided.start.iter().filter(|n| !decided.create.contains(n)).cloned().collect();
+    report.created = decided.create;
     Ok(report)
 }
 
@@ -342,7 +373,7 @@ pub async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> 
         match client.get_info().await {
             Ok(info) => return Ok(info),
             Err(last) => {
-                let gone = rt.container_state(container).await?.filter(|s| s != "running");
+                let gone = rt.container_state(container).await?.filter(|s| *s != ContainerState::Running);
                 if gone.is_some() || start.elapsed() > timeout {
                     let logs = rt.logs(container, 20).await.unwrap_or_default();
                     let why = match gone {
@@ -411,4 +442,235 @@ pub async fn down(rt: &dyn Runtime, lab: Option<&str>, keep_data: bool, printer:
     labs.dedup();
     report.labs = labs;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::fake::{Call, FakeRuntime};
+    use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
+
+    /// A port nothing listens on now.
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port()
+    }
+
+    /// The default lab (genesis and four producers), its API published on `http_port`.
+    fn plan_with_port(http_port: u16) -> NetworkPlan {
+        let yaml = format!("{DEFAULT_TOPOLOGY}\nnodes: {{genesis: {{http_port: {http_port}}}}}\n");
+        let yaml = yaml.replace("nodes:\n  genesis:\n    http_port: 8888", "");
+        NetworkPlan::build(&TopologySource { topology: parse(&yaml).unwrap(), path: None }, "up-test").unwrap()
+    }
+
+    struct Lab {
+        rt: FakeRuntime,
+        plan: NetworkPlan,
+        state: StateDir,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Lab {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let plan = plan_with_port(free_port());
+            let rt = FakeRuntime::new();
+            rt.add_image(plan.image.reference());
+            Lab { rt, plan, state: StateDir { root: dir.path().join("lab") }, _dir: dir }
+        }
+
+        async fn up(&self, start_all: bool) -> Result<UpReport> {
+            up(&self.rt, &self.plan, &self.state, &Printer::new(true, true), start_all).await
+        }
+
+        fn specs(&self) -> Vec<ContainerSpec> {
+            self.plan.nodes.iter().map(|n| container_spec(&self.plan, n, &self.state)).collect()
+        }
+
+        fn containers(&self) -> Vec<String> {
+            self.specs().into_iter().map(|s| s.name).collect()
+        }
+
+        fn created(&self) -> Vec<String> {
+            self.calls(|c| matches!(c, Call::CreateContainer(_)))
+        }
+
+        fn started(&self) -> Vec<String> {
+            let mut started = self.calls(|c| matches!(c, Call::StartContainer(_)));
+            started.sort();
+            started
+        }
+
+        fn calls(&self, which: impl Fn(&Call) -> bool) -> Vec<String> {
+            let mut names: Vec<String> = self
+                .rt
+                .calls()
+                .into_iter()
+                .filter(|c| which(c))
+                .map(|c| match c {
+                    Call::CreateContainer(n) | Call::StartContainer(n) => n,
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            names.sort();
+            names
+        }
+    }
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort();
+        v
+    }
+
+    fn info(spec: &ContainerSpec, state: ContainerState) -> ContainerInfo {
+        ContainerInfo {
+            name: spec.name.clone(),
+            id: format!("id-{}", spec.name),
+            image: spec.image.clone(),
+            state,
+            exit_code: None,
+            labels: spec.labels.clone(),
+            ports: vec![],
+        }
+    }
+
+    #[test]
+    fn decide_on_a_fresh_lab_creates_everything_and_starts_as_asked() {
+        let lab = Lab::new();
+        let specs = lab.specs();
+        let all = decide(&lab.plan, &specs, &[], true);
+        assert_eq!(all.create, lab.containers());
+        assert_eq!(all.start, lab.containers());
+        assert!(all.untouched.is_empty() && all.warnings.is_empty() && !all.all_running);
+        let genesis_only = decide(&lab.plan, &specs, &[], false);
+        assert_eq!(genesis_only.create, lab.containers());
+        assert_eq!(genesis_only.start, ["lab-genesis"]);
+    }
+
+    #[test]
+    fn decide_leaves_running_containers_and_starts_stopped_ones() {
+        let lab = Lab::new();
+        let specs = lab.specs();
+        let mut existing: Vec<ContainerInfo> = specs.iter().map(|s| info(s, ContainerState::Running)).collect();
+        let d = decide(&lab.plan, &specs, &existing, false);
+        assert!(d.nothing_to_do() && d.all_running, "{d:?}");
+        assert_eq!(d.untouched, lab.containers());
+
+        existing[1].state = ContainerState::Exited;
+        existing[2].state = ContainerState::Created;
+        existing[3].state = ContainerState::Dead;
+        existing.remove(4);
+        let d = decide(&lab.plan, &specs, &existing, false);
+        assert_eq!(d.create, [specs[4].name.clone()]);
+        // The producer that never ran waits for `start-prod`; the one that ran restarts.
+        assert_eq!(d.start, [specs[1].name.clone(), specs[3].name.clone()]);
+        assert_eq!(d.untouched, [specs[0].name.clone(), specs[2].name.clone()]);
+        assert!(!d.all_running);
+        let d = decide(&lab.plan, &specs, &existing, true);
+        assert_eq!(d.start, [&specs[1], &specs[2], &specs[3], &specs[4]].map(|s| s.name.clone()));
+    }
+
+    #[test]
+    fn decide_warns_of_a_container_from_another_topology_and_keeps_it() {
+        let lab = Lab::new();
+        let specs = lab.specs();
+        let mut existing: Vec<ContainerInfo> = specs.iter().map(|s| info(s, ContainerState::Running)).collect();
+        existing[2].labels.insert(labels::SPEC.into(), "0000000000000000".into());
+        let d = decide(&lab.plan, &specs, &existing, true);
+        assert!(d.nothing_to_do(), "{d:?}");
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].starts_with(&format!("{} was created from a different topology", specs[2].name)));
+    }
+
+    #[tokio::test]
+    async fn up_on_a_fresh_lab_creates_every_container_and_starts_all_of_a_small_lab() {
+        let lab = Lab::new();
+        assert!(start_all_at_once(&lab.plan));
+        let report = lab.up(true).await.unwrap();
+        assert_eq!(sorted(report.created.clone()), sorted(lab.containers()));
+        assert!(report.started.is_empty(), "only containers that existed count as started");
+        assert_eq!(lab.created(), sorted(lab.containers()));
+        assert_eq!(lab.started(), sorted(lab.containers()));
+        let volumes = lab.rt.volumes(&lab_filter(Some("lab"))).await.unwrap();
+        assert_eq!(volumes.len(), lab.plan.nodes.len(), "every volume carries the lab label");
+        assert!(lab.state.node_dir("genesis").join("config.ini").exists(), "the node files are written");
+    }
+
+    #[tokio::test]
+    async fn up_without_start_all_starts_only_the_genesis_node() {
+        let lab = Lab::new();
+        lab.up(false).await.unwrap();
+        assert_eq!(lab.created(), sorted(lab.containers()));
+        assert_eq!(lab.started(), ["lab-genesis"]);
+        let states = lab.rt.containers(&[]).await.unwrap();
+        assert!(states.iter().all(|c| c.running() == (c.name == "lab-genesis")), "{states:?}");
+    }
+
+    #[tokio::test]
+    async fn a_second_up_on_a_running_lab_does_nothing() {
+        let lab = Lab::new();
+        lab.up(true).await.unwrap();
+        lab.rt.clear_calls();
+        let report = lab.up(true).await.unwrap();
+        assert!(!report.changed() && report.all_running);
+        assert_eq!(lab.rt.changes(), [], "no create, start or anything else that changes the lab");
+    }
+
+    #[tokio::test]
+    async fn exited_containers_are_started_again_and_never_run_producers_wait() {
+        let lab = Lab::new();
+        lab.up(false).await.unwrap();
+        let [genesis, p1, p2, ..] = &lab.containers()[..] else { unreachable!() };
+        lab.rt.set_state(genesis, ContainerState::Exited, Some(137));
+        lab.rt.start_container(p1).await.unwrap();
+        lab.rt.set_state(p1, ContainerState::Exited, Some(0));
+        lab.rt.clear_calls();
+
+        let report = lab.up(false).await.unwrap();
+        assert_eq!(sorted(report.started.clone()), sorted(vec![genesis.clone(), p1.clone()]));
+        assert!(lab.created().is_empty());
+        assert_eq!(lab.started(), sorted(vec![genesis.clone(), p1.clone()]));
+        assert_eq!(lab.rt.container_state(p2).await.unwrap(), Some(ContainerState::Created));
+
+        lab.rt.clear_calls();
+        lab.up(true).await.unwrap();
+        assert_eq!(lab.started().len(), lab.containers().len() - 2, "start_all starts those that never ran");
+    }
+
+    #[tokio::test]
+    async fn a_container_from_another_topology_is_kept() {
+        let lab = Lab::new();
+        lab.up(true).await.unwrap();
+        let mut other = lab.specs()[1].clone();
+        other.labels.insert(labels::SPEC.into(), "0000000000000000".into());
+        lab.rt.remove_container(&other.name).await.unwrap();
+        lab.rt.create_container(&other).await.unwrap();
+        lab.rt.start_container(&other.name).await.unwrap();
+        lab.rt.clear_calls();
+
+        lab.up(true).await.unwrap();
+        assert_eq!(lab.rt.changes(), []);
+        assert_eq!(lab.rt.spec(&other.name).unwrap(), other, "not recreated");
+    }
+
+    #[tokio::test]
+    async fn busy_host_ports_refuse_before_anything_is_created() {
+        let mut lab = Lab::new();
+        let holder = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = holder.local_addr().unwrap().port();
+        lab.plan = plan_with_port(port);
+        let err = lab.up(true).await.unwrap_err().to_string();
+        assert!(err.contains(&format!("nodes.genesis.http_port: port {port} on 127.0.0.1 is already in use")), "{err}");
+        assert_eq!(lab.rt.calls(), [Call::Containers(lab_filter(Some("lab")))]);
+        assert!(!lab.state.exists(), "nothing written either");
+    }
+
+    #[tokio::test]
+    async fn the_labs_own_ports_are_not_busy() {
+        let lab = Lab::new();
+        lab.up(true).await.unwrap();
+        // The fake does not bind ports; hold the genesis port as the running container would.
+        let port = lab.plan.genesis().host_http_port.unwrap();
+        let _held = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        lab.up(true).await.unwrap();
+    }
 }

@@ -10,6 +10,9 @@ pub const ROLE: &str = "antelope-lab.role";
 pub const KIND: &str = "antelope-lab.kind";
 /// On images: the hash of the recipe they were built from.
 pub const RECIPE: &str = "antelope-lab.recipe";
+/// On containers: a digest of the spec and node files they were created from, so `up` notices
+/// a container made from a different topology.
+pub const SPEC: &str = "antelope-lab.spec";
 
 /// A label filter `key=value` as the Docker API takes it.
 pub fn filter(key: &str, value: &str) -> String {

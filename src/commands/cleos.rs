@@ -27,7 +27,7 @@ pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
     ];
     cmd.extend(args.args);
     let rt = ctx.docker().await?;
-    if rt.container_state(genesis).await?.as_deref() != Some("running") {
+    if rt.container_state(genesis).await? != Some(crate::runtime::ContainerState::Running) {
         return Err(anyhow!("{genesis} is not running; `lab up` starts the lab"));
     }
     Ok(relay(&rt.exec(genesis, &cmd, None).await?))

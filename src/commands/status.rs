@@ -9,14 +9,14 @@ use crate::cli::StatusArgs;
 use crate::client::NodeClient;
 use crate::lab::lab_filter;
 use crate::labels;
-use crate::runtime::Runtime;
+use crate::runtime::{ContainerState, Runtime};
 
 #[derive(Debug, Serialize)]
 struct NodeStatus {
     node: String,
     role: String,
     container: String,
-    state: String,
+    state: ContainerState,
     head_block: Option<u64>,
     last_irreversible_block: Option<u64>,
     head_producer: Option<String>,
@@ -52,7 +52,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             node: c.labels.get(labels::NODE).cloned().unwrap_or_default(),
             role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
             container: c.name.clone(),
-            state: c.state.clone(),
+            state: c.state,
             head_block: info.as_ref().map(|i| i.head_block_num),
             last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
             head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
@@ -71,7 +71,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let dash = || "-".to_string();
-    println!("{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} {}", "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER", "PORTS");
+    println!("{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} PORTS", "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER");
     for n in &status.nodes {
         let ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
             .iter()

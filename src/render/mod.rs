@@ -1,5 +1,6 @@
 //! The files each node is started with, rendered from the plan without I/O.
 
+pub mod compose;
 mod config_ini;
 mod genesis;
 

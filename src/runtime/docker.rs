@@ -3,22 +3,27 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use bollard::container::{
-    Config, CreateContainerOptions, ListContainersOptions, LogOutput, LogsOptions, NetworkingConfig,
-    RemoveContainerOptions, StopContainerOptions,
-};
+use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecResults};
-use bollard::image::{BuildImageOptions, CreateImageOptions};
-use bollard::models::{EndpointSettings, HostConfig, Mount as DockerMount, MountTypeEnum, PortBinding};
-use bollard::network::{CreateNetworkOptions, ListNetworksOptions};
-use bollard::volume::{CreateVolumeOptions, ListVolumesOptions, RemoveVolumeOptions};
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, Mount as DockerMount, MountType, NetworkCreateRequest,
+    NetworkingConfig, PortBinding, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
+};
 use bollard::Docker;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use tokio::io::AsyncWriteExt;
 
-use super::{ContainerInfo, ContainerSpec, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime, RuntimeError};
+use super::{
+    ContainerInfo, ContainerSpec, ContainerState, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime,
+    RuntimeError,
+};
 
 pub struct DockerRuntime {
     docker: Docker,
@@ -35,8 +40,26 @@ fn conflict(e: &BollardError) -> bool {
 fn message(e: BollardError) -> String {
     match e {
         BollardError::DockerResponseServerError { message, .. } => message,
+        // An error the engine reports inside a build or pull stream (its `errorDetail`).
+        BollardError::DockerStreamError { error } => error,
         other => other.to_string(),
     }
+}
+
+/// The engine's name of a state as ours. Newer engines say `stopping` for a container on its way
+/// down: it runs until it has stopped. A state the engine does not name is none we could use.
+fn container_state(name: &str) -> ContainerState {
+    match name {
+        "stopping" => ContainerState::Running,
+        other => ContainerState::from_engine(other).unwrap_or(ContainerState::Dead),
+    }
+}
+
+/// The exit code in a container list's status line, `Exited (137) 5 seconds ago`: the list has no
+/// field of its own for it.
+fn exit_code_from_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest[..rest.find(')')?].parse().ok()
 }
 
 fn label_filters(labels: &[String]) -> HashMap<String, Vec<String>> {
@@ -72,23 +95,26 @@ impl Runtime for DockerRuntime {
         labels: BTreeMap<String, String>,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        let options = BuildImageOptions {
-            dockerfile: "Dockerfile".to_string(),
-            t: tag.to_string(),
-            rm: true,
-            forcerm: true,
-            buildargs: build_args.into_iter().collect(),
-            labels: labels.into_iter().collect(),
-            ..Default::default()
-        };
-        let mut stream = self.docker.build_image(options, None, Some(context.into()));
+        let options = BuildImageOptionsBuilder::new()
+            .dockerfile("Dockerfile")
+            .t(tag)
+            .rm(true)
+            .forcerm(true)
+            .buildargs(&build_args.into_iter().collect())
+            .labels(&labels.into_iter().collect())
+            .build();
+        let mut stream = self.docker.build_image(options, None, Some(bollard::body_full(context.into())));
         let mut last_lines: Vec<String> = Vec::new();
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| RuntimeError::Build { tag: tag.into(), message: message(e) })?;
-            if let Some(err) = info.error {
-                let context = last_lines.join("\n");
-                return Err(RuntimeError::Build { tag: tag.into(), message: format!("{err}\n{context}") });
-            }
+            let info = match item {
+                Ok(info) => info,
+                // A failed build step arrives in the stream; the lines before it say which step.
+                Err(BollardError::DockerStreamError { error }) => {
+                    let context = last_lines.join("\n");
+                    return Err(RuntimeError::Build { tag: tag.into(), message: format!("{error}\n{context}") });
+                }
+                Err(e) => return Err(RuntimeError::Build { tag: tag.into(), message: message(e) }),
+            };
             if let Some(line) = info.stream {
                 for l in line.lines().filter(|l| !l.trim().is_empty()) {
                     progress(l.trim());
@@ -103,14 +129,17 @@ impl Runtime for DockerRuntime {
     }
 
     async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()> {
-        let options = CreateImageOptions { from_image: reference.to_string(), ..Default::default() };
+        let options = CreateImageOptionsBuilder::new().from_image(reference).build();
         let mut stream = self.docker.create_image(Some(options), None, None);
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| RuntimeError::Pull { reference: reference.into(), message: message(e) })?;
-            if let Some(err) = info.error {
-                return Err(RuntimeError::Pull { reference: reference.into(), message: err });
-            }
-            let line = [info.id, info.status, info.progress].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let bytes = info.progress_detail.and_then(|p| match (p.current, p.total) {
+                (Some(current), Some(total)) if total > 0 => {
+                    Some(format!("{:.1}/{:.1} MB", current as f64 / 1e6, total as f64 / 1e6))
+                }
+                _ => None,
+            });
+            let line = [info.id, info.status, bytes].into_iter().flatten().collect::<Vec<_>>().join(" ");
             if !line.is_empty() {
                 progress(&line);
             }
@@ -119,23 +148,32 @@ impl Runtime for DockerRuntime {
     }
 
     async fn ensure_network(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
-        match self.docker.inspect_network::<String>(name, None).await {
+        match self.docker.inspect_network(name, None).await {
             Ok(_) => return Ok(()),
             Err(e) if not_found(&e) => {}
             Err(e) => return Err(RuntimeError::op("inspect network", name, message(e))),
         }
-        let options = CreateNetworkOptions {
+        let options = NetworkCreateRequest {
             name: name.to_string(),
-            driver: "bridge".to_string(),
-            check_duplicate: true,
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .chain([(crate::labels::KIND.into(), "network".into())])
-                .collect(),
+            driver: Some("bridge".to_string()),
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .chain([(crate::labels::KIND.into(), "network".into())])
+                    .collect(),
+            ),
             ..Default::default()
         };
         match self.docker.create_network(options).await {
+            // Engines before API 1.44 make a second network of the same name unless the request
+            // asks them to check (`CheckDuplicate`, which bollard's request no longer carries),
+            // and warn. Another `up` made it between our inspect and create: use that one.
+            Ok(created) if created.warning.contains("already exists") => self
+                .docker
+                .remove_network(&created.id)
+                .await
+                .map_err(|e| RuntimeError::op("remove duplicate network", name, message(e))),
             Ok(_) => Ok(()),
             Err(e) if conflict(&e) => Ok(()),
             Err(e) => Err(RuntimeError::op("create network", name, message(e))),
@@ -148,14 +186,16 @@ impl Runtime for DockerRuntime {
             Err(e) if not_found(&e) => {}
             Err(e) => return Err(RuntimeError::op("inspect volume", name, message(e))),
         }
-        let options = CreateVolumeOptions {
-            name: name.to_string(),
-            driver: "local".to_string(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .chain([(crate::labels::KIND.into(), "volume".into())])
-                .collect(),
+        let options = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            driver: Some("local".to_string()),
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .chain([(crate::labels::KIND.into(), "volume".into())])
+                    .collect(),
+            ),
             ..Default::default()
         };
         self.docker
@@ -171,14 +211,14 @@ impl Runtime for DockerRuntime {
             .iter()
             .map(|m| match m {
                 Mount::BindReadOnly { source, target } => DockerMount {
-                    typ: Some(MountTypeEnum::BIND),
+                    typ: Some(MountType::BIND),
                     source: Some(source.clone()),
                     target: Some(target.clone()),
                     read_only: Some(true),
                     ..Default::default()
                 },
                 Mount::Volume { name, target, read_only } => DockerMount {
-                    typ: Some(MountTypeEnum::VOLUME),
+                    typ: Some(MountType::VOLUME),
                     source: Some(name.clone()),
                     target: Some(target.clone()),
                     read_only: Some(*read_only),
@@ -186,11 +226,11 @@ impl Runtime for DockerRuntime {
                 },
             })
             .collect();
-        let mut exposed = HashMap::new();
+        let mut exposed = Vec::new();
         let mut bindings = HashMap::new();
         for p in &spec.ports {
             let key = format!("{}/tcp", p.container_port);
-            exposed.insert(key.clone(), HashMap::new());
+            exposed.push(key.clone());
             bindings.insert(
                 key,
                 Some(vec![PortBinding { host_ip: Some(p.host_ip.clone()), host_port: Some(p.host_port.to_string()) }]),
@@ -198,7 +238,7 @@ impl Runtime for DockerRuntime {
         }
         let mut labels: HashMap<String, String> = spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         labels.insert(crate::labels::KIND.into(), "container".into());
-        let config = Config {
+        let config = ContainerCreateBody {
             hostname: Some(spec.hostname.clone()),
             image: Some(spec.image.clone()),
             entrypoint: Some(spec.entrypoint.clone()),
@@ -216,14 +256,14 @@ impl Runtime for DockerRuntime {
                 ..Default::default()
             }),
             networking_config: Some(NetworkingConfig {
-                endpoints_config: HashMap::from([(
+                endpoints_config: Some(HashMap::from([(
                     spec.network.clone(),
                     EndpointSettings { aliases: Some(vec![spec.hostname.clone()]), ..Default::default() },
-                )]),
+                )])),
             }),
             ..Default::default()
         };
-        let options = CreateContainerOptions { name: spec.name.clone(), platform: None };
+        let options = CreateContainerOptionsBuilder::new().name(&spec.name).build();
         self.docker
             .create_container(Some(options), config)
             .await
@@ -232,7 +272,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn start_container(&self, name: &str) -> Result<()> {
-        match self.docker.start_container::<String>(name, None).await {
+        match self.docker.start_container(name, None).await {
             Ok(()) => Ok(()),
             // 304: already started.
             Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
@@ -241,7 +281,8 @@ impl Runtime for DockerRuntime {
     }
 
     async fn stop_container(&self, name: &str, timeout_secs: i64) -> Result<()> {
-        match self.docker.stop_container(name, Some(StopContainerOptions { t: timeout_secs })).await {
+        let t = i32::try_from(timeout_secs).unwrap_or(i32::MAX);
+        match self.docker.stop_container(name, Some(StopContainerOptionsBuilder::new().t(t).build())).await {
             Ok(()) => Ok(()),
             Err(e) if not_found(&e) => Ok(()),
             Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
@@ -250,7 +291,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove_container(&self, name: &str) -> Result<()> {
-        let options = RemoveContainerOptions { force: true, v: false, link: false };
+        let options = RemoveContainerOptionsBuilder::new().force(true).v(false).link(false).build();
         match self.docker.remove_container(name, Some(options)).await {
             Ok(()) => Ok(()),
             Err(e) if not_found(&e) => Ok(()),
@@ -269,7 +310,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove_volume(&self, name: &str) -> Result<()> {
-        match self.docker.remove_volume(name, Some(RemoveVolumeOptions { force: true })).await {
+        match self.docker.remove_volume(name, Some(RemoveVolumeOptionsBuilder::new().force(true).build())).await {
             Ok(()) => Ok(()),
             Err(e) if not_found(&e) => Ok(()),
             Err(e) => Err(RuntimeError::op("remove volume", name, message(e))),
@@ -277,7 +318,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn containers(&self, labels: &[String]) -> Result<Vec<ContainerInfo>> {
-        let options = ListContainersOptions { all: true, filters: label_filters(labels), ..Default::default() };
+        let options = ListContainersOptionsBuilder::new().all(true).filters(&label_filters(labels)).build();
         let list = self
             .docker
             .list_containers(Some(options))
@@ -285,37 +326,49 @@ impl Runtime for DockerRuntime {
             .map_err(|e| RuntimeError::op("list containers", "", message(e)))?;
         Ok(list
             .into_iter()
-            .map(|c| ContainerInfo {
-                name: c
-                    .names
-                    .unwrap_or_default()
-                    .first()
-                    .map(|n| n.trim_start_matches('/').to_string())
-                    .unwrap_or_default(),
-                id: c.id.unwrap_or_default(),
-                image: c.image.unwrap_or_default(),
-                state: c.state.unwrap_or_default(),
-                labels: c.labels.unwrap_or_default().into_iter().collect(),
-                ports: c
-                    .ports
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|p| Some((p.private_port, p.public_port?)))
-                    .collect(),
+            .map(|c| {
+                let state = container_state(&c.state.map(|s| s.to_string()).unwrap_or_default());
+                let exit_code = match state {
+                    ContainerState::Exited | ContainerState::Dead => {
+                        c.status.as_deref().and_then(exit_code_from_status)
+                    }
+                    _ => None,
+                };
+                ContainerInfo {
+                    name: c
+                        .names
+                        .unwrap_or_default()
+                        .first()
+                        .map(|n| n.trim_start_matches('/').to_string())
+                        .unwrap_or_default(),
+                    id: c.id.unwrap_or_default(),
+                    image: c.image.unwrap_or_default(),
+                    state,
+                    exit_code,
+                    labels: c.labels.unwrap_or_default().into_iter().collect(),
+                    ports: c
+                        .ports
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|p| Some((p.private_port, p.public_port?)))
+                        .collect(),
+                }
             })
             .collect())
     }
 
-    async fn container_state(&self, name: &str) -> Result<Option<String>> {
+    async fn container_state(&self, name: &str) -> Result<Option<ContainerState>> {
         match self.docker.inspect_container(name, None).await {
-            Ok(c) => Ok(Some(c.state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default())),
+            Ok(c) => {
+                Ok(Some(container_state(&c.state.and_then(|s| s.status).map(|s| s.to_string()).unwrap_or_default())))
+            }
             Err(e) if not_found(&e) => Ok(None),
             Err(e) => Err(RuntimeError::op("inspect container", name, message(e))),
         }
     }
 
     async fn networks(&self, labels: &[String]) -> Result<Vec<ObjectInfo>> {
-        let options = ListNetworksOptions { filters: label_filters(labels) };
+        let options = ListNetworksOptionsBuilder::new().filters(&label_filters(labels)).build();
         let list = self
             .docker
             .list_networks(Some(options))
@@ -331,7 +384,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn volumes(&self, labels: &[String]) -> Result<Vec<ObjectInfo>> {
-        let options = ListVolumesOptions { filters: label_filters(labels) };
+        let options = ListVolumesOptionsBuilder::new().filters(&label_filters(labels)).build();
         let list = self
             .docker
             .list_volumes(Some(options))
@@ -407,8 +460,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn logs(&self, container: &str, tail: usize) -> Result<String> {
-        let options =
-            LogsOptions::<String> { stdout: true, stderr: true, tail: tail.to_string(), ..Default::default() };
+        let options = LogsOptionsBuilder::new().stdout(true).stderr(true).tail(&tail.to_string()).build();
         let chunks: Vec<LogOutput> = self
             .docker
             .logs(container, Some(options))
@@ -419,13 +471,7 @@ impl Runtime for DockerRuntime {
     }
 
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {
-        let options = LogsOptions::<String> {
-            stdout: true,
-            stderr: true,
-            follow: true,
-            tail: tail.to_string(),
-            ..Default::default()
-        };
+        let options = LogsOptionsBuilder::new().stdout(true).stderr(true).follow(true).tail(&tail.to_string()).build();
         let name = container.to_string();
         self.docker
             .logs(container, Some(options))
@@ -434,5 +480,27 @@ impl Runtime for DockerRuntime {
                     .map_err(|e| RuntimeError::op("follow logs of", name.clone(), message(e)))
             })
             .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_the_engine_names_are_ours() {
+        assert_eq!(container_state("running"), ContainerState::Running);
+        assert_eq!(container_state("exited"), ContainerState::Exited);
+        assert_eq!(container_state("stopping"), ContainerState::Running);
+        assert_eq!(container_state(""), ContainerState::Dead);
+    }
+
+    #[test]
+    fn the_exit_code_is_read_from_the_status_line() {
+        assert_eq!(exit_code_from_status("Exited (137) 5 seconds ago"), Some(137));
+        assert_eq!(exit_code_from_status("Exited (0) About a minute ago"), Some(0));
+        assert_eq!(exit_code_from_status("Exited (-1) 2 hours ago"), Some(-1));
+        assert_eq!(exit_code_from_status("Up 3 minutes"), None);
+        assert_eq!(exit_code_from_status("Created"), None);
     }
 }

@@ -1,8 +1,8 @@
 //! The container runtime: the only part of `lab` that talks to Docker. It speaks the project's own
 //! types; bollard stays inside [`docker`].
 
-pub mod compose;
 mod docker;
+pub mod fake;
 
 use std::collections::BTreeMap;
 
@@ -70,13 +70,68 @@ pub struct ContainerSpec {
     pub stop_timeout: i64,
 }
 
+/// A container's state, as the engine names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerState {
+    /// Created and never started: a node in this state has no data yet.
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    /// Stopped, or never got going; [`ContainerInfo::exit_code`] says how it ended.
+    Exited,
+    /// The engine failed to stop or remove it.
+    Dead,
+}
+
+impl ContainerState {
+    pub const ALL: [ContainerState; 7] = [
+        ContainerState::Created,
+        ContainerState::Running,
+        ContainerState::Paused,
+        ContainerState::Restarting,
+        ContainerState::Removing,
+        ContainerState::Exited,
+        ContainerState::Dead,
+    ];
+
+    /// The engine's name for the state: `running`, `exited`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerState::Created => "created",
+            ContainerState::Running => "running",
+            ContainerState::Paused => "paused",
+            ContainerState::Restarting => "restarting",
+            ContainerState::Removing => "removing",
+            ContainerState::Exited => "exited",
+            ContainerState::Dead => "dead",
+        }
+    }
+
+    /// The state the engine names `name`, if it is one of these.
+    pub fn from_engine(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ContainerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so tables can align it with `{:<9}`.
+        f.pad(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContainerInfo {
     pub name: String,
     pub id: String,
     pub image: String,
-    /// `running`, `exited`, `created`, …
-    pub state: String,
+    pub state: ContainerState,
+    /// How the container's main process ended, when it has ended (`exited`, `dead`) and the
+    /// engine says.
+    pub exit_code: Option<i64>,
     pub labels: BTreeMap<String, String>,
     /// Published ports: (container port, host port).
     pub ports: Vec<(u16, u16)>,
@@ -84,7 +139,7 @@ pub struct ContainerInfo {
 
 impl ContainerInfo {
     pub fn running(&self) -> bool {
-        self.state == "running"
+        self.state == ContainerState::Running
     }
 }
 
@@ -96,6 +151,16 @@ pub struct ExecOutput {
 }
 
 impl ExecOutput {
+    /// A command that exited 0 and printed `stdout`.
+    pub fn ok(stdout: impl Into<String>) -> Self {
+        ExecOutput { code: 0, stdout: stdout.into(), stderr: String::new() }
+    }
+
+    /// A command that exited `code` and printed `stderr`.
+    pub fn failed(code: i64, stderr: impl Into<String>) -> Self {
+        ExecOutput { code, stdout: String::new(), stderr: stderr.into() }
+    }
+
     pub fn success(&self) -> bool {
         self.code == 0
     }
@@ -144,8 +209,8 @@ pub trait Runtime: Send + Sync {
 
     /// Containers (running or not) carrying every `key=value` label given.
     async fn containers(&self, labels: &[String]) -> Result<Vec<ContainerInfo>>;
-    /// A container's state (`running`, `exited`, …), or `None` when there is no such container.
-    async fn container_state(&self, name: &str) -> Result<Option<String>>;
+    /// A container's state, or `None` when there is no such container.
+    async fn container_state(&self, name: &str) -> Result<Option<ContainerState>>;
     async fn networks(&self, labels: &[String]) -> Result<Vec<ObjectInfo>>;
     async fn volumes(&self, labels: &[String]) -> Result<Vec<ObjectInfo>>;
 
@@ -156,4 +221,29 @@ pub trait Runtime: Send + Sync {
     async fn logs(&self, container: &str, tail: usize) -> Result<String>;
     /// The log from the last `tail` lines on, following new output.
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_states_read_and_print_as_the_engine_names_them() {
+        for (name, state) in [
+            ("created", ContainerState::Created),
+            ("running", ContainerState::Running),
+            ("paused", ContainerState::Paused),
+            ("restarting", ContainerState::Restarting),
+            ("removing", ContainerState::Removing),
+            ("exited", ContainerState::Exited),
+            ("dead", ContainerState::Dead),
+        ] {
+            assert_eq!(ContainerState::from_engine(name), Some(state));
+            assert_eq!(state.as_str(), name);
+            assert_eq!(state.to_string(), name);
+            assert_eq!(serde_json::to_string(&state).unwrap(), format!("\"{name}\""));
+        }
+        assert_eq!(ContainerState::from_engine("Running"), None);
+        assert_eq!(ContainerState::from_engine(""), None);
+    }
 }

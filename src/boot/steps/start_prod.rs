@@ -15,6 +15,7 @@ use crate::chain::answers::Snapshot;
 use crate::lab::{indent, lab_filter};
 use crate::plan::{NodePlan, DATA_MOUNT, START_SNAPSHOT};
 use crate::printer::Task;
+use crate::runtime::ContainerState;
 
 pub struct StartProd;
 
@@ -62,14 +63,14 @@ impl Step for StartProd {
         let mut waiting = Vec::new();
         let mut fresh = false;
         for node in &nodes {
-            match cx.rt.container_state(&node.container).await?.as_deref() {
-                Some("running") => {}
+            match cx.rt.container_state(&node.container).await? {
+                Some(ContainerState::Running) => {}
                 None => {
                     return Err(Failure::chain(format!("{} has no container; `lab up` creates it", node.container)))
                 }
-                // "created": it never ran, its volume is empty.
+                // Created: it never ran, its volume is empty.
                 Some(state) => {
-                    fresh |= state == "created";
+                    fresh |= state == ContainerState::Created;
                     waiting.push(*node);
                 }
             }
@@ -107,7 +108,13 @@ async fn wait_caught_up(cx: &Context<'_>, nodes: &[&NodePlan], target: u64, task
             let listed = cx.rt.containers(&filter).await?;
             if let Some(dead) = listed.iter().find(|c| nodes.iter().any(|n| n.container == c.name) && !c.running()) {
                 let logs = cx.rt.logs(&dead.name, 20).await.unwrap_or_default();
-                return Err(Failure::chain(format!("{} stopped ({}):\n{}", dead.name, dead.state, indent(&logs))));
+                let code = dead.exit_code.map(|c| format!(", exit code {c}")).unwrap_or_default();
+                return Err(Failure::chain(format!(
+                    "{} stopped ({}{code}); its last log lines:\n{}",
+                    dead.name,
+                    dead.state.as_str(),
+                    indent(&logs)
+                )));
             }
         }
         if start.elapsed() > CATCH_UP {

@@ -4,9 +4,9 @@
 
 use serde_norway::{Mapping, Value};
 
-use super::{ContainerSpec, Mount};
 use crate::labels;
 use crate::plan::NetworkPlan;
+use crate::runtime::{ContainerSpec, Mount};
 
 fn s(v: &str) -> Value {
     Value::String(v.to_string())
