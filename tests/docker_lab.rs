@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use harness::{docker_engine_answers, engine_lock, Lab};
+use harness::{docker, docker_engine_answers, engine_lock, Lab};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
 
@@ -303,8 +303,36 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
     assert!(opt.stderr().contains("12 transfers"), "{}", opt.stderr());
     let after = code_hash();
     assert_ne!(before, after, "the msig proposal replaced eosio's code");
+    // `--list` only asks: no file appears or changes in any container (nodeos's own blocks and
+    // state aside), and no container's file system changes.
+    let footprint = || -> Vec<String> {
+        lab.containers()
+            .iter()
+            .flat_map(|c| {
+                let files = docker(&[
+                    "exec",
+                    c,
+                    "sh",
+                    "-c",
+                    "find /lab/data /tmp /root -path /lab/data/blocks -prune -o -path /lab/data/state -prune \
+                     -o -type f -printf '%p %s %T@\\n' | sort",
+                ]);
+                // `docker diff` lists in no fixed order.
+                let mut diff: Vec<String> = docker(&["diff", c]).lines().map(String::from).collect();
+                diff.sort();
+                [diff.join("\n"), files].map(|t| format!("{c}: {t}"))
+            })
+            .collect()
+    };
+    let footprint_before = footprint();
     let list = lab.run(&["boot", "--list"]).success().stdout();
     assert!(list.lines().any(|l| l.contains("msig-replace") && l.contains("done")), "{list}");
+    assert!(list.lines().any(|l| l.contains("sys-contract") && l.contains("done")), "{list}");
+    assert_eq!(footprint(), footprint_before, "`lab boot --list` changed something");
+    // A rerun after the replacement keeps it: sys-contract does not put the original back.
+    let again = lab.run(&["boot"]).success();
+    assert!(again.stderr().contains("nothing to do"), "{}", again.stderr());
+    assert_eq!(code_hash(), after, "a rerun undid the msig replacement");
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left());

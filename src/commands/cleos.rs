@@ -3,8 +3,8 @@ use std::process::ExitCode;
 use anyhow::{anyhow, Result};
 
 use super::{relay, Ctx};
-use crate::cli::CleosArgs;
 use crate::boot::CleosCommand;
+use crate::cli::CleosArgs;
 use crate::runtime::Runtime;
 
 pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
@@ -12,8 +12,11 @@ pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
     let target = plan.node(&args.node).ok_or_else(|| anyhow!("{:?} is not a node of lab `{}`", args.node, plan.lab))?;
     let genesis = &plan.genesis().container;
     // cleos runs next to the wallet, in the genesis container, and talks to the chosen node.
-    let cleos =
-        if target.name == plan.genesis().name { CleosCommand::local() } else { CleosCommand::to_node(&target.container) };
+    let cleos = if target.name == plan.genesis().name {
+        CleosCommand::local()
+    } else {
+        CleosCommand::to_node(&target.container)
+    };
     let cmd = cleos.args(&args.args);
     let rt = ctx.docker().await?;
     if rt.container_state(genesis).await? != Some(crate::runtime::ContainerState::Running) {

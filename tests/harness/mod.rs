@@ -118,11 +118,24 @@ impl Lab {
         String::from_utf8_lossy(&out.stdout).lines().map(String::from).filter(|l| !l.is_empty()).collect()
     }
 
+    /// This lab's containers, by name.
+    pub fn containers(&self) -> Vec<String> {
+        self.labelled("container")
+    }
+
     pub fn nothing_left(&self) -> bool {
         self.labelled("container").is_empty()
             && self.labelled("network").is_empty()
             && self.labelled("volume").is_empty()
     }
+}
+
+/// Runs `docker ARGS` and returns its stdout; a failure fails the test.
+#[track_caller]
+pub fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("run docker");
+    assert!(out.status.success(), "docker {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Drop for Lab {

@@ -85,11 +85,12 @@ async fn a_step_already_done_is_not_run_again() {
     let reports = f.run(&EARLY).await.unwrap();
     assert_eq!(reports.iter().map(|r| r.changed).collect::<Vec<_>>(), [false, false, true]);
     assert!(reports[0].note.starts_with("already done"), "{}", reports[0].note);
-    let c = chain.lock().unwrap();
-    assert!(c.deployments.is_empty(), "contracts deployed again: {:?}", c.deployments);
-    assert_eq!(c.pushes, [vec!["eosio.token::create", "eosio.token::issue"]]);
+    {
+        let c = chain.lock().unwrap();
+        assert!(c.deployments.is_empty(), "contracts deployed again: {:?}", c.deployments);
+        assert_eq!(c.pushes, [vec!["eosio.token::create", "eosio.token::issue"]]);
+    }
     // A second run finds everything done and sends nothing.
-    drop(c);
     let before = f.rt.execs().len();
     let reports = f.run(&EARLY).await.unwrap();
     assert!(reports.iter().all(|r| !r.changed));
