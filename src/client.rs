@@ -153,8 +153,12 @@ impl<'a> NodeClient<'a> {
         let mut body = String::new();
         for line in out.stdout.lines() {
             if let Some(rest) = line.strip_prefix(SEP) {
+                // curl writes 000 for a request that got no answer.
                 let status = rest.trim().parse().unwrap_or(0);
-                answers.push((status, serde_json::from_str(body.trim()).unwrap_or(Value::Null)));
+                // A body that is not JSON is kept as text: a typed read of it then fails saying
+                // what came back.
+                let text = body.trim();
+                answers.push((status, serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into()))));
                 body.clear();
             } else {
                 body.push_str(line);
