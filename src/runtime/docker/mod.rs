@@ -1,4 +1,7 @@
-//! [`Runtime`] over the Docker Engine API, through bollard.
+//! [`Runtime`] over the Docker Engine API, through bollard: networks, volumes, containers, exec and
+//! logs here; building and pulling images in `image`.
+
+mod image;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,9 +14,8 @@ use bollard::models::{
     NetworkingConfig, PortBinding, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder, ListContainersOptionsBuilder,
-    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
+    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
 };
 use bollard::Docker;
 use futures::stream::BoxStream;
@@ -95,56 +97,11 @@ impl Runtime for DockerRuntime {
         labels: BTreeMap<String, String>,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        let options = BuildImageOptionsBuilder::new()
-            .dockerfile("Dockerfile")
-            .t(tag)
-            .rm(true)
-            .forcerm(true)
-            .buildargs(&build_args.into_iter().collect())
-            .labels(&labels.into_iter().collect())
-            .build();
-        let mut stream = self.docker.build_image(options, None, Some(bollard::body_full(context.into())));
-        let mut last_lines: Vec<String> = Vec::new();
-        while let Some(item) = stream.next().await {
-            let info = match item {
-                Ok(info) => info,
-                // A failed build step arrives in the stream; the lines before it say which step.
-                Err(BollardError::DockerStreamError { error }) => {
-                    let context = last_lines.join("\n");
-                    return Err(RuntimeError::Build { tag: tag.into(), message: format!("{error}\n{context}") });
-                }
-                Err(e) => return Err(RuntimeError::Build { tag: tag.into(), message: message(e) }),
-            };
-            if let Some(line) = info.stream {
-                for l in line.lines().filter(|l| !l.trim().is_empty()) {
-                    progress(l.trim());
-                    last_lines.push(l.to_string());
-                    if last_lines.len() > 20 {
-                        last_lines.remove(0);
-                    }
-                }
-            }
-        }
-        Ok(())
+        self.build(tag, context, build_args, labels, progress).await
     }
 
     async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()> {
-        let options = CreateImageOptionsBuilder::new().from_image(reference).build();
-        let mut stream = self.docker.create_image(Some(options), None, None);
-        while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| RuntimeError::Pull { reference: reference.into(), message: message(e) })?;
-            let bytes = info.progress_detail.and_then(|p| match (p.current, p.total) {
-                (Some(current), Some(total)) if total > 0 => {
-                    Some(format!("{:.1}/{:.1} MB", current as f64 / 1e6, total as f64 / 1e6))
-                }
-                _ => None,
-            });
-            let line = [info.id, info.status, bytes].into_iter().flatten().collect::<Vec<_>>().join(" ");
-            if !line.is_empty() {
-                progress(&line);
-            }
-        }
-        Ok(())
+        self.pull(reference, progress).await
     }
 
     async fn ensure_network(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {

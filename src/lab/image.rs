@@ -1,0 +1,86 @@
+//! The nodeos image the lab runs: present already, built from the recipe or a folder, or pulled.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, Context, Result};
+
+use crate::image;
+use crate::labels;
+use crate::plan::{ImagePlan, NetworkPlan};
+use crate::printer::Printer;
+use crate::runtime::Runtime;
+
+/// Makes the image present: already there, built from the recipe or a folder, or pulled.
+pub async fn ensure_image(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> Result<()> {
+    let reference = plan.image.reference().to_string();
+    if rt.image_present(&reference).await? {
+        return Ok(());
+    }
+    match &plan.image {
+        ImagePlan::Pull { reference } => {
+            let task = printer.task(format!("pull {reference}"));
+            let show = |line: &str| task.message(line.to_string());
+            match rt.pull_image(reference, &show).await {
+                Ok(()) => task.done(""),
+                Err(e) => {
+                    task.fail();
+                    return Err(e.into());
+                }
+            }
+        }
+        ImagePlan::Recipe { tag, ca_cert, .. } | ImagePlan::Dir { tag, ca_cert, .. } => {
+            build(rt, plan, tag, ca_cert.as_deref(), printer).await?
+        }
+    }
+    Ok(())
+}
+
+async fn build(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    tag: &str,
+    ca_cert: Option<&std::path::Path>,
+    printer: &Printer,
+) -> Result<()> {
+    // The topology's CA file, else LAB_EXTRA_CA_CERT (handy for the built-in default and CI).
+    let env_ca = std::env::var_os("LAB_EXTRA_CA_CERT").map(std::path::PathBuf::from);
+    let ca_cert = ca_cert.or(env_ca.as_deref());
+    let ca = match ca_cert {
+        Some(p) => std::fs::read(p).with_context(|| format!("cannot read the CA file {}", p.display()))?,
+        None => Vec::new(),
+    };
+    let mut args = BTreeMap::new();
+    let (context, base) = match &plan.image {
+        ImagePlan::Recipe { base, .. } => (image::recipe_context(&ca)?, Some(base.clone())),
+        ImagePlan::Dir { dir, base, .. } => (image::dir_context(dir, ca_cert.map(|_| ca.as_slice()))?, base.clone()),
+        ImagePlan::Pull { .. } => unreachable!("pulled, not built"),
+    };
+    if let Some(base) = &base {
+        if !rt.image_present(base).await? {
+            printer.info(format!(
+                "the base image {base} is not here; the engine will try to pull it \
+                 (without a registry, make it with images/base/make-debian-base.sh)"
+            ));
+        }
+        args.insert("BASE_IMAGE".to_string(), base.clone());
+    }
+    let mut image_labels = BTreeMap::new();
+    if let ImagePlan::Recipe { base, .. } = &plan.image {
+        image_labels.insert(labels::RECIPE.to_string(), image::recipe_hash(base));
+    }
+    let task = printer.task(format!("build image {tag}"));
+    let show = |line: &str| task.message(line.to_string());
+    match rt.build_image(tag, context, args, image_labels, &show).await {
+        Ok(()) => {
+            task.done("");
+            Ok(())
+        }
+        Err(e) => {
+            task.fail();
+            Err(anyhow!(e).context(format!(
+                "building the nodeos image {tag} failed. If the base image cannot be pulled, run \
+                 images/base/make-debian-base.sh; behind a TLS-inspecting proxy, set image.ca_cert"
+            )))
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The container for one node of the plan: command line, mounts, ports, labels. Pure.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::STOP_TIMEOUT_SECS;
+use crate::labels;
+use crate::plan::{
+    NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, HTTP_PORT, P2P_PORT, START_SNAPSHOT,
+};
+use crate::runtime::{ContainerSpec, Mount, PortMap};
+use crate::state::StateDir;
+
+/// The container for one node, from the plan. Pure.
+pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> ContainerSpec {
+    let mut ports = Vec::new();
+    if let Some(p) = node.host_http_port {
+        ports.push(PortMap { container_port: HTTP_PORT, host_ip: "127.0.0.1".into(), host_port: p });
+    }
+    if let Some(p) = node.host_p2p_port {
+        ports.push(PortMap { container_port: P2P_PORT, host_ip: "127.0.0.1".into(), host_port: p });
+    }
+    let mut nodeos =
+        vec!["nodeos".to_string(), "--config-dir".into(), CONFIG_MOUNT.into(), "--data-dir".into(), DATA_MOUNT.into()];
+    nodeos.extend(node.args.iter().cloned());
+    let quoted: Vec<String> = nodeos.iter().map(|a| shell_quote(a)).collect();
+    // A restarted node keeps its blocks. A node with no data starts from the genesis node's
+    // start snapshot when the boot made one (the chain as it stands, instead of replaying every
+    // block since genesis), else from the genesis file, which only a fresh chain may be given.
+    let cmd = quoted.join(" ");
+    let script = if node.role == Role::Genesis {
+        format!("if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi")
+    } else {
+        let snapshot = format!("{GENESIS_MOUNT}/{START_SNAPSHOT}");
+        format!(
+            "if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; elif [ -f {snapshot} ]; then exec {cmd} --snapshot {snapshot}; \
+             else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi"
+        )
+    };
+    let mut mounts = vec![
+        Mount::BindReadOnly { source: state.node_dir(&node.name).display().to_string(), target: CONFIG_MOUNT.into() },
+        Mount::Volume { name: node.volume.clone(), target: DATA_MOUNT.into(), read_only: false },
+    ];
+    if node.role != Role::Genesis {
+        mounts.push(Mount::Volume {
+            name: plan.genesis().volume.clone(),
+            target: GENESIS_MOUNT.into(),
+            read_only: true,
+        });
+    }
+    let mut labels = node.labels.clone();
+    let mut spec = ContainerSpec {
+        name: node.container.clone(),
+        hostname: node.container.clone(),
+        image: plan.image.reference().to_string(),
+        network: plan.network.clone(),
+        entrypoint: vec!["sh".into(), "-c".into()],
+        cmd: vec![script],
+        env: vec![],
+        labels: BTreeMap::new(),
+        mounts,
+        ports,
+        stop_timeout: STOP_TIMEOUT_SECS,
+    };
+    let digest = Sha256::digest(format!("{spec:?}{:?}", crate::render::node_files(plan, node)));
+    labels.insert(labels::SPEC.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
+    spec.labels = labels;
+    spec
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

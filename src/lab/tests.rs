@@ -1,0 +1,236 @@
+//! Tests of `up` and its decisions, over the fake engine.
+
+use anyhow::Result;
+
+use super::{container_spec, decide, lab_filter, start_all_at_once, up, UpReport};
+use crate::labels;
+use crate::plan::NetworkPlan;
+use crate::printer::Printer;
+use crate::runtime::fake::{Call, FakeRuntime};
+use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, Runtime};
+use crate::state::StateDir;
+use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port()
+}
+
+/// The default lab (genesis and four producers), its API published on `http_port`.
+fn plan_with_port(http_port: u16) -> NetworkPlan {
+    let yaml = format!("{DEFAULT_TOPOLOGY}\nnodes: {{genesis: {{http_port: {http_port}}}}}\n");
+    let yaml = yaml.replace("nodes:\n  genesis:\n    http_port: 8888", "");
+    NetworkPlan::build(&TopologySource { topology: parse(&yaml).unwrap(), path: None }, "up-test").unwrap()
+}
+
+struct Lab {
+    rt: FakeRuntime,
+    plan: NetworkPlan,
+    state: StateDir,
+    _dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_with_port(free_port());
+        let rt = FakeRuntime::new();
+        rt.add_image(plan.image.reference());
+        Lab { rt, plan, state: StateDir { root: dir.path().join("lab") }, _dir: dir }
+    }
+
+    async fn up(&self, start_all: bool) -> Result<UpReport> {
+        up(&self.rt, &self.plan, &self.state, &Printer::new(true, true), start_all).await
+    }
+
+    fn specs(&self) -> Vec<ContainerSpec> {
+        self.plan.nodes.iter().map(|n| container_spec(&self.plan, n, &self.state)).collect()
+    }
+
+    fn containers(&self) -> Vec<String> {
+        self.specs().into_iter().map(|s| s.name).collect()
+    }
+
+    fn created(&self) -> Vec<String> {
+        self.calls(|c| matches!(c, Call::CreateContainer(_)))
+    }
+
+    fn started(&self) -> Vec<String> {
+        let mut started = self.calls(|c| matches!(c, Call::StartContainer(_)));
+        started.sort();
+        started
+    }
+
+    fn calls(&self, which: impl Fn(&Call) -> bool) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .rt
+            .calls()
+            .into_iter()
+            .filter(|c| which(c))
+            .map(|c| match c {
+                Call::CreateContainer(n) | Call::StartContainer(n) => n,
+                other => format!("{other:?}"),
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn info(spec: &ContainerSpec, state: ContainerState) -> ContainerInfo {
+    ContainerInfo {
+        name: spec.name.clone(),
+        id: format!("id-{}", spec.name),
+        image: spec.image.clone(),
+        state,
+        exit_code: None,
+        labels: spec.labels.clone(),
+        ports: vec![],
+    }
+}
+
+#[test]
+fn decide_on_a_fresh_lab_creates_everything_and_starts_as_asked() {
+    let lab = Lab::new();
+    let specs = lab.specs();
+    let all = decide(&lab.plan, &specs, &[], true);
+    assert_eq!(all.create, lab.containers());
+    assert_eq!(all.start, lab.containers());
+    assert!(all.untouched.is_empty() && all.warnings.is_empty() && !all.all_running);
+    let genesis_only = decide(&lab.plan, &specs, &[], false);
+    assert_eq!(genesis_only.create, lab.containers());
+    assert_eq!(genesis_only.start, ["lab-genesis"]);
+}
+
+#[test]
+fn decide_leaves_running_containers_and_starts_stopped_ones() {
+    let lab = Lab::new();
+    let specs = lab.specs();
+    let mut existing: Vec<ContainerInfo> = specs.iter().map(|s| info(s, ContainerState::Running)).collect();
+    let d = decide(&lab.plan, &specs, &existing, false);
+    assert!(d.nothing_to_do() && d.all_running, "{d:?}");
+    assert_eq!(d.untouched, lab.containers());
+
+    existing[1].state = ContainerState::Exited;
+    existing[2].state = ContainerState::Created;
+    existing[3].state = ContainerState::Dead;
+    existing.remove(4);
+    let d = decide(&lab.plan, &specs, &existing, false);
+    assert_eq!(d.create, [specs[4].name.clone()]);
+    // The producer that never ran waits for `start-prod`; the one that ran restarts.
+    assert_eq!(d.start, [specs[1].name.clone(), specs[3].name.clone()]);
+    assert_eq!(d.untouched, [specs[0].name.clone(), specs[2].name.clone()]);
+    assert!(!d.all_running);
+    let d = decide(&lab.plan, &specs, &existing, true);
+    assert_eq!(d.start, [&specs[1], &specs[2], &specs[3], &specs[4]].map(|s| s.name.clone()));
+}
+
+#[test]
+fn decide_warns_of_a_container_from_another_topology_and_keeps_it() {
+    let lab = Lab::new();
+    let specs = lab.specs();
+    let mut existing: Vec<ContainerInfo> = specs.iter().map(|s| info(s, ContainerState::Running)).collect();
+    existing[2].labels.insert(labels::SPEC.into(), "0000000000000000".into());
+    let d = decide(&lab.plan, &specs, &existing, true);
+    assert!(d.nothing_to_do(), "{d:?}");
+    assert_eq!(d.warnings.len(), 1);
+    assert!(d.warnings[0].starts_with(&format!("{} was created from a different topology", specs[2].name)));
+}
+
+#[tokio::test]
+async fn up_on_a_fresh_lab_creates_every_container_and_starts_all_of_a_small_lab() {
+    let lab = Lab::new();
+    assert!(start_all_at_once(&lab.plan));
+    let report = lab.up(true).await.unwrap();
+    assert_eq!(sorted(report.created.clone()), sorted(lab.containers()));
+    assert!(report.started.is_empty(), "only containers that existed count as started");
+    assert_eq!(lab.created(), sorted(lab.containers()));
+    assert_eq!(lab.started(), sorted(lab.containers()));
+    let volumes = lab.rt.volumes(&lab_filter(Some("lab"))).await.unwrap();
+    assert_eq!(volumes.len(), lab.plan.nodes.len(), "every volume carries the lab label");
+    assert!(lab.state.node_dir("genesis").join("config.ini").exists(), "the node files are written");
+}
+
+#[tokio::test]
+async fn up_without_start_all_starts_only_the_genesis_node() {
+    let lab = Lab::new();
+    lab.up(false).await.unwrap();
+    assert_eq!(lab.created(), sorted(lab.containers()));
+    assert_eq!(lab.started(), ["lab-genesis"]);
+    let states = lab.rt.containers(&[]).await.unwrap();
+    assert!(states.iter().all(|c| c.running() == (c.name == "lab-genesis")), "{states:?}");
+}
+
+#[tokio::test]
+async fn a_second_up_on_a_running_lab_does_nothing() {
+    let lab = Lab::new();
+    lab.up(true).await.unwrap();
+    lab.rt.clear_calls();
+    let report = lab.up(true).await.unwrap();
+    assert!(!report.changed() && report.all_running);
+    assert_eq!(lab.rt.changes(), [], "no create, start or anything else that changes the lab");
+}
+
+#[tokio::test]
+async fn exited_containers_are_started_again_and_never_run_producers_wait() {
+    let lab = Lab::new();
+    lab.up(false).await.unwrap();
+    let [genesis, p1, p2, ..] = &lab.containers()[..] else { unreachable!() };
+    lab.rt.set_state(genesis, ContainerState::Exited, Some(137));
+    lab.rt.start_container(p1).await.unwrap();
+    lab.rt.set_state(p1, ContainerState::Exited, Some(0));
+    lab.rt.clear_calls();
+
+    let report = lab.up(false).await.unwrap();
+    assert_eq!(sorted(report.started.clone()), sorted(vec![genesis.clone(), p1.clone()]));
+    assert!(lab.created().is_empty());
+    assert_eq!(lab.started(), sorted(vec![genesis.clone(), p1.clone()]));
+    assert_eq!(lab.rt.container_state(p2).await.unwrap(), Some(ContainerState::Created));
+
+    lab.rt.clear_calls();
+    lab.up(true).await.unwrap();
+    assert_eq!(lab.started().len(), lab.containers().len() - 2, "start_all starts those that never ran");
+}
+
+#[tokio::test]
+async fn a_container_from_another_topology_is_kept() {
+    let lab = Lab::new();
+    lab.up(true).await.unwrap();
+    let mut other = lab.specs()[1].clone();
+    other.labels.insert(labels::SPEC.into(), "0000000000000000".into());
+    lab.rt.remove_container(&other.name).await.unwrap();
+    lab.rt.create_container(&other).await.unwrap();
+    lab.rt.start_container(&other.name).await.unwrap();
+    lab.rt.clear_calls();
+
+    lab.up(true).await.unwrap();
+    assert_eq!(lab.rt.changes(), []);
+    assert_eq!(lab.rt.spec(&other.name).unwrap(), other, "not recreated");
+}
+
+#[tokio::test]
+async fn busy_host_ports_refuse_before_anything_is_created() {
+    let mut lab = Lab::new();
+    let holder = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = holder.local_addr().unwrap().port();
+    lab.plan = plan_with_port(port);
+    let err = lab.up(true).await.unwrap_err().to_string();
+    assert!(err.contains(&format!("nodes.genesis.http_port: port {port} on 127.0.0.1 is already in use")), "{err}");
+    assert_eq!(lab.rt.calls(), [Call::Containers(lab_filter(Some("lab")))]);
+    assert!(!lab.state.exists(), "nothing written either");
+}
+
+#[tokio::test]
+async fn the_labs_own_ports_are_not_busy() {
+    let lab = Lab::new();
+    lab.up(true).await.unwrap();
+    // The fake does not bind ports; hold the genesis port as the running container would.
+    let port = lab.plan.genesis().host_http_port.unwrap();
+    let _held = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    lab.up(true).await.unwrap();
+}
