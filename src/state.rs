@@ -3,6 +3,7 @@
 //! `$LAB_STATE_DIR/<lab>`, else `$XDG_STATE_HOME/antelope-lab/<lab>`, else
 //! `~/.local/state/antelope-lab/<lab>`. Secrets are written with mode 0600.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -99,6 +100,36 @@ impl StateDir {
         write_secret(&self.root.join("seed"), plan.seed.as_bytes())?;
         write_secret(&self.root.join("keys.json"), serde_json::to_string_pretty(&keys)?.as_bytes())?;
         Ok(())
+    }
+
+    fn faults_path(&self) -> PathBuf {
+        self.root.join("faults.json")
+    }
+
+    /// The faults applied to the lab's nodes, by node, as `lab status` shows them and `lab heal`
+    /// undoes them (empty when none is).
+    pub fn faults(&self) -> Result<BTreeMap<String, Vec<String>>> {
+        match fs::read_to_string(self.faults_path()) {
+            Ok(text) => serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a fault list", self.faults_path().display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", self.faults_path().display())),
+        }
+    }
+
+    pub fn save_faults(&self, faults: &BTreeMap<String, Vec<String>>) -> Result<()> {
+        self.ensure()?;
+        let path = self.faults_path();
+        if faults.values().all(Vec::is_empty) {
+            return match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(e).with_context(|| format!("cannot remove {}", path.display()))
+                }
+                _ => Ok(()),
+            };
+        }
+        fs::write(&path, serde_json::to_string_pretty(faults)?)
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     pub fn remove(&self) -> Result<()> {

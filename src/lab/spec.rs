@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 use super::STOP_TIMEOUT_SECS;
 use crate::labels;
 use crate::plan::{
-    NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, HTTP_PORT, P2P_PORT, START_SNAPSHOT,
+    NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, HTTP_PORT, P2P_PORT, RESTORED_SNAPSHOT,
+    RESTORE_SNAPSHOT, START_SNAPSHOT,
 };
 use crate::runtime::{ContainerSpec, Mount, PortMap};
 use crate::state::StateDir;
@@ -29,15 +30,23 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     // start snapshot when the boot made one (the chain as it stands, instead of replaying every
     // block since genesis), else from the genesis file, which only a fresh chain may be given.
     let cmd = quoted.join(" ");
-    let script = if node.role == Role::Genesis {
-        format!("if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi")
-    } else {
-        let snapshot = format!("{GENESIS_MOUNT}/{START_SNAPSHOT}");
-        format!(
+    // A snapshot put at RESTORE_SNAPSHOT replaces the node's chain: its blocks and state go, and
+    // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle).
+    let restore = format!(
+        "if [ -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} ]; then rm -rf {DATA_MOUNT}/blocks {DATA_MOUNT}/state \
+         && mv -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} {DATA_MOUNT}/{RESTORED_SNAPSHOT} \
+         && exec {cmd} --snapshot {DATA_MOUNT}/{RESTORED_SNAPSHOT}; fi; "
+    );
+    let script = restore
+        + &if node.role == Role::Genesis {
+            format!("if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi")
+        } else {
+            let snapshot = format!("{GENESIS_MOUNT}/{START_SNAPSHOT}");
+            format!(
             "if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; elif [ -f {snapshot} ]; then exec {cmd} --snapshot {snapshot}; \
              else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi"
-        )
-    };
+            )
+        };
     let mut mounts = vec![
         Mount::BindReadOnly { source: state.node_dir(&node.name).display().to_string(), target: CONFIG_MOUNT.into() },
         Mount::Volume { name: node.volume.clone(), target: DATA_MOUNT.into(), read_only: false },
@@ -62,6 +71,8 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         mounts,
         ports,
         stop_timeout: STOP_TIMEOUT_SECS,
+        share_network_of: None,
+        cap_add: vec![],
     };
     let digest = Sha256::digest(format!("{spec:?}{:?}", crate::render::node_files(plan, node)));
     labels.insert(labels::SPEC.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());

@@ -32,6 +32,10 @@ pub const DATA_MOUNT: &str = "/lab/data";
 pub const GENESIS_MOUNT: &str = "/lab/genesis";
 /// The snapshot a node that joins with no data starts from, relative to the genesis volume.
 pub const START_SNAPSHOT: &str = "snapshots/lab-start.bin";
+/// A snapshot put here, relative to a node's volume, replaces the node's chain at its next start.
+pub const RESTORE_SNAPSHOT: &str = "restore.bin";
+/// Where the node moves a restore snapshot it started from.
+pub const RESTORED_SNAPSHOT: &str = "restored.bin";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -68,6 +68,11 @@ pub struct ContainerSpec {
     pub ports: Vec<PortMap>,
     /// Seconds the engine waits after SIGTERM before SIGKILL.
     pub stop_timeout: i64,
+    /// Join this container's network namespace instead of `network` (a helper that acts on a
+    /// node's network, such as a firewall rule, runs this way).
+    pub share_network_of: Option<String>,
+    /// Linux capabilities added to the default set (`NET_ADMIN` for such a helper).
+    pub cap_add: Vec<String>,
 }
 
 /// A container's state, as the engine names it.
@@ -173,6 +178,15 @@ impl ExecOutput {
     }
 }
 
+/// A file to write into a container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileEntry {
+    /// Relative to the folder it is written to.
+    pub name: String,
+    pub contents: Vec<u8>,
+    pub mode: u32,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectInfo {
     pub name: String,
@@ -219,6 +233,21 @@ pub trait Runtime: Send + Sync {
     async fn exec(&self, container: &str, cmd: &[String], stdin: Option<Vec<u8>>) -> Result<ExecOutput>;
     /// The last `tail` lines of a container's log.
     async fn logs(&self, container: &str, tail: usize) -> Result<String>;
+    /// Sends a signal (`SIGKILL`, `SIGTERM`, `9`, …) to a running container.
+    async fn kill_container(&self, name: &str, signal: &str) -> Result<()>;
+    async fn pause_container(&self, name: &str) -> Result<()>;
+    async fn unpause_container(&self, name: &str) -> Result<()>;
+    /// Waits until a container is not running; its exit code.
+    async fn wait_container(&self, name: &str) -> Result<i64>;
+    /// Attaches a container to a network, reachable there under `aliases`.
+    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()>;
+    /// Detaches a container from a network; not attached is not an error.
+    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()>;
+    /// Writes files into a container, running or not (volumes included), under `dir`.
+    async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()>;
+    /// Reads one file from a container, running or not.
+    async fn get_file(&self, container: &str, path: &str) -> Result<Vec<u8>>;
+
     /// The log from the last `tail` lines on, following new output.
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>>;
 }

@@ -1,6 +1,7 @@
 //! [`Runtime`] over the Docker Engine API, through bollard: networks, volumes, containers, exec and
 //! logs here; building and pulling images in `image`.
 
+mod control;
 mod image;
 
 use std::collections::{BTreeMap, HashMap};
@@ -195,8 +196,20 @@ impl Runtime for DockerRuntime {
         }
         let mut labels: HashMap<String, String> = spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         labels.insert(crate::labels::KIND.into(), "container".into());
+        // A helper in another container's network namespace has no network, hostname or ports
+        // of its own.
+        let shared = spec.share_network_of.as_ref().map(|c| format!("container:{c}"));
+        let networking_config = match shared {
+            Some(_) => None,
+            None => Some(NetworkingConfig {
+                endpoints_config: Some(HashMap::from([(
+                    spec.network.clone(),
+                    EndpointSettings { aliases: Some(vec![spec.hostname.clone()]), ..Default::default() },
+                )])),
+            }),
+        };
         let config = ContainerCreateBody {
-            hostname: Some(spec.hostname.clone()),
+            hostname: shared.is_none().then(|| spec.hostname.clone()),
             image: Some(spec.image.clone()),
             entrypoint: Some(spec.entrypoint.clone()),
             cmd: Some(spec.cmd.clone()),
@@ -210,14 +223,11 @@ impl Runtime for DockerRuntime {
                 // An init process reaps what `docker exec` leaves behind (keosd, cleos) and
                 // passes SIGTERM on to nodeos.
                 init: Some(true),
+                network_mode: shared,
+                cap_add: (!spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
                 ..Default::default()
             }),
-            networking_config: Some(NetworkingConfig {
-                endpoints_config: Some(HashMap::from([(
-                    spec.network.clone(),
-                    EndpointSettings { aliases: Some(vec![spec.hostname.clone()]), ..Default::default() },
-                )])),
-            }),
+            networking_config,
             ..Default::default()
         };
         let options = CreateContainerOptionsBuilder::new().name(&spec.name).build();
@@ -425,6 +435,38 @@ impl Runtime for DockerRuntime {
             .await
             .map_err(|e| RuntimeError::op("read logs of", container, message(e)))?;
         Ok(chunks.into_iter().map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned()).collect())
+    }
+
+    async fn kill_container(&self, name: &str, signal: &str) -> Result<()> {
+        self.kill(name, signal).await
+    }
+
+    async fn pause_container(&self, name: &str) -> Result<()> {
+        self.pause(name, true).await
+    }
+
+    async fn unpause_container(&self, name: &str) -> Result<()> {
+        self.pause(name, false).await
+    }
+
+    async fn wait_container(&self, name: &str) -> Result<i64> {
+        self.wait(name).await
+    }
+
+    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
+        self.attach(network, container, aliases).await
+    }
+
+    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
+        self.detach(network, container).await
+    }
+
+    async fn put_files(&self, container: &str, dir: &str, files: &[super::FileEntry]) -> Result<()> {
+        self.upload(container, dir, files).await
+    }
+
+    async fn get_file(&self, container: &str, path: &str) -> Result<Vec<u8>> {
+        self.download(container, path).await
     }
 
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {

@@ -44,6 +44,18 @@ pub enum Call {
     Exec(String),
     Logs(String),
     FollowLogs(String),
+    /// The container and the signal.
+    KillContainer(String, String),
+    PauseContainer(String),
+    UnpauseContainer(String),
+    WaitContainer(String),
+    /// The network and the container.
+    ConnectNetwork(String, String),
+    DisconnectNetwork(String, String),
+    /// The container and the folder.
+    PutFiles(String, String),
+    /// The container and the path.
+    GetFile(String, String),
 }
 
 impl Call {
@@ -68,6 +80,14 @@ impl Call {
             Call::Exec(_) => "exec",
             Call::Logs(_) => "logs",
             Call::FollowLogs(_) => "follow_logs",
+            Call::KillContainer(..) => "kill_container",
+            Call::PauseContainer(_) => "pause_container",
+            Call::UnpauseContainer(_) => "unpause_container",
+            Call::WaitContainer(_) => "wait_container",
+            Call::ConnectNetwork(..) => "connect_network",
+            Call::DisconnectNetwork(..) => "disconnect_network",
+            Call::PutFiles(..) => "put_files",
+            Call::GetFile(..) => "get_file",
         }
     }
 
@@ -82,12 +102,14 @@ impl Call {
                 | Call::Volumes(_)
                 | Call::Logs(_)
                 | Call::FollowLogs(_)
+                | Call::WaitContainer(_)
+                | Call::GetFile(..)
         )
     }
 }
 
 /// The trait methods and the words the Docker runtime's errors use for them.
-const OPS: [(&str, &str); 18] = [
+const OPS: [(&str, &str); 26] = [
     ("image_present", "inspect image"),
     ("build_image", "build image"),
     ("pull_image", "pull image"),
@@ -106,6 +128,14 @@ const OPS: [(&str, &str); 18] = [
     ("exec", "exec in"),
     ("logs", "read logs of"),
     ("follow_logs", "follow logs of"),
+    ("kill_container", "kill container"),
+    ("pause_container", "pause container"),
+    ("unpause_container", "unpause container"),
+    ("wait_container", "wait for container"),
+    ("connect_network", "connect to network"),
+    ("disconnect_network", "disconnect from network"),
+    ("put_files", "copy into"),
+    ("get_file", "copy from"),
 ];
 
 /// The entry of `OPS` for a method name; a name that is none is a mistake in the test.

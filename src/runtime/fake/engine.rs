@@ -10,8 +10,8 @@ use futures::StreamExt;
 use super::state::{with_kind, FakeContainer};
 use super::{labels_match, Call, ExecCall, FakeRuntime};
 use crate::runtime::{
-    ContainerInfo, ContainerSpec, ContainerState, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime,
-    RuntimeError,
+    ContainerInfo, ContainerSpec, ContainerState, ExecOutput, FileEntry, Mount, ObjectInfo, ProgressFn, Result,
+    Runtime, RuntimeError,
 };
 
 fn no_such_container(op: &'static str, target: impl Into<String>, name: &str) -> RuntimeError {
@@ -77,8 +77,13 @@ impl Runtime for FakeRuntime {
         if !s.images.contains(&spec.image) {
             return refuse(format!("No such image: {}", spec.image));
         }
-        if !s.networks.contains_key(&spec.network) {
-            return refuse(format!("network {} not found", spec.network));
+        match &spec.share_network_of {
+            Some(other) if s.container(other).is_none() => return refuse(format!("No such container: {other}")),
+            Some(_) => {}
+            None if !s.networks.contains_key(&spec.network) => {
+                return refuse(format!("network {} not found", spec.network))
+            }
+            None => {}
         }
         // The engine creates a named volume a container mounts, without labels, if it is missing.
         for m in &spec.mounts {
@@ -88,7 +93,15 @@ impl Runtime for FakeRuntime {
         }
         s.next_id += 1;
         let id = format!("{:064x}", s.next_id);
-        s.containers.push(FakeContainer { spec: spec.clone(), id, state: ContainerState::Created, exit_code: None });
+        let networks = if spec.share_network_of.is_some() { Default::default() } else { [spec.network.clone()].into() };
+        s.containers.push(FakeContainer {
+            spec: spec.clone(),
+            id,
+            state: ContainerState::Created,
+            exit_code: None,
+            networks,
+            files: Default::default(),
+        });
         Ok(())
     }
 
@@ -198,6 +211,84 @@ impl Runtime for FakeRuntime {
         Ok(Self::tail(s.logs.get(container).map(String::as_str).unwrap_or_default(), tail))
     }
 
+    async fn kill_container(&self, name: &str, signal: &str) -> Result<()> {
+        self.enter(Call::KillContainer(name.into(), signal.into()), name)?;
+        let mut s = self.lock();
+        let c = s.container_mut(name).ok_or_else(|| no_such_container("kill container", name, name))?;
+        if c.state != ContainerState::Running {
+            return Err(RuntimeError::op("kill container", name, format!("Container {} is not running", c.id)));
+        }
+        c.state = ContainerState::Exited;
+        c.exit_code = Some(128 + signal_number(signal));
+        Ok(())
+    }
+
+    async fn pause_container(&self, name: &str) -> Result<()> {
+        self.enter(Call::PauseContainer(name.into()), name)?;
+        self.switch(name, "pause container", ContainerState::Running, ContainerState::Paused)
+    }
+
+    async fn unpause_container(&self, name: &str) -> Result<()> {
+        self.enter(Call::UnpauseContainer(name.into()), name)?;
+        self.switch(name, "unpause container", ContainerState::Paused, ContainerState::Running)
+    }
+
+    /// A fake container never exits by itself: waiting on a running one is a test's mistake.
+    async fn wait_container(&self, name: &str) -> Result<i64> {
+        self.enter(Call::WaitContainer(name.into()), name)?;
+        let s = self.lock();
+        let c = s.container(name).ok_or_else(|| no_such_container("wait for container", name, name))?;
+        match c.state {
+            ContainerState::Running | ContainerState::Paused => {
+                panic!("fake runtime: wait_container({name}) on a running container would never return")
+            }
+            _ => Ok(c.exit_code.unwrap_or(0)),
+        }
+    }
+
+    async fn connect_network(&self, network: &str, container: &str, _aliases: &[String]) -> Result<()> {
+        self.enter(Call::ConnectNetwork(network.into(), container.into()), container)?;
+        let mut s = self.lock();
+        if !s.networks.contains_key(network) {
+            return Err(RuntimeError::op("connect to network", container, format!("network {network} not found")));
+        }
+        let c =
+            s.container_mut(container).ok_or_else(|| no_such_container("connect to network", container, container))?;
+        c.networks.insert(network.into());
+        Ok(())
+    }
+
+    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
+        self.enter(Call::DisconnectNetwork(network.into(), container.into()), container)?;
+        if let Some(c) = self.lock().container_mut(container) {
+            c.networks.remove(network);
+        }
+        Ok(())
+    }
+
+    async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()> {
+        self.enter(Call::PutFiles(container.into(), dir.into()), container)?;
+        let mut s = self.lock();
+        let c = s.container_mut(container).ok_or_else(|| no_such_container("copy into", container, container))?;
+        for f in files {
+            c.files.insert(format!("{}/{}", dir.trim_end_matches('/'), f.name), f.contents.clone());
+        }
+        Ok(())
+    }
+
+    async fn get_file(&self, container: &str, path: &str) -> Result<Vec<u8>> {
+        self.enter(Call::GetFile(container.into(), path.into()), container)?;
+        let s = self.lock();
+        let c = s.container(container).ok_or_else(|| no_such_container("copy from", container, container))?;
+        c.files.get(path).cloned().ok_or_else(|| {
+            RuntimeError::op(
+                "copy from",
+                format!("{container}:{path}"),
+                format!("Could not find the file {path} in container {container}"),
+            )
+        })
+    }
+
     /// The log's last `tail` lines; then the stream ends, as if the container had stopped.
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {
         let result = self.enter(Call::FollowLogs(container.into()), container).and_then(|()| {
@@ -208,5 +299,34 @@ impl Runtime for FakeRuntime {
             }
         });
         futures::stream::iter([result]).boxed()
+    }
+}
+
+/// The number of a signal given by name (`SIGKILL`, `KILL`) or number (`9`).
+fn signal_number(signal: &str) -> i64 {
+    let name = signal.trim_start_matches("SIG");
+    name.parse().unwrap_or(match name {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "ABRT" => 6,
+        "KILL" => 9,
+        "USR1" => 10,
+        "SEGV" => 11,
+        "USR2" => 12,
+        "TERM" => 15,
+        _ => 0,
+    })
+}
+
+impl FakeRuntime {
+    fn switch(&self, name: &str, op: &'static str, from: ContainerState, to: ContainerState) -> Result<()> {
+        let mut s = self.lock();
+        let c = s.container_mut(name).ok_or_else(|| no_such_container(op, name, name))?;
+        if c.state != from {
+            return Err(RuntimeError::op(op, name, format!("Container {} is {}", c.id, c.state.as_str())));
+        }
+        c.state = to;
+        Ok(())
     }
 }

@@ -19,7 +19,7 @@
 //! # let spec = antelope_lab::runtime::ContainerSpec {
 //! #     name: "lab-genesis".into(), hostname: "genesis".into(), image: "img".into(), network: "net".into(),
 //! #     entrypoint: vec![], cmd: vec![], env: vec![], labels: Default::default(), mounts: vec![],
-//! #     ports: vec![], stop_timeout: 1,
+//! #     ports: vec![], stop_timeout: 1, share_network_of: None, cap_add: vec![],
 //! # };
 //! # rt.create_container(&spec).await.unwrap();
 //! # rt.start_container("lab-genesis").await.unwrap();

@@ -18,6 +18,10 @@ pub(super) struct FakeContainer {
     pub(super) id: String,
     pub(super) state: ContainerState,
     pub(super) exit_code: Option<i64>,
+    /// The networks it is attached to (its spec's, until connected or disconnected).
+    pub(super) networks: BTreeSet<String>,
+    /// Files written into it, by absolute path (volumes are not shared between containers here).
+    pub(super) files: BTreeMap<String, Vec<u8>>,
 }
 
 #[derive(Default)]

@@ -6,7 +6,9 @@ use futures::StreamExt;
 
 use super::{Call, FakeRuntime};
 use crate::labels;
-use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, ExecOutput, Mount, Runtime, RuntimeError};
+use crate::runtime::{
+    ContainerInfo, ContainerSpec, ContainerState, ExecOutput, FileEntry, Mount, Runtime, RuntimeError,
+};
 
 fn spec(name: &str, labels: &[(&str, &str)]) -> ContainerSpec {
     ContainerSpec {
@@ -21,6 +23,8 @@ fn spec(name: &str, labels: &[(&str, &str)]) -> ContainerSpec {
         mounts: vec![Mount::Volume { name: format!("{name}-data"), target: "/data".into(), read_only: false }],
         ports: vec![],
         stop_timeout: 1,
+        share_network_of: None,
+        cap_add: vec![],
     }
 }
 
@@ -162,4 +166,23 @@ async fn logs_are_what_the_test_set() {
     let followed: Vec<String> = rt.follow_logs("a", 1).map(|r| r.unwrap()).collect().await;
     assert_eq!(followed, ["three\n"]);
     assert!(rt.logs("b", 2).await.is_err());
+}
+
+#[tokio::test]
+async fn kill_pause_networks_and_files() {
+    let rt = scene(&[spec("a", &[])]).await;
+    rt.start_container("a").await.unwrap();
+    rt.pause_container("a").await.unwrap();
+    assert_eq!(rt.container_state("a").await.unwrap(), Some(ContainerState::Paused));
+    assert!(rt.kill_container("a", "SIGKILL").await.is_err(), "a paused container is not running");
+    rt.unpause_container("a").await.unwrap();
+    rt.kill_container("a", "SIGKILL").await.unwrap();
+    assert_eq!(rt.wait_container("a").await.unwrap(), 137);
+    let info = rt.containers(&[]).await.unwrap();
+    assert_eq!((info[0].state, info[0].exit_code), (ContainerState::Exited, Some(137)));
+    let file = FileEntry { name: "restore.bin".into(), contents: b"snap".to_vec(), mode: 0o644 };
+    rt.put_files("a", "/lab/data/", &[file]).await.unwrap();
+    assert_eq!(rt.get_file("a", "/lab/data/restore.bin").await.unwrap(), b"snap");
+    assert!(rt.get_file("a", "/lab/data/other").await.is_err());
+    assert!(rt.connect_network("nowhere", "a", &[]).await.is_err());
 }
