@@ -91,6 +91,7 @@ fn info(spec: &ContainerSpec, state: ContainerState) -> ContainerInfo {
         exit_code: None,
         labels: spec.labels.clone(),
         ports: vec![],
+        addresses: Default::default(),
     }
 }
 

@@ -140,6 +140,8 @@ pub struct ContainerInfo {
     pub labels: BTreeMap<String, String>,
     /// Published ports: (container port, host port).
     pub ports: Vec<(u16, u16)>,
+    /// Its IPv4 address on each network it is attached to, by network name (while it runs).
+    pub addresses: BTreeMap<String, String>,
 }
 
 impl ContainerInfo {

@@ -319,6 +319,13 @@ impl Runtime for DockerRuntime {
                         .into_iter()
                         .filter_map(|p| Some((p.private_port, p.public_port?)))
                         .collect(),
+                    addresses: c
+                        .network_settings
+                        .and_then(|n| n.networks)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|(net, e)| Some((net, e.ip_address.filter(|ip| !ip.is_empty())?)))
+                        .collect(),
                 }
             })
             .collect())

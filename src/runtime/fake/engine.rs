@@ -107,10 +107,24 @@ impl Runtime for FakeRuntime {
 
     async fn start_container(&self, name: &str) -> Result<()> {
         self.enter(Call::StartContainer(name.into()), name)?;
-        let mut s = self.lock();
-        let c = s.container_mut(name).ok_or_else(|| no_such_container("start container", name, name))?;
-        c.state = ContainerState::Running;
-        c.exit_code = None;
+        let helper = {
+            let mut s = self.lock();
+            let c = s.container_mut(name).ok_or_else(|| no_such_container("start container", name, name))?;
+            c.state = ContainerState::Running;
+            c.exit_code = None;
+            c.spec.share_network_of.is_some().then(|| [c.spec.entrypoint.clone(), c.spec.cmd.clone()].concat())
+        };
+        // A helper in another container's network namespace is a one-shot command: it runs at
+        // once, answered by the exec scripts like an exec in it, and ends with their exit code.
+        if let Some(cmd) = helper {
+            let out = self.exec(name, &cmd, None).await?;
+            let mut s = self.lock();
+            s.logs.insert(name.into(), format!("{}{}", out.stdout, out.stderr));
+            if let Some(c) = s.container_mut(name) {
+                c.state = ContainerState::Exited;
+                c.exit_code = Some(out.code);
+            }
+        }
         Ok(())
     }
 

@@ -128,6 +128,14 @@ impl FakeRuntime {
             } else {
                 Vec::new()
             },
+            // One address per network, made from the container's id, as the engine gives a
+            // running container.
+            addresses: if c.state == ContainerState::Running {
+                let n = u64::from_str_radix(&c.id[48..], 16).unwrap_or(0);
+                c.networks.iter().map(|net| (net.clone(), format!("10.0.{}.{}", n / 250, 2 + n % 250))).collect()
+            } else {
+                Default::default()
+            },
         }
     }
 
