@@ -43,6 +43,33 @@ pub fn recipe_context(extra_ca: &[u8]) -> std::io::Result<Vec<u8>> {
     b.into_inner()
 }
 
+/// The network tools recipe, `images/nettools/`: iptables and iproute2 for the helpers that cut
+/// and slow a node's network from beside it.
+pub const NETTOOLS_FILES: &[(&str, &str)] = &[("Dockerfile", include_str!("../images/nettools/Dockerfile"))];
+
+/// The tools image's tag, by the content hash of its recipe and base.
+pub fn nettools_tag(base: &str) -> String {
+    let mut h = Sha256::new();
+    for (name, text) in NETTOOLS_FILES {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    h.update(base.as_bytes());
+    let hash: String = h.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("antelope-lab/nettools:{hash}")
+}
+
+/// The build context of the tools recipe.
+pub fn nettools_context() -> std::io::Result<Vec<u8>> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, text) in NETTOOLS_FILES {
+        append(&mut b, name, text.as_bytes(), 0o644)?;
+    }
+    b.into_inner()
+}
+
 /// A build context of a user's folder; `extra-ca.crt` is added when a CA file is given.
 pub fn dir_context(dir: &Path, extra_ca: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
     let mut b = tar::Builder::new(Vec::new());
@@ -72,6 +99,19 @@ mod tests {
         assert_eq!(recipe_tag(DEFAULT_BASE), recipe_tag(DEFAULT_BASE));
         assert_ne!(recipe_tag(DEFAULT_BASE), recipe_tag("debian:bookworm"));
         assert!(recipe_tag(DEFAULT_BASE).starts_with("antelope-lab/nodeos:leap-4.1-"));
+    }
+
+    #[test]
+    fn the_tools_image_is_tagged_by_its_recipe_and_base_and_installs_iptables_and_tc() {
+        assert!(nettools_tag(DEFAULT_BASE).starts_with("antelope-lab/nettools:"));
+        assert_ne!(nettools_tag(DEFAULT_BASE), nettools_tag("debian:bookworm"));
+        let dockerfile = NETTOOLS_FILES[0].1;
+        for needle in ["ARG BASE_IMAGE", "FROM ${BASE_IMAGE}", "iptables", "iproute2"] {
+            assert!(dockerfile.contains(needle), "{needle}");
+        }
+        let tar_bytes = nettools_context().unwrap();
+        let mut archive = tar::Archive::new(&tar_bytes[..]);
+        assert_eq!(archive.entries().unwrap().count(), 1);
     }
 
     #[test]

@@ -84,3 +84,38 @@ async fn build(
         }
     }
 }
+
+/// Makes the network tools image present (built from the recipe in `images/nettools/` on the base
+/// the lab's nodeos image uses, else the default base) and returns its tag.
+pub async fn ensure_nettools_image(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> Result<String> {
+    let base = match &plan.image {
+        ImagePlan::Recipe { base, .. } | ImagePlan::Dir { base: Some(base), .. } => base.clone(),
+        _ => image::DEFAULT_BASE.to_string(),
+    };
+    let tag = image::nettools_tag(&base);
+    if rt.image_present(&tag).await? {
+        return Ok(tag);
+    }
+    if !rt.image_present(&base).await? {
+        printer.info(format!(
+            "the base image {base} is not here; the engine will try to pull it \
+             (without a registry, make it with images/base/make-debian-base.sh)"
+        ));
+    }
+    let args = BTreeMap::from([("BASE_IMAGE".to_string(), base.clone())]);
+    let task = printer.task(format!("build image {tag} (iptables, tc)"));
+    let show = |line: &str| task.message(line.to_string());
+    match rt.build_image(&tag, image::nettools_context()?, args, BTreeMap::new(), &show).await {
+        Ok(()) => {
+            task.done("");
+            Ok(tag)
+        }
+        Err(e) => {
+            task.fail();
+            Err(anyhow!(e).context(format!(
+                "building the network tools image {tag} failed (it installs iptables and iproute2 from \
+                 the base image's package mirror)"
+            )))
+        }
+    }
+}

@@ -15,7 +15,7 @@ mod up;
 mod tests;
 
 pub use down::{down, DownReport};
-pub use image::ensure_image;
+pub use image::{ensure_image, ensure_nettools_image};
 pub use ready::{indent, wait_node, wait_ready};
 pub use spec::container_spec;
 pub use up::{busy_ports, decide, start_all_at_once, up, UpPlan, UpReport};
