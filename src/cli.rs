@@ -64,6 +64,12 @@ pub enum Command {
     Exec(ExecArgs),
     /// Show the resolved plan and rendered files, without touching Docker.
     Plan(PlanArgs),
+    /// Cut the network between groups of nodes (each GROUP: node,node,…; nodes left out form a group).
+    Partition(PartitionArgs),
+    /// Undo every network fault: partitions, loss, rate, delay.
+    Heal(HealArgs),
+    /// Degrade nodes' links (delay, jitter, loss, rate), or `--clear` them.
+    Netem(NetemArgs),
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +211,45 @@ pub struct PlanArgs {
     pub node: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct PartitionArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// Comma-separated node names; traffic between groups is cut, within a group kept.
+    #[arg(required = true, num_args = 1.., value_name = "GROUP")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HealArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct NetemArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The nodes whose links to change.
+    #[arg(required = true, num_args = 1.., value_name = "NODE")]
+    pub nodes: Vec<String>,
+    /// Delay of what the node sends: milliseconds (100, 100ms) or seconds (1s). Needs netem.
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub delay: Option<String>,
+    /// Variation of the delay, in milliseconds. Needs netem.
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub jitter: Option<String>,
+    /// Percent of the packets the node sends that are dropped (0–100).
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    pub loss: Option<String>,
+    /// Bandwidth of what the node sends, as tc writes it (1mbit, 500kbit).
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
+    pub rate: Option<String>,
+    /// Remove every link setting of these nodes (partitions stay; `lab heal` removes all).
+    #[arg(long)]
+    pub clear: bool,
+}
+
 impl Command {
     /// The topology file named on the subcommand, if any.
     pub fn file(&self) -> Option<&PathBuf> {
@@ -218,6 +263,9 @@ impl Command {
             Command::Cleos(a) => a.topology.file.as_ref(),
             Command::Exec(a) => a.topology.file.as_ref(),
             Command::Plan(a) => a.topology.file.as_ref(),
+            Command::Partition(a) => a.topology.file.as_ref(),
+            Command::Heal(a) => a.topology.file.as_ref(),
+            Command::Netem(a) => a.topology.file.as_ref(),
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct Interrupted;
 
 pub mod code {
     pub const FAILURE: u8 = 1;
+    /// Bad arguments: clap's own usage errors, and fault arguments `lab` refuses.
+    pub const USAGE: u8 = 2;
     /// The topology is invalid (usage errors of the command line are 2, from clap).
     pub const INVALID_TOPOLOGY: u8 = 3;
     /// The Docker engine cannot be reached.
@@ -29,6 +31,9 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         }
         if let Some(RuntimeError::Connect(_)) = cause.downcast_ref::<RuntimeError>() {
             return code::NO_ENGINE;
+        }
+        if cause.is::<crate::faults::SpecErrors>() {
+            return code::USAGE;
         }
         if cause.is::<BootError>() {
             return code::BOOT_FAILED;
@@ -96,6 +101,13 @@ mod tests {
     fn an_interruption_exits_130() {
         assert_eq!(exit_code(&Interrupted.into()), 130);
         assert_eq!(wrapped(Interrupted.into()), 130);
+    }
+
+    #[test]
+    fn refused_fault_arguments_exit_2() {
+        let e = || crate::faults::SpecErrors(vec!["\"ghost\" is not a node of this lab".into()]);
+        assert_eq!(exit_code(&e().into()), 2);
+        assert_eq!(wrapped(e().into()), 2);
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub const RECIPE: &str = "antelope-lab.recipe";
 /// a container made from a different topology.
 pub const SPEC: &str = "antelope-lab.spec";
 
+/// On one-shot helper containers: what they do (`net-fault`: iptables and tc in a node's network
+/// namespace). Nodes do not carry it.
+pub const HELPER: &str = "antelope-lab.helper";
+
 /// A label filter `key=value` as the Docker API takes it.
 pub fn filter(key: &str, value: &str) -> String {
     format!("{key}={value}")

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod error;
+pub mod faults;
 pub mod image;
 pub mod keys;
 pub mod lab;

@@ -4,8 +4,11 @@ mod boot;
 mod cleos;
 mod down;
 mod exec;
+mod heal;
 mod init;
 mod logs;
+mod netem;
+mod partition;
 mod plan;
 mod status;
 mod up;
@@ -60,6 +63,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Cleos(a) => cleos::run(&ctx, a).await,
         Command::Exec(a) => exec::run(&ctx, a).await,
         Command::Plan(a) => plan::run(&ctx, a),
+        Command::Partition(a) => partition::run(&ctx, a).await,
+        Command::Heal(a) => heal::run(&ctx, a).await,
+        Command::Netem(a) => netem::run(&ctx, a).await,
     }
 }
 

@@ -22,6 +22,8 @@ struct NodeStatus {
     head_producer: Option<String>,
     http_port: Option<u16>,
     p2p_port: Option<u16>,
+    /// The network faults `lab partition` / `lab netem` applied to it (cleared by `lab heal`).
+    faults: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,6 +39,8 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     };
     let rt = ctx.docker().await?;
     let mut containers = rt.containers(&lab_filter(Some(&name))).await?;
+    // One-shot helpers (network faults) are not nodes.
+    containers.retain(|c| !c.labels.contains_key(labels::HELPER));
     let order = |role: Option<&String>| match role.map(String::as_str) {
         Some("genesis") => 0,
         Some("producer") => 1,
@@ -45,6 +49,8 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     containers.sort_by(|a, b| {
         (order(a.labels.get(labels::ROLE)), &a.name).cmp(&(order(b.labels.get(labels::ROLE)), &b.name))
     });
+    let faults = crate::state::StateDir::for_lab(&name).faults()?;
+    let faults = &faults;
     let rt_ref: &dyn Runtime = &rt;
     let nodes: Vec<NodeStatus> = join_all(containers.iter().map(|c| async move {
         let info = if c.running() { NodeClient::new(rt_ref, &c.name).get_info().await.ok() } else { None };
@@ -58,6 +64,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
             http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
             p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
+            faults: c.labels.get(labels::NODE).and_then(|n| faults.get(n)).cloned().unwrap_or_default(),
         }
     }))
     .await;
@@ -87,6 +94,11 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             n.head_producer.clone().unwrap_or_else(dash),
             if ports.is_empty() { dash() } else { ports.join(", ") }
         );
+        if !n.faults.is_empty() {
+            // Rules live in the node's network namespace, which a stopped node no longer has.
+            let gone = if n.state == ContainerState::Running { "" } else { " (not in effect: not running)" };
+            println!("{:<14} faults: {}{gone}", "", n.faults.join("; "));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,16 @@
+//! Network faults on a running lab: partitions, loss, rate and delay, and healing them.
+//!
+//! `spec` parses and checks what the user asked for against the lab's nodes (pure), `rules` turns
+//! it into the iptables and tc commands for one node (pure), `apply` runs those in one-shot helper
+//! containers beside the nodes, and `record` keeps what is in effect for `lab status`.
+
+pub mod apply;
+pub mod record;
+pub mod rules;
+pub mod spec;
+
+#[cfg(test)]
+mod tests;
+
+pub use apply::{FaultError, LiveNode};
+pub use spec::{LinkArgs, LinkSpec, Partition, SpecErrors};
