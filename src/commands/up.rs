@@ -7,7 +7,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::Ctx;
 use crate::boot::{select, Boot, BootOptions};
 use crate::cli::UpArgs;
-use crate::error::Interrupted;
+use crate::error::UpInterrupted;
 use crate::lab::{self, Created};
 use crate::plan::NetworkPlan;
 use crate::runtime::{ContainerState, DockerRuntime, Runtime};
@@ -25,7 +25,7 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     let created = Created::default();
     let outcome = tokio::select! {
         r = bring_up(ctx, &args, &rt, &source, &plan, &state, &created) => r,
-        _ = interrupt.recv() => Err(Interrupted.into()),
+        _ = interrupt.recv() => Err(UpInterrupted.into()),
     };
     let changed = match outcome {
         Ok(changed) => changed,
