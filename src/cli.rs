@@ -100,6 +100,9 @@ pub struct UpArgs {
     /// Seconds to wait for each node to answer get_info.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// When `up` fails, keep what it created for inspection instead of removing it.
+    #[arg(long)]
+    pub keep_failed: bool,
 }
 
 #[derive(Debug, Args, Default)]
@@ -251,6 +254,11 @@ pub struct NetemArgs {
 }
 
 impl Command {
+    /// Commands that handle Ctrl-C themselves (to undo what they did) instead of being dropped.
+    pub fn handles_interrupt(&self) -> bool {
+        matches!(self, Command::Up(_))
+    }
+
     /// The topology file named on the subcommand, if any.
     pub fn file(&self) -> Option<&PathBuf> {
         match self {

@@ -11,6 +11,11 @@ use crate::topology::ValidationErrors;
 #[error("interrupted. Everything created so far carries the lab's labels: `lab down` removes it")]
 pub struct Interrupted;
 
+/// Ctrl-C during `lab up`, which has already said what it removed or kept.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct UpInterrupted;
+
 pub mod code {
     pub const FAILURE: u8 = 1;
     /// Bad arguments: clap's own usage errors, and fault arguments `lab` refuses.
@@ -38,7 +43,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         if cause.is::<BootError>() {
             return code::BOOT_FAILED;
         }
-        if cause.is::<Interrupted>() {
+        if cause.is::<Interrupted>() || cause.is::<UpInterrupted>() {
             return code::INTERRUPTED;
         }
     }
@@ -101,6 +106,7 @@ mod tests {
     fn an_interruption_exits_130() {
         assert_eq!(exit_code(&Interrupted.into()), 130);
         assert_eq!(wrapped(Interrupted.into()), 130);
+        assert_eq!(exit_code(&UpInterrupted.into()), 130);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub fn run() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
+        if cli.command.handles_interrupt() {
+            return commands::dispatch(cli).await;
+        }
         tokio::select! {
             r = commands::dispatch(cli) => r,
             _ = tokio::signal::ctrl_c() => Err(error::Interrupted.into()),

@@ -7,7 +7,9 @@
 
 mod down;
 mod image;
+mod options;
 mod ready;
+mod rollback;
 mod spec;
 mod up;
 
@@ -16,9 +18,11 @@ mod tests;
 
 pub use down::{down, DownReport};
 pub use image::{ensure_image, ensure_nettools_image};
+pub use options::{check_options, nodeos_help, probe_name};
 pub use ready::{indent, wait_node, wait_ready};
+pub use rollback::{roll_back, undo, Created, Objects, Undone};
 pub use spec::container_spec;
-pub use up::{busy_ports, decide, start_all_at_once, up, UpPlan, UpReport};
+pub use up::{busy_ports, decide, start_all_at_once, up, up_recorded, UpPlan, UpReport};
 
 use crate::labels;
 

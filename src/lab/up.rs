@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use futures::future::try_join_all;
 
-use super::{container_spec, ensure_image, lab_filter};
+use super::{container_spec, ensure_image, lab_filter, Created};
 use crate::labels;
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
@@ -116,10 +116,29 @@ pub async fn up(
     printer: &Printer,
     start_all: bool,
 ) -> Result<UpReport> {
-    let existing = rt.containers(&lab_filter(Some(&plan.lab))).await?;
+    up_recorded(rt, plan, state, printer, start_all, &Created::default()).await
+}
+
+/// [`up`], recording in `created` each object it creates before asking the engine for it, so a
+/// failure or an interrupt can be undone with [`super::roll_back`].
+pub async fn up_recorded(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    state: &StateDir,
+    printer: &Printer,
+    start_all: bool,
+    created: &Created,
+) -> Result<UpReport> {
+    let filter = lab_filter(Some(&plan.lab));
+    let existing = rt.containers(&filter).await?;
     let busy = busy_ports(plan, &existing);
     if !busy.is_empty() {
         bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
+    }
+    let networks = rt.networks(&filter).await?;
+    let volumes: Vec<String> = rt.volumes(&filter).await?.into_iter().map(|v| v.name).collect();
+    if existing.is_empty() && networks.is_empty() && volumes.is_empty() {
+        created.fresh_lab(&plan.lab);
     }
     ensure_image(rt, plan, printer).await?;
     state.write_plan(plan)?;
@@ -136,10 +155,15 @@ pub async fn up(
 
     if !decided.create.is_empty() {
         let task = printer.task(format!("create network and {} volumes", decided.create.len()));
+        if !networks.iter().any(|n| n.name == plan.network) {
+            created.network(&plan.network);
+        }
         rt.ensure_network(&plan.network, &plan.labels).await?;
-        try_join_all(plan.nodes.iter().filter(|n| decided.create.contains(&n.container)).map(|n| {
+        let new_volumes = plan.nodes.iter().filter(|n| decided.create.contains(&n.container));
+        try_join_all(new_volumes.filter(|n| !volumes.contains(&n.volume)).map(|n| {
             let mut l = n.labels.clone();
             l.remove(labels::ROLE);
+            created.volume(&n.volume);
             async move { rt.ensure_volume(&n.volume, &l).await }
         }))
         .await?;
@@ -153,6 +177,7 @@ pub async fn up(
         let (bar, decided) = (&bar, &decided);
         async move {
             if decided.create.contains(&spec.name) {
+                created.container(&spec.name);
                 rt.create_container(spec).await?;
             }
             if decided.start.contains(&spec.name) {

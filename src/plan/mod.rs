@@ -2,6 +2,7 @@
 //! seed without any I/O. Rendering and the runtime work from this alone.
 
 pub mod accounts;
+mod activation;
 pub mod alloc;
 mod peers;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use accounts::AccountPlan;
+pub use activation::{check_activation, voters_stake};
 pub use alloc::Allocation;
 
 use crate::chain::{Amount, Symbol};
@@ -133,7 +135,12 @@ pub struct NetworkPlan {
 impl NetworkPlan {
     /// Validates the topology and resolves it with the given seed.
     pub fn build(source: &TopologySource, seed: &str) -> Result<NetworkPlan, ValidationErrors> {
-        Ok(Self::resolve(&crate::topology::validate(source)?, seed))
+        let plan = Self::resolve(&crate::topology::validate(source)?, seed);
+        // Only the planned allocation tells whether the voters can activate the chain.
+        match check_activation(&plan) {
+            Some(e) => Err(ValidationErrors { source: source.describe(), errors: vec![e] }),
+            None => Ok(plan),
+        }
     }
 
     /// Resolves a validated topology with the given seed; this cannot fail.

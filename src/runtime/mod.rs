@@ -75,6 +75,9 @@ pub struct ContainerSpec {
     pub cap_add: Vec<String>,
 }
 
+/// The `network` of a container that has none (a one-shot that only prints).
+pub const NO_NETWORK: &str = "none";
+
 /// A container's state, as the engine names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -201,6 +204,10 @@ pub type ProgressFn<'a> = &'a (dyn Fn(&str) + Send + Sync);
 #[async_trait]
 pub trait Runtime: Send + Sync {
     async fn image_present(&self, reference: &str) -> Result<bool>;
+    /// The image's content id, when the engine gives one (it keys what is cached about an image).
+    async fn image_id(&self, _reference: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
     async fn build_image(
         &self,
         tag: &str,

@@ -168,14 +168,8 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
             }
         }
     }
-    if c.votes_per_voter == 0 || c.votes_per_voter > 30 {
-        errs.add("chain.votes_per_voter", format!("is {}; a vote names 1 to 30 producers", c.votes_per_voter));
-    }
-    for key in c.genesis.keys() {
-        if !["initial_timestamp", "initial_key", "initial_configuration", "initial_chain_id"].contains(&key.as_str()) {
-            errs.add(format!("chain.genesis.{key}"), "is not a genesis.json key");
-        }
-    }
+    errs.0.extend(super::limits::check_limits(t));
+    errs.0.extend(super::genesis_schema::check_genesis(&c.genesis));
 
     // Accounts and producers.
     if t.accounts.count.is_some() && t.accounts.file.is_some() {
@@ -189,6 +183,10 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
         let p = source.resolve(path);
         match AccountsFile::read(&p) {
             Ok(f) => {
+                let n = f.users.len() + f.producers.len();
+                if n > super::MAX_ACCOUNTS {
+                    errs.add("accounts.file", format!("lists {n} accounts; at most {}", super::MAX_ACCOUNTS));
+                }
                 for (list, accounts) in [("users", &f.users), ("producers", &f.producers)] {
                     for (i, a) in accounts.iter().enumerate() {
                         let at = format!("accounts.file {}[{i}]", list);
@@ -226,7 +224,8 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
     }
 
     let mut names = None;
-    if t.accounts.file.is_none() || file.is_some() {
+    // Past a size limit nothing is generated: a billion names would take the machine, not fail.
+    if (t.accounts.file.is_none() || file.is_some()) && !super::limits::too_big(t) {
         match account_names(t, file.as_ref()) {
             Ok((users, producers)) => {
                 let mut seen = BTreeSet::new();

@@ -99,6 +99,19 @@ impl Lab {
         Run { output }
     }
 
+    /// Starts `lab ARGS` in the lab's folder without waiting, its stderr piped (to watch progress).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("LAB_STATE_DIR", self.state.path())
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn lab")
+    }
+
     pub fn cleos(&self, args: &[&str]) -> serde_json::Value {
         let mut all = vec!["cleos", "--"];
         all.extend_from_slice(args);

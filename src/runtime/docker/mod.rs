@@ -89,6 +89,14 @@ impl Runtime for DockerRuntime {
         }
     }
 
+    async fn image_id(&self, reference: &str) -> Result<Option<String>> {
+        match self.docker.inspect_image(reference).await {
+            Ok(image) => Ok(image.id),
+            Err(e) if not_found(&e) => Ok(None),
+            Err(e) => Err(RuntimeError::op("inspect image", reference, message(e))),
+        }
+    }
+
     async fn build_image(
         &self,
         tag: &str,
@@ -198,6 +206,8 @@ impl Runtime for DockerRuntime {
         // A helper in another container's network namespace has no network, hostname or ports
         // of its own.
         let shared = spec.share_network_of.as_ref().map(|c| format!("container:{c}"));
+        // The engine refuses network aliases outside user-defined networks.
+        let shared = shared.or_else(|| (spec.network == super::NO_NETWORK).then(|| super::NO_NETWORK.to_string()));
         let networking_config = match shared {
             Some(_) => None,
             None => Some(NetworkingConfig {
