@@ -14,6 +14,11 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     let rt = ctx.docker().await?;
     let report = lab::up(&rt, &plan, &state, &ctx.printer, args.no_boot || lab::start_all_at_once(&plan)).await?;
     let timeout = Duration::from_secs(args.timeout);
+    if !report.recover.is_empty() {
+        // The crashed nodes come back from a snapshot of one that runs, so they go last.
+        let crashed = lab::select(&plan, &report.recover, false)?;
+        lab::recover_all(&rt, &plan, &crashed, timeout, &ctx.printer).await?;
+    }
     if args.no_boot {
         lab::wait_ready(&rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, &ctx.printer).await?;
     } else {
@@ -22,9 +27,11 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
         lab::wait_ready(&rt, &[plan.genesis()], timeout, &ctx.printer).await?;
         let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
         let steps = select(&[], None, &[], false);
-        // On a lab that was already running, ask the chain about every step at once; only if
-        // something is missing does the boot run (and resume where it stopped).
-        if report.all_running && boot.all_done(&steps).await? {
+        // On a lab that has a chain (running, or stopped and started again), ask the chain about
+        // every step at once; only if something is missing does the boot run (and resume where
+        // it stopped). A chain just created has everything missing: no need to ask.
+        let fresh = report.created.contains(&plan.genesis().container);
+        if !fresh && boot.all_done(&steps).await? {
             ctx.printer.info("the chain is booted: every boot step checked on the chain is done");
         } else {
             boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
