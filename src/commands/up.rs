@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::Ctx;
-use crate::boot::{select, Boot, BootOptions};
+use crate::boot::{select, Boot, BootOptions, StepName};
 use crate::cli::UpArgs;
 use crate::lab;
 
@@ -31,8 +31,15 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
         // every step at once; only if something is missing does the boot run (and resume where
         // it stopped). A chain just created has everything missing: no need to ask.
         let fresh = report.created.contains(&plan.genesis().container);
-        if !fresh && boot.all_done(&steps).await? {
-            ctx.printer.info("the chain is booted: every boot step checked on the chain is done");
+        // keosd lives in the genesis container's processes, not in its chain: after a restart
+        // it is started again on its own, and that is no reason to run the boot.
+        let chain_steps: Vec<StepName> = steps.iter().copied().filter(|s| *s != StepName::Wallet).collect();
+        if !fresh && boot.all_done(&chain_steps).await? {
+            if !boot.all_done(&[StepName::Wallet]).await? {
+                boot.run(&BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 }).await?;
+            }
+            ctx.printer
+                .info("the chain is booted: every boot step checked on the chain is done; no step was run again");
         } else {
             boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
         }
