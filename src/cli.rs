@@ -56,6 +56,19 @@ pub enum Command {
     Down(DownArgs),
     /// Each node's role, state, head and irreversible block.
     Status(StatusArgs),
+    /// Stop nodes cleanly (the whole lab when none is named); they keep their chain.
+    Stop(StopArgs),
+    /// Start stopped nodes (the whole lab when none is named); crashed ones are restored from a
+    /// snapshot of a healthy node.
+    Start(StartArgs),
+    /// Stop nodes cleanly, then start them.
+    Restart(RestartArgs),
+    /// Send nodes a signal (SIGKILL by default: a crash).
+    Kill(KillArgs),
+    /// Freeze nodes' processes.
+    Pause(PauseArgs),
+    /// Resume paused nodes.
+    Unpause(PauseArgs),
     /// Show a node's log.
     Logs(LogsArgs),
     /// Run cleos in the genesis container, wallet and API already set.
@@ -157,6 +170,57 @@ pub struct StatusArgs {
     /// The lab (default: the topology's name).
     #[arg(long)]
     pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The nodes (genesis, a producer's account, an extra node) [default: every node]
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The nodes [default: every node]
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+    /// Seconds to wait for each node to answer (and a restored one to reach the head).
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    #[arg(value_name = "NODE", required = true)]
+    pub nodes: Vec<String>,
+    /// Seconds to wait for each node to answer again.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    #[arg(value_name = "NODE", required = true)]
+    pub nodes: Vec<String>,
+    /// The signal: a name (SIGKILL, KILL, SIGTERM…) or a number.
+    #[arg(long, short = 's', default_value = "SIGKILL")]
+    pub signal: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    #[arg(value_name = "NODE", required = true)]
+    pub nodes: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +331,11 @@ impl Command {
             Command::Boot(a) => a.topology.file.as_ref(),
             Command::Down(a) => a.topology.file.as_ref(),
             Command::Status(a) => a.topology.file.as_ref(),
+            Command::Stop(a) => a.topology.file.as_ref(),
+            Command::Start(a) => a.topology.file.as_ref(),
+            Command::Restart(a) => a.topology.file.as_ref(),
+            Command::Kill(a) => a.topology.file.as_ref(),
+            Command::Pause(a) | Command::Unpause(a) => a.topology.file.as_ref(),
             Command::Logs(a) => a.file.as_ref(),
             Command::Cleos(a) => a.topology.file.as_ref(),
             Command::Exec(a) => a.topology.file.as_ref(),

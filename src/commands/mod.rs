@@ -6,11 +6,16 @@ mod down;
 mod exec;
 mod heal;
 mod init;
+mod kill;
 mod logs;
 mod netem;
 mod partition;
+mod pause;
 mod plan;
+mod restart;
+mod start;
 mod status;
+mod stop;
 mod up;
 
 use std::path::PathBuf;
@@ -59,6 +64,12 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Boot(a) => boot::run(&ctx, a).await,
         Command::Down(a) => down::run(&ctx, a).await,
         Command::Status(a) => status::run(&ctx, a).await,
+        Command::Stop(a) => stop::run(&ctx, a).await,
+        Command::Start(a) => start::run(&ctx, a).await,
+        Command::Restart(a) => restart::run(&ctx, a).await,
+        Command::Kill(a) => kill::run(&ctx, a).await,
+        Command::Pause(a) => pause::run(&ctx, a, true).await,
+        Command::Unpause(a) => pause::run(&ctx, a, false).await,
         Command::Logs(a) => logs::run(&ctx, a).await,
         Command::Cleos(a) => cleos::run(&ctx, a).await,
         Command::Exec(a) => exec::run(&ctx, a).await,
@@ -67,6 +78,22 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Heal(a) => heal::run(&ctx, a).await,
         Command::Netem(a) => netem::run(&ctx, a).await,
     }
+}
+
+/// The last line of `lab start` and `lab restart`.
+fn start_summary(ctx: &Ctx, lab: &str, report: &crate::lab::StartReport, started: std::time::Instant) {
+    let mut parts = Vec::new();
+    if !report.started.is_empty() {
+        parts.push(format!("started {}", report.started.join(", ")));
+    }
+    if !report.recovered.is_empty() {
+        let names: Vec<&str> = report.recovered.iter().map(|r| r.node.as_str()).collect();
+        parts.push(format!("restored {}", names.join(", ")));
+    }
+    if !report.already_running.is_empty() {
+        parts.push(format!("{} already running", report.already_running.join(", ")));
+    }
+    ctx.printer.info(format!("lab `{lab}`: {} in {:.1}s", parts.join("; "), started.elapsed().as_secs_f64()));
 }
 
 /// Prints an exec's output as it came and returns its exit code.

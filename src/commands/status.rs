@@ -7,9 +7,10 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::StatusArgs;
 use crate::client::NodeClient;
-use crate::lab::lab_filter;
+use crate::lab::{health, lab_filter, Health};
 use crate::labels;
 use crate::runtime::{ContainerState, Runtime};
+use crate::state::StateDir;
 
 #[derive(Debug, Serialize)]
 struct NodeStatus {
@@ -17,13 +18,17 @@ struct NodeStatus {
     role: String,
     container: String,
     state: ContainerState,
+    /// `running`, `stopped` (exited cleanly), `paused`, `crashed` (see `exit_code`), `created`.
+    status: Health,
+    /// How the container's process ended, when it has.
+    exit_code: Option<i64>,
+    /// The network faults `lab partition` / `lab netem` applied to it (`lab heal` undoes them).
+    faults: Vec<String>,
     head_block: Option<u64>,
     last_irreversible_block: Option<u64>,
     head_producer: Option<String>,
     http_port: Option<u16>,
     p2p_port: Option<u16>,
-    /// The network faults `lab partition` / `lab netem` applied to it (cleared by `lab heal`).
-    faults: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,13 +54,18 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     containers.sort_by(|a, b| {
         (order(a.labels.get(labels::ROLE)), &a.name).cmp(&(order(b.labels.get(labels::ROLE)), &b.name))
     });
-    let faults = crate::state::StateDir::for_lab(&name).faults()?;
+    // Written by the fault commands; a lab without a state folder has none.
+    let faults = StateDir::for_lab(&name).faults()?;
     let faults = &faults;
     let rt_ref: &dyn Runtime = &rt;
     let nodes: Vec<NodeStatus> = join_all(containers.iter().map(|c| async move {
         let info = if c.running() { NodeClient::new(rt_ref, &c.name).get_info().await.ok() } else { None };
+        let node = c.labels.get(labels::NODE).cloned().unwrap_or_default();
         NodeStatus {
-            node: c.labels.get(labels::NODE).cloned().unwrap_or_default(),
+            faults: faults.get(&node).cloned().unwrap_or_default(),
+            node,
+            status: health(c),
+            exit_code: c.exit_code,
             role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
             container: c.name.clone(),
             state: c.state,
@@ -64,7 +74,6 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
             http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
             p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
-            faults: c.labels.get(labels::NODE).and_then(|n| faults.get(n)).cloned().unwrap_or_default(),
         }
     }))
     .await;
@@ -78,21 +87,29 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let dash = || "-".to_string();
-    println!("{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} PORTS", "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER");
+    println!(
+        "{:<14} {:<9} {:<13} {:>8} {:>8} {:<14} {:<40} FAULTS",
+        "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER", "PORTS"
+    );
     for n in &status.nodes {
         let ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
             .iter()
             .filter_map(|(k, p)| p.map(|p| format!("{k} 127.0.0.1:{p}")))
             .collect();
+        let state = match (n.status, n.exit_code) {
+            (Health::Crashed, Some(code)) => format!("crashed ({code})"),
+            (status, _) => status.to_string(),
+        };
         println!(
-            "{:<14} {:<9} {:<9} {:>8} {:>8} {:<14} {}",
+            "{:<14} {:<9} {:<13} {:>8} {:>8} {:<14} {:<40} {}",
             n.node,
             n.role,
-            n.state,
+            state,
             n.head_block.map(|h| h.to_string()).unwrap_or_else(dash),
             n.last_irreversible_block.map(|h| h.to_string()).unwrap_or_else(dash),
             n.head_producer.clone().unwrap_or_else(dash),
-            if ports.is_empty() { dash() } else { ports.join(", ") }
+            if ports.is_empty() { dash() } else { ports.join(", ") },
+            if n.faults.is_empty() { dash() } else { n.faults.join("; ") }
         );
         if !n.faults.is_empty() {
             // Rules live in the node's network namespace, which a stopped node no longer has.

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::Ctx;
-use crate::boot::{select, Boot, BootOptions};
+use crate::boot::{select, Boot, BootOptions, StepName};
 use crate::cli::UpArgs;
 use crate::error::UpInterrupted;
 use crate::lab::{self, Created};
@@ -64,6 +64,11 @@ async fn bring_up(
     let start_all = args.no_boot || lab::start_all_at_once(plan);
     let report = lab::up_recorded(rt, plan, state, &ctx.printer, start_all, created).await?;
     let timeout = Duration::from_secs(args.timeout);
+    if !report.recover.is_empty() {
+        // The crashed nodes come back from a snapshot of one that runs, so they go last.
+        let crashed = lab::select(plan, &report.recover, false)?;
+        lab::recover_all(rt, plan, &crashed, timeout, &ctx.printer).await?;
+    }
     if args.no_boot {
         lab::wait_ready(rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, &ctx.printer).await?;
     } else {
@@ -72,10 +77,19 @@ async fn bring_up(
         lab::wait_ready(rt, &[plan.genesis()], timeout, &ctx.printer).await?;
         let boot = Boot::new(rt, plan, state, &ctx.printer);
         let steps = select(&[], None, &[], false);
-        // On a lab that was already running, ask the chain about every step at once; only if
-        // something is missing does the boot run (and resume where it stopped).
-        if report.all_running && boot.all_done(&steps).await? {
-            ctx.printer.info("the chain is booted: every boot step checked on the chain is done");
+        // On a lab that has a chain (running, or stopped and started again), ask the chain about
+        // every step at once; only if something is missing does the boot run (and resume where
+        // it stopped). A chain just created has everything missing: no need to ask.
+        let fresh = report.created.contains(&plan.genesis().container);
+        // keosd lives in the genesis container's processes, not in its chain: after a restart
+        // it is started again on its own, and that is no reason to run the boot.
+        let chain_steps: Vec<StepName> = steps.iter().copied().filter(|s| *s != StepName::Wallet).collect();
+        if !fresh && boot.all_done(&chain_steps).await? {
+            if !boot.all_done(&[StepName::Wallet]).await? {
+                boot.run(&BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 }).await?;
+            }
+            ctx.printer
+                .info("the chain is booted: every boot step checked on the chain is done; no step was run again");
         } else {
             boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
         }

@@ -3,13 +3,19 @@
 //! Each step has its file: [`container_spec`] turns a node of the plan into a container (`spec`),
 //! [`ensure_image`] makes the nodeos image present (`image`), [`up`] decides and does what the lab
 //! needs (`up`), [`wait_ready`] waits for the nodes to answer (`ready`), and [`down`] removes what
-//! carries the lab's label (`down`).
+//! carries the lab's label (`down`). [`select`] resolves node names given on the command line,
+//! [`health`] reads a container as running, stopped, paused or crashed, [`lifecycle`] stops,
+//! starts, kills and pauses nodes, and [`recover`] brings back one that crashed.
 
 mod down;
+mod health;
 mod image;
+mod lifecycle;
 mod options;
 mod ready;
+mod recover;
 mod rollback;
+mod select;
 mod spec;
 mod up;
 
@@ -17,10 +23,16 @@ mod up;
 mod tests;
 
 pub use down::{down, DownReport};
+pub use health::{describe, down_reason, health, Health, CLEAN_EXIT_CODES, DIRTY_FLAG};
 pub use image::{ensure_image, ensure_nettools_image};
+pub use lifecycle::{
+    kill, live, parse_signal, pause, recover_all, require, start, stop, unpause, LifecycleError, StartReport,
+};
 pub use options::{check_options, nodeos_help, probe_name};
 pub use ready::{indent, wait_node, wait_ready};
+pub use recover::{needs_recovery, recover, RecoverError, Recovery};
 pub use rollback::{roll_back, undo, Created, Objects, Undone};
+pub use select::{select, SelectError};
 pub use spec::container_spec;
 pub use up::{busy_ports, decide, start_all_at_once, up, up_recorded, UpPlan, UpReport};
 

@@ -52,12 +52,11 @@ pub async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> 
             Err(last) => {
                 let gone = rt.container_state(container).await?.filter(|s| *s != ContainerState::Running);
                 if gone.is_some() || start.elapsed() > timeout {
-                    let logs = rt.logs(container, 20).await.unwrap_or_default();
                     let why = match gone {
-                        Some(state) => format!("{container} stopped (state {state}) before it answered get_info"),
-                        None => format!("{container} did not answer get_info within {}s ({last})", timeout.as_secs()),
+                        Some(_) => "stopped before it answered get_info".to_string(),
+                        None => format!("did not answer get_info within {}s ({last})", timeout.as_secs()),
                     };
-                    bail!("{why}\nlast log lines of {container}:\n{}", indent(&logs));
+                    bail!("{container} {why}: {}", super::down_reason(rt, container).await);
                 }
             }
         }

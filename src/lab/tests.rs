@@ -119,16 +119,33 @@ fn decide_leaves_running_containers_and_starts_stopped_ones() {
 
     existing[1].state = ContainerState::Exited;
     existing[2].state = ContainerState::Created;
-    existing[3].state = ContainerState::Dead;
+    existing[3].state = ContainerState::Exited;
+    existing[3].exit_code = Some(0);
     existing.remove(4);
     let d = decide(&lab.plan, &specs, &existing, false);
     assert_eq!(d.create, [specs[4].name.clone()]);
-    // The producer that never ran waits for `start-prod`; the one that ran restarts.
+    // The producer that never ran waits for `start-prod`; those that ran restart.
     assert_eq!(d.start, [specs[1].name.clone(), specs[3].name.clone()]);
     assert_eq!(d.untouched, [specs[0].name.clone(), specs[2].name.clone()]);
-    assert!(!d.all_running);
+    assert!(!d.all_running && d.recover.is_empty());
     let d = decide(&lab.plan, &specs, &existing, true);
     assert_eq!(d.start, [&specs[1], &specs[2], &specs[3], &specs[4]].map(|s| s.name.clone()));
+}
+
+#[test]
+fn decide_leaves_crashed_containers_to_a_recovery() {
+    let lab = Lab::new();
+    let specs = lab.specs();
+    let mut existing: Vec<ContainerInfo> = specs.iter().map(|s| info(s, ContainerState::Running)).collect();
+    existing[2].state = ContainerState::Exited;
+    existing[2].exit_code = Some(137);
+    existing[3].state = ContainerState::Dead;
+    existing[4].state = ContainerState::Exited;
+    existing[4].exit_code = Some(143);
+    let d = decide(&lab.plan, &specs, &existing, true);
+    assert_eq!(d.recover, [specs[2].name.clone(), specs[3].name.clone()]);
+    assert_eq!(d.start, [specs[4].name.clone()], "143 is SIGTERM's: a clean stop");
+    assert!(!d.nothing_to_do());
 }
 
 #[test]
@@ -182,13 +199,14 @@ async fn exited_containers_are_started_again_and_never_run_producers_wait() {
     let lab = Lab::new();
     lab.up(false).await.unwrap();
     let [genesis, p1, p2, ..] = &lab.containers()[..] else { unreachable!() };
-    lab.rt.set_state(genesis, ContainerState::Exited, Some(137));
+    lab.rt.set_state(genesis, ContainerState::Exited, Some(0));
     lab.rt.start_container(p1).await.unwrap();
     lab.rt.set_state(p1, ContainerState::Exited, Some(0));
     lab.rt.clear_calls();
 
     let report = lab.up(false).await.unwrap();
     assert_eq!(sorted(report.started.clone()), sorted(vec![genesis.clone(), p1.clone()]));
+    assert!(report.recover.is_empty());
     assert!(lab.created().is_empty());
     assert_eq!(lab.started(), sorted(vec![genesis.clone(), p1.clone()]));
     assert_eq!(lab.rt.container_state(p2).await.unwrap(), Some(ContainerState::Created));
@@ -196,6 +214,19 @@ async fn exited_containers_are_started_again_and_never_run_producers_wait() {
     lab.rt.clear_calls();
     lab.up(true).await.unwrap();
     assert_eq!(lab.started().len(), lab.containers().len() - 2, "start_all starts those that never ran");
+}
+
+#[tokio::test]
+async fn up_leaves_a_crashed_node_stopped_and_names_it_for_recovery() {
+    let lab = Lab::new();
+    lab.up(true).await.unwrap();
+    let p2 = &lab.containers()[2];
+    lab.rt.kill_container(p2, "SIGKILL").await.unwrap();
+    lab.rt.clear_calls();
+    let report = lab.up(true).await.unwrap();
+    assert_eq!(report.recover, ["accountnum22"]);
+    assert!(report.changed());
+    assert_eq!(lab.rt.changes(), [], "a plain start would meet its dirty database");
 }
 
 #[tokio::test]

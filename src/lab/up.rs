@@ -42,13 +42,15 @@ pub fn busy_ports(plan: &NetworkPlan, existing: &[ContainerInfo]) -> Vec<String>
 pub struct UpReport {
     pub created: Vec<String>,
     pub started: Vec<String>,
+    /// Nodes (by name) that crashed: left stopped, for [`super::recover_all`] once the others run.
+    pub recover: Vec<String>,
     /// Nothing was missing and every container was running.
     pub all_running: bool,
 }
 
 impl UpReport {
     pub fn changed(&self) -> bool {
-        !self.created.is_empty() || !self.started.is_empty()
+        !self.created.is_empty() || !self.started.is_empty() || !self.recover.is_empty()
     }
 }
 
@@ -57,8 +59,11 @@ impl UpReport {
 pub struct UpPlan {
     /// Containers that are missing, in the plan's order.
     pub create: Vec<String>,
-    /// Containers to start: some just created, the others stopped.
+    /// Containers to start: some just created, the others stopped cleanly.
     pub start: Vec<String>,
+    /// Containers that crashed: a plain start would meet their dirty database, so they are
+    /// restored from a snapshot once the others run.
+    pub recover: Vec<String>,
     /// Containers of the plan left as they are: running, or never run and waiting for `start-prod`.
     pub untouched: Vec<String>,
     /// Containers created from a different topology; they keep running as they are.
@@ -69,7 +74,7 @@ pub struct UpPlan {
 
 impl UpPlan {
     pub fn nothing_to_do(&self) -> bool {
-        self.create.is_empty() && self.start.is_empty()
+        self.create.is_empty() && self.start.is_empty() && self.recover.is_empty()
     }
 }
 
@@ -95,9 +100,11 @@ pub fn decide(plan: &NetworkPlan, specs: &[ContainerSpec], existing: &[Container
                 spec.name
             ));
         }
-        // A container that ran before has data and restarts as it was; one that never ran waits
-        // for `start-prod` unless everything starts now.
-        if !c.running() && (start_all || &spec.name == genesis || c.state != ContainerState::Created) {
+        // A container that ran before has data and restarts as it was, unless it crashed; one
+        // that never ran waits for `start-prod` unless everything starts now.
+        if super::health(c) == super::Health::Crashed {
+            up.recover.push(spec.name.clone());
+        } else if !c.running() && (start_all || &spec.name == genesis || c.state != ContainerState::Created) {
             up.start.push(spec.name.clone());
         } else {
             up.untouched.push(spec.name.clone());
@@ -170,8 +177,25 @@ pub async fn up_recorded(
         task.done(&plan.network);
     }
 
+    report.recover =
+        plan.nodes.iter().filter(|n| decided.recover.contains(&n.container)).map(|n| n.name.clone()).collect();
     let to_touch: Vec<&ContainerSpec> =
         specs.iter().filter(|s| decided.create.contains(&s.name) || decided.start.contains(&s.name)).collect();
+    if !to_touch.is_empty() {
+        create_and_start(rt, &to_touch, &decided, printer, created).await?;
+    }
+    report.started = decided.start.iter().filter(|n| !decided.create.contains(n)).cloned().collect();
+    report.created = decided.create;
+    Ok(report)
+}
+
+async fn create_and_start(
+    rt: &dyn Runtime,
+    to_touch: &[&ContainerSpec],
+    decided: &UpPlan,
+    printer: &Printer,
+    created: &Created,
+) -> Result<()> {
     let bar = printer.bar("create and start nodes", to_touch.len() as u64);
     try_join_all(to_touch.iter().map(|spec| {
         let (bar, decided) = (&bar, &decided);
@@ -194,7 +218,5 @@ pub async fn up_recorded(
     } else {
         format!("{} containers, {started} started (the producers start at `start-prod`)", to_touch.len())
     });
-    report.started = decided.start.iter().filter(|n| !decided.create.contains(n)).cloned().collect();
-    report.created = decided.create;
-    Ok(report)
+    Ok(())
 }

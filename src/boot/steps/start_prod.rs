@@ -12,7 +12,7 @@ use crate::boot::error::Failure;
 use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::StepName;
 use crate::chain::answers::Snapshot;
-use crate::lab::{indent, lab_filter};
+use crate::lab::{down_reason, lab_filter};
 use crate::plan::{NodePlan, DATA_MOUNT, START_SNAPSHOT};
 use crate::printer::Task;
 use crate::runtime::ContainerState;
@@ -107,14 +107,7 @@ async fn wait_caught_up(cx: &Context<'_>, nodes: &[&NodePlan], target: u64, task
         if round.is_multiple_of(8) {
             let listed = cx.rt.containers(&filter).await?;
             if let Some(dead) = listed.iter().find(|c| nodes.iter().any(|n| n.container == c.name) && !c.running()) {
-                let logs = cx.rt.logs(&dead.name, 20).await.unwrap_or_default();
-                let code = dead.exit_code.map(|c| format!(", exit code {c}")).unwrap_or_default();
-                return Err(Failure::chain(format!(
-                    "{} stopped ({}{code}); its last log lines:\n{}",
-                    dead.name,
-                    dead.state.as_str(),
-                    indent(&logs)
-                )));
+                return Err(Failure::chain(down_reason(cx.rt, &dead.name).await));
             }
         }
         if start.elapsed() > CATCH_UP {

@@ -46,6 +46,8 @@ if [ ! -f {DATA_MOUNT}/wallet/default.wallet ]; then
   echo "created $({cleos} wallet create --to-console | tail -n 1)"
 else
   read -r pw || true
+  # A keosd started again (the genesis container restarted) knows the wallet only once opened.
+  {cleos} wallet open >/dev/null 2>&1 || true
   if {cleos} wallet list | grep -q '"default"$\|"default",\?$'; then
     [ -n "$pw" ] || {{ echo "the wallet exists but its password is missing" >&2; exit 1; }}
     {cleos} wallet unlock --password "$pw" >/dev/null && echo unlocked

@@ -1,0 +1,19 @@
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::RestartArgs;
+use crate::lab;
+
+pub async fn run(ctx: &Ctx, args: RestartArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let (plan, _) = ctx.plan()?;
+    let nodes = lab::select(&plan, &args.nodes, false)?;
+    let rt = ctx.docker().await?;
+    lab::stop(&rt, &plan, &nodes, &ctx.printer).await?;
+    let report = lab::start(&rt, &plan, &nodes, Duration::from_secs(args.timeout), &ctx.printer).await?;
+    super::start_summary(ctx, &plan.lab, &report, started);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,234 @@
+//! Stopping, starting, killing and pausing a lab's nodes. Every request is checked against the
+//! nodes' states first, and refused as a whole, naming each node that is in the wrong state,
+//! before anything changes.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use futures::future::try_join_all;
+
+use super::health::{describe, health, Health};
+use super::recover::{needs_recovery, recover, Recovery};
+use super::{lab_filter, wait_node, STOP_TIMEOUT_SECS};
+use crate::plan::{NetworkPlan, NodePlan};
+use crate::printer::Printer;
+use crate::runtime::{ContainerInfo, Runtime};
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LifecycleError {
+    #[error("lab `{0}` does not exist: it has no containers (`lab up` creates it)")]
+    NoLab(String),
+    #[error("cannot {verb} {}: {why}", .nodes.join(", "))]
+    WrongState { verb: &'static str, nodes: Vec<String>, why: &'static str },
+    #[error("{0:?} is not a signal (give a name such as SIGKILL, KILL or SIGTERM, or a number from 1 to 31)")]
+    BadSignal(String),
+}
+
+/// The lab's containers as they stand; refuses a lab that has none.
+pub async fn live(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<Vec<ContainerInfo>> {
+    let listed = rt.containers(&lab_filter(Some(&plan.lab))).await?;
+    if listed.is_empty() {
+        return Err(LifecycleError::NoLab(plan.lab.clone()).into());
+    }
+    Ok(listed)
+}
+
+fn info<'a>(listed: &'a [ContainerInfo], node: &NodePlan) -> Option<&'a ContainerInfo> {
+    listed.iter().find(|c| c.name == node.container)
+}
+
+/// Refuses unless every node has a container whose health is one of `allowed`; names each node
+/// that is not, with its state. Pure.
+pub fn require(
+    nodes: &[&NodePlan],
+    listed: &[ContainerInfo],
+    allowed: &[Health],
+    verb: &'static str,
+    why: &'static str,
+) -> Result<(), LifecycleError> {
+    let wrong: Vec<String> = nodes
+        .iter()
+        .filter_map(|n| match info(listed, n) {
+            None => Some(format!("{} (no container)", n.name)),
+            Some(c) if !allowed.contains(&health(c)) => Some(format!("{} ({})", n.name, describe(c))),
+            Some(_) => None,
+        })
+        .collect();
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(LifecycleError::WrongState { verb, nodes: wrong, why })
+    }
+}
+
+/// A signal as the engine takes it: `SIGKILL`, from `SIGKILL`, `kill` or `9`. Pure.
+pub fn parse_signal(text: &str) -> Result<String, LifecycleError> {
+    const NAMES: [&str; 16] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM",
+        "TERM", "STOP",
+    ];
+    let upper = text.trim().to_ascii_uppercase();
+    if let Ok(n) = upper.parse::<u8>() {
+        return if (1..=31).contains(&n) { Ok(n.to_string()) } else { Err(LifecycleError::BadSignal(text.into())) };
+    }
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    if NAMES.contains(&name) {
+        Ok(format!("SIG{name}"))
+    } else {
+        Err(LifecycleError::BadSignal(text.into()))
+    }
+}
+
+/// What `start` did.
+#[derive(Debug, Default)]
+pub struct StartReport {
+    pub started: Vec<String>,
+    pub recovered: Vec<Recovery>,
+    pub already_running: Vec<String>,
+}
+
+/// Starts the nodes: those that stopped cleanly start with their chain; those that crashed are
+/// restored from a snapshot of a healthy node ([`recover`]) once the others answer.
+pub async fn start(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    nodes: &[&NodePlan],
+    timeout: Duration,
+    printer: &Printer,
+) -> Result<StartReport> {
+    let listed = live(rt, plan).await?;
+    require(
+        nodes,
+        &listed,
+        &[Health::Running, Health::Stopped, Health::Crashed, Health::Created],
+        "start",
+        "a paused node resumes with `lab unpause`; a node without a container is created by `lab up`",
+    )?;
+    let mut report = StartReport::default();
+    let mut plain = Vec::new();
+    let mut crashed = Vec::new();
+    for node in nodes {
+        let c = info(&listed, node).expect("checked by require");
+        if c.running() {
+            report.already_running.push(node.name.clone());
+            continue;
+        }
+        let tail =
+            if health(c) == Health::Stopped { rt.logs(&c.name, 30).await.unwrap_or_default() } else { String::new() };
+        if needs_recovery(c, &tail) {
+            crashed.push(*node);
+        } else {
+            plain.push(*node);
+        }
+    }
+    if !plain.is_empty() {
+        let bar = printer.bar("start nodes", plain.len() as u64);
+        try_join_all(plain.iter().map(|n| {
+            let bar = &bar;
+            async move {
+                rt.start_container(&n.container).await?;
+                wait_node(rt, &n.container, timeout).await?;
+                bar.inc(1);
+                anyhow::Ok(())
+            }
+        }))
+        .await?;
+        bar.done(format!("{} answering", names(&plain).join(", ")));
+        report.started = names(&plain);
+    }
+    report.recovered = recover_all(rt, plan, &crashed, timeout, printer).await?;
+    Ok(report)
+}
+
+/// Recovers crashed nodes one after the other, each from a snapshot of a healthy node, printing
+/// what each took.
+pub async fn recover_all(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    crashed: &[&NodePlan],
+    timeout: Duration,
+    printer: &Printer,
+) -> Result<Vec<Recovery>> {
+    let mut done = Vec::new();
+    let mut pending = names(crashed);
+    for node in crashed {
+        let task = printer.task(format!("recover {}", node.name));
+        match recover(rt, plan, node, &pending, timeout).await {
+            Ok(r) => {
+                task.done(format!("from a snapshot of {} at block {}", r.source, r.block));
+                printer.info(r.to_string());
+                pending.retain(|n| n != &node.name);
+                done.push(r);
+            }
+            Err(e) => {
+                task.fail();
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Stops the nodes cleanly (SIGTERM, then [`STOP_TIMEOUT_SECS`] for nodeos to close its
+/// database); those not running are left as they are. Returns the nodes it stopped.
+pub async fn stop(rt: &dyn Runtime, plan: &NetworkPlan, nodes: &[&NodePlan], printer: &Printer) -> Result<Vec<String>> {
+    let listed = live(rt, plan).await?;
+    let to_stop: Vec<(&NodePlan, Health)> = nodes
+        .iter()
+        .filter_map(|n| info(&listed, n).map(|c| (*n, health(c))))
+        .filter(|(_, h)| matches!(h, Health::Running | Health::Paused))
+        .collect();
+    if to_stop.is_empty() {
+        return Ok(vec![]);
+    }
+    let started = Instant::now();
+    let bar = printer.bar("stop nodes", to_stop.len() as u64);
+    try_join_all(to_stop.iter().map(|(n, h)| {
+        let bar = &bar;
+        async move {
+            // A frozen process cannot act on SIGTERM: it would sit out the timeout and be killed,
+            // leaving the very dirty database a clean stop is for.
+            if *h == Health::Paused {
+                rt.unpause_container(&n.container).await?;
+            }
+            rt.stop_container(&n.container, STOP_TIMEOUT_SECS).await?;
+            bar.inc(1);
+            anyhow::Ok(())
+        }
+    }))
+    .await?;
+    let stopped: Vec<String> = to_stop.iter().map(|(n, _)| n.name.clone()).collect();
+    bar.done(format!("{} in {:.1}s", stopped.join(", "), started.elapsed().as_secs_f64()));
+    Ok(stopped)
+}
+
+/// Sends `signal` to running nodes (a crash when it is SIGKILL, the default).
+pub async fn kill(rt: &dyn Runtime, plan: &NetworkPlan, nodes: &[&NodePlan], signal: &str) -> Result<()> {
+    let listed = live(rt, plan).await?;
+    require(nodes, &listed, &[Health::Running], "kill", "only running nodes can be sent a signal")?;
+    try_join_all(nodes.iter().map(|n| rt.kill_container(&n.container, signal))).await?;
+    Ok(())
+}
+
+/// Freezes running nodes (their processes stop, their containers and connections stay).
+pub async fn pause(rt: &dyn Runtime, plan: &NetworkPlan, nodes: &[&NodePlan]) -> Result<()> {
+    let listed = live(rt, plan).await?;
+    require(nodes, &listed, &[Health::Running], "pause", "only running nodes can be paused")?;
+    try_join_all(nodes.iter().map(|n| rt.pause_container(&n.container))).await?;
+    Ok(())
+}
+
+pub async fn unpause(rt: &dyn Runtime, plan: &NetworkPlan, nodes: &[&NodePlan]) -> Result<()> {
+    let listed = live(rt, plan).await?;
+    require(nodes, &listed, &[Health::Paused], "unpause", "only paused nodes can be unpaused")?;
+    try_join_all(nodes.iter().map(|n| rt.unpause_container(&n.container))).await?;
+    Ok(())
+}
+
+fn names(nodes: &[&NodePlan]) -> Vec<String> {
+    nodes.iter().map(|n| n.name.clone()).collect()
+}
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;

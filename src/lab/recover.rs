@@ -1,0 +1,245 @@
+//! Bringing back a node that died uncleanly.
+//!
+//! nodeos marks its state database dirty while it runs and clears the mark on a clean shutdown;
+//! killed, it finds the mark at the next start, logs `database dirty flag set (likely due to
+//! unclean shutdown): replay required` and exits. `lab` does not replay: it gives the node a fresh
+//! snapshot of a healthy node instead, and the node syncs the last few blocks from its peers.
+//! A snapshot restores in the same few seconds however long the chain is, where a replay
+//! re-executes every block since genesis, and on a laptop that replay competes for the same cores
+//! as the producers still making blocks.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::health::{describe, dirty, down_reason, health, Health};
+use crate::chain::answers::Snapshot;
+use crate::client::NodeClient;
+use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, RESTORE_SNAPSHOT};
+use crate::runtime::{ContainerInfo, FileEntry, Runtime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecoverError {
+    #[error(
+        "{node}: cannot be restored, no other node of lab `{lab}` is running and answering to take a \
+         snapshot from (`lab start` the others first)"
+    )]
+    NoHealthyNode { node: String, lab: String },
+    #[error("{node}: recovery failed at {step}: {detail}")]
+    Failed { node: String, step: &'static str, detail: String },
+}
+
+/// What a recovery did, said in one line by its `Display`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recovery {
+    pub node: String,
+    /// Why it needed one: its exit code, the dirty flag in its log.
+    pub reason: String,
+    /// The node the snapshot came from.
+    pub source: String,
+    /// The snapshot's block.
+    pub block: u64,
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for Recovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}; restored from a snapshot of {} at block {} in {:.1}s",
+            self.node,
+            self.reason,
+            self.source,
+            self.block,
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// Whether a node's container needs a recovery before it can start: it crashed (an unclean exit
+/// code), or its log's end shows nodeos refusing a dirty database. Pure.
+pub fn needs_recovery(c: &ContainerInfo, log_tail: &str) -> bool {
+    match health(c) {
+        Health::Crashed => true,
+        Health::Stopped => dirty(log_tail),
+        _ => false,
+    }
+}
+
+/// Why, in words: `database dirty after an unclean shutdown (crashed, exit code 137)`. A process
+/// ended by a signal (exit code above 128) had its database open, and nodeos clears the dirty
+/// mark only when it closes it. Pure.
+pub fn reason(c: &ContainerInfo, log_tail: &str) -> String {
+    let by_signal = c.exit_code.is_some_and(|code| code > 128);
+    let what =
+        if dirty(log_tail) || by_signal { "database dirty after an unclean shutdown" } else { "ended uncleanly" };
+    format!("{what} ({})", describe(c).replacen(" (", ", ", 1).trim_end_matches(')'))
+}
+
+/// Restores `node` from a snapshot of a healthy node of the lab and starts it; returns once it
+/// answers at the head its source had when it started. `skip` are nodes that cannot serve as a
+/// source (others being recovered). Waits up to `timeout` for a source to answer, and again for
+/// the node to catch up.
+pub async fn recover(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    node: &NodePlan,
+    skip: &[String],
+    timeout: Duration,
+) -> Result<Recovery, RecoverError> {
+    let started = Instant::now();
+    let fail = |step: &'static str, detail: String| RecoverError::Failed { node: node.name.clone(), step, detail };
+    let listed = rt.containers(&super::lab_filter(Some(&plan.lab))).await.map_err(|e| fail("list", e.to_string()))?;
+    let Some(dead) = listed.iter().find(|c| c.name == node.container) else {
+        return Err(fail("list", format!("{} has no container (`lab up` creates it)", node.container)));
+    };
+    let log_tail = rt.logs(&node.container, 30).await.unwrap_or_default();
+    let reason = reason(dead, &log_tail);
+
+    let source = pick_source(rt, plan, node, skip, &listed, timeout).await?;
+    let client = NodeClient::new(rt, &source.container);
+    let (contents, block) = snapshot_now(rt, &source.container, timeout).await.map_err(|d| fail("snapshot", d))?;
+    let file = FileEntry { name: RESTORE_SNAPSHOT.into(), contents, mode: 0o644 };
+    rt.put_files(&node.container, DATA_MOUNT, &[file]).await.map_err(|e| fail("put the snapshot", e.to_string()))?;
+    // The node's start script sees the snapshot, drops its blocks and dirty state, starts from it.
+    rt.start_container(&node.container).await.map_err(|e| fail("start", e.to_string()))?;
+
+    let target = client.get_info().await.map(|i| i.head_block_num).unwrap_or(block);
+    wait_at(rt, &node.container, target, timeout).await.map_err(|detail| fail("catch up", detail))?;
+    Ok(Recovery { node: node.name.clone(), reason, source: source.name.clone(), block, elapsed: started.elapsed() })
+}
+
+/// Where nodeos writes snapshots (`<data-dir>/snapshots`).
+const SNAPSHOTS: &str = "snapshots";
+/// The name nodeos gives a snapshot written at the head, until its block is irreversible.
+const PENDING_PREFIX: &str = ".pending-snapshot-";
+/// What ends a snapshot file that nodeos finished writing (its writer's end marker).
+const END_MARKER: [u8; 8] = [0xff; 8];
+
+/// A snapshot of `source`'s chain at its head: the file's bytes and its block.
+///
+/// Leap answers `create_snapshot` only once the snapshot's block is irreversible, which on a
+/// 4-producer chain is two rounds (about 20 s) later; but it writes the file at once, under a
+/// pending name. That file is taken as soon as its end marker shows it complete. Its block is
+/// not final yet: a lab's producers follow one chain, and the restored node checks it joins
+/// theirs (it must reach their head).
+async fn snapshot_now(rt: &dyn Runtime, source: &str, timeout: Duration) -> Result<(Vec<u8>, u64), String> {
+    let dir = format!("{DATA_MOUNT}/{SNAPSHOTS}");
+    let before = list(rt, source, &dir).await?;
+    let client = NodeClient::new(rt, source);
+    let body = json!({});
+    let call = client.call_as::<Snapshot>("producer/create_snapshot", &body);
+    let pending = async {
+        let started = Instant::now();
+        loop {
+            if let Some(name) = new_pending(&before, &list(rt, source, &dir).await?) {
+                let path = format!("{dir}/{name}");
+                let bytes = rt.get_file(source, &path).await.map_err(|e| e.to_string())?;
+                if complete(&bytes) {
+                    let block = block_of(name.trim_start_matches(PENDING_PREFIX)).unwrap_or(0);
+                    return Ok::<_, String>((bytes, block));
+                }
+            }
+            if started.elapsed() > timeout {
+                return Err(format!("no snapshot appeared in {source}:{dir} within {}s", timeout.as_secs()));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    futures::pin_mut!(call, pending);
+    match futures::future::select(call, pending).await {
+        futures::future::Either::Left((Ok(snap), _)) => {
+            let bytes = rt.get_file(source, &snap.snapshot_name).await.map_err(|e| e.to_string())?;
+            // The copy is all we need; the source keeps no snapshot it did not ask for.
+            let rm = ["rm".to_string(), "-f".into(), snap.snapshot_name.clone()];
+            let _ = rt.exec(source, &rm, None).await;
+            Ok((bytes, snap.head_block_num))
+        }
+        futures::future::Either::Left((Err(e), _)) => Err(e.to_string()),
+        // The request goes on in the source's container; nodeos renames the file when its block
+        // is irreversible, and the lab's volume keeps it until `lab down`.
+        futures::future::Either::Right((found, _)) => found,
+    }
+}
+
+async fn list(rt: &dyn Runtime, container: &str, dir: &str) -> Result<Vec<String>, String> {
+    let cmd = ["sh".to_string(), "-c".into(), format!("ls -A {dir} 2>/dev/null || true")];
+    let out = rt.exec(container, &cmd, None).await.map_err(|e| e.to_string())?;
+    Ok(out.stdout.lines().map(str::to_string).collect())
+}
+
+/// A pending snapshot in `after` that was not in `before`. Pure.
+fn new_pending(before: &[String], after: &[String]) -> Option<String> {
+    after.iter().find(|f| f.starts_with(PENDING_PREFIX) && f.ends_with(".bin") && !before.contains(f)).cloned()
+}
+
+/// Whether a snapshot file is whole: nodeos writes its end marker last. Pure.
+fn complete(bytes: &[u8]) -> bool {
+    bytes.len() > END_MARKER.len() && bytes.ends_with(&END_MARKER)
+}
+
+/// The block number in a block id (its first 4 bytes, big-endian), from `<id>.bin`. Pure.
+fn block_of(file: &str) -> Option<u64> {
+    u64::from_str_radix(file.get(..8)?, 16).ok()
+}
+
+/// A running node other than `node` that answers get_info, in the plan's order: the genesis node
+/// first, which produces no blocks once the chain is booted, so the pause a snapshot makes costs
+/// no producer a slot.
+async fn pick_source<'a>(
+    rt: &dyn Runtime,
+    plan: &'a NetworkPlan,
+    node: &NodePlan,
+    skip: &[String],
+    listed: &[ContainerInfo],
+    timeout: Duration,
+) -> Result<&'a NodePlan, RecoverError> {
+    let candidates: Vec<&NodePlan> = plan
+        .nodes
+        .iter()
+        .filter(|n| n.name != node.name && !skip.contains(&n.name))
+        .filter(|n| listed.iter().any(|c| c.name == n.container && c.running()))
+        .collect();
+    let none = || RecoverError::NoHealthyNode { node: node.name.clone(), lab: plan.lab.clone() };
+    if candidates.is_empty() {
+        return Err(none());
+    }
+    let started = Instant::now();
+    loop {
+        for n in &candidates {
+            if NodeClient::new(rt, &n.container).get_info().await.is_ok() {
+                return Ok(n);
+            }
+        }
+        if started.elapsed() > timeout {
+            return Err(none());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Waits until `container` answers get_info at `target` or later; when it stops instead, says
+/// how, with its last log lines.
+async fn wait_at(rt: &dyn Runtime, container: &str, target: u64, timeout: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    let client = NodeClient::new(rt, container);
+    loop {
+        let last = match client.get_info().await {
+            Ok(info) if info.head_block_num >= target => return Ok(()),
+            Ok(info) => format!("at block {}", info.head_block_num),
+            Err(e) => e.to_string(),
+        };
+        let state = rt.container_state(container).await.map_err(|e| e.to_string())?;
+        if state != Some(crate::runtime::ContainerState::Running) {
+            return Err(down_reason(rt, container).await);
+        }
+        if started.elapsed() > timeout {
+            return Err(format!("not at block {target} within {}s ({last})", timeout.as_secs()));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[cfg(test)]
+#[path = "recover_tests.rs"]
+pub(crate) mod tests;
