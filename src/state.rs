@@ -132,6 +132,18 @@ impl StateDir {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
+    /// Forgets the faults of nodes whose process ended: the firewall and traffic rules lived in
+    /// their network namespace, which the engine tears down with the process.
+    pub fn forget_faults(&self, nodes: &[&str]) -> Result<()> {
+        let mut faults = self.faults()?;
+        let before = faults.len();
+        faults.retain(|node, _| !nodes.contains(&node.as_str()));
+        if faults.len() == before {
+            return Ok(());
+        }
+        self.save_faults(&faults)
+    }
+
     pub fn remove(&self) -> Result<()> {
         if self.root.exists() {
             fs::remove_dir_all(&self.root).with_context(|| format!("cannot remove {}", self.root.display()))?;

@@ -8,11 +8,12 @@ use crate::lab;
 
 pub async fn run(ctx: &Ctx, args: KillArgs) -> Result<ExitCode> {
     let signal = lab::parse_signal(&args.signal)?;
-    let (plan, _) = ctx.plan()?;
+    let (plan, state) = ctx.plan()?;
     let nodes = lab::select(&plan, &args.nodes, false)?;
     let rt = ctx.docker().await?;
     lab::kill(&rt, &plan, &nodes, &signal).await?;
     let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+    state.forget_faults(&names)?;
     ctx.printer.info(format!(
         "sent {signal} to {}; `lab status` shows how each ended, `lab start` brings a crashed node back",
         names.join(", ")
