@@ -1,6 +1,6 @@
 //! lab-bench: brings up the scenarios with the real engine and nodeos, and measures them.
 //!
-//!   cargo run --release --bin lab-bench -- [--scenario s1 s2 s3] [--watch 300] [--rest 10]
+//!   cargo run --release --bin lab-bench -- [--scenario s1 s2 s3 x1 x2] [--watch 300] [--rest 10]
 //!
 //! Per scenario: time to a booted chain (voted schedule active, a block from an elected producer),
 //! time per boot step, staked accounts per second, peak and resting RSS per node, missed slots
@@ -22,6 +22,8 @@ use antelope_lab::runtime::{DockerRuntime, Runtime};
 use antelope_lab::state::StateDir;
 use antelope_lab::topology::{self, TopologySource};
 use antelope_lab::{lab, verify};
+mod experiments;
+
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use serde::Serialize;
@@ -69,8 +71,10 @@ struct Outcome {
 #[derive(Debug, Parser)]
 #[command(name = "lab-bench", after_help = "Results go to stdout and to target/bench/results.json.")]
 struct Args {
-    /// Scenarios to run (s1: 4 producers, 25 accounts; s2: 21, 200; s3: 21, 3000); all when omitted.
-    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3"])]
+    /// Scenarios to run (s1: 4 producers, 25 accounts; s2: 21, 200; s3: 21, 3000: a boot from
+    /// scratch; x1: 4, 25; x2: 21, 200: recovery of a crashed producer, `lab stop`/`lab start`,
+    /// `lab up --from` a snapshot); s1, s2 and s3 when omitted.
+    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3", "x1", "x2"])]
     scenario: Vec<String>,
     /// Seconds to watch block production for missed slots.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -85,6 +89,8 @@ async fn main() -> Result<()> {
     let Args { scenario: ids, watch, rest } = Args::parse();
     // Clap has refused unknown ids already, so something is always chosen.
     let chosen: Vec<&Scenario> = SCENARIOS.iter().filter(|s| ids.is_empty() || ids.iter().any(|i| i == s.id)).collect();
+    let experiments: Vec<&experiments::Experiment> =
+        experiments::EXPERIMENTS.iter().filter(|e| ids.iter().any(|i| i == e.id)).collect();
     let lab_bin = std::env::current_exe()?.with_file_name("lab");
     if !lab_bin.exists() {
         bail!("{} is missing: cargo build --release first", lab_bin.display());
@@ -99,8 +105,18 @@ async fn main() -> Result<()> {
         failed |= !o.verify.ok() || o.booted_s > o.target_booted_s;
         outcomes.push(o);
     }
+    let mut experiment_outcomes = Vec::new();
+    for (i, e) in experiments.into_iter().enumerate() {
+        eprintln!("== {}: {} producers, {} accounts (experiments)", e.id, e.producers, e.accounts);
+        let o = experiments::run(e, &lab_bin, tempfile_dir(e.id)?, 18950 + i as u16)
+            .with_context(|| format!("experiment {}", e.id))?;
+        experiments::print(&o);
+        failed |= !o.meets_targets();
+        experiment_outcomes.push(o);
+    }
     std::fs::create_dir_all("target/bench")?;
-    std::fs::write("target/bench/results.json", serde_json::to_string_pretty(&outcomes)?)?;
+    let results = serde_json::json!({ "scenarios": outcomes, "experiments": experiment_outcomes });
+    std::fs::write("target/bench/results.json", serde_json::to_string_pretty(&results)?)?;
     eprintln!("results in target/bench/results.json");
     if failed {
         bail!("a scenario missed its target or failed its checks");
