@@ -7,8 +7,10 @@ mod exec;
 mod init;
 mod logs;
 mod plan;
+mod snapshot;
 mod status;
 mod up;
+mod wait;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +62,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Cleos(a) => cleos::run(&ctx, a).await,
         Command::Exec(a) => exec::run(&ctx, a).await,
         Command::Plan(a) => plan::run(&ctx, a),
+        Command::Snapshot(a) => snapshot::run(&ctx, a).await,
+        Command::Wait(a) => wait::run(&ctx, a).await,
     }
 }
 

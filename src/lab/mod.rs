@@ -18,7 +18,7 @@ pub use down::{down, DownReport};
 pub use image::ensure_image;
 pub use ready::{indent, wait_node, wait_ready};
 pub use spec::container_spec;
-pub use up::{busy_ports, decide, start_all_at_once, up, UpPlan, UpReport};
+pub use up::{busy_ports, create_network_and_volumes, decide, start_all_at_once, up, UpPlan, UpReport};
 
 use crate::labels;
 

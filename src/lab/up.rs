@@ -135,15 +135,7 @@ pub async fn up(
     }
 
     if !decided.create.is_empty() {
-        let task = printer.task(format!("create network and {} volumes", decided.create.len()));
-        rt.ensure_network(&plan.network, &plan.labels).await?;
-        try_join_all(plan.nodes.iter().filter(|n| decided.create.contains(&n.container)).map(|n| {
-            let mut l = n.labels.clone();
-            l.remove(labels::ROLE);
-            async move { rt.ensure_volume(&n.volume, &l).await }
-        }))
-        .await?;
-        task.done(&plan.network);
+        create_network_and_volumes(rt, plan, &decided.create, printer).await?;
     }
 
     let to_touch: Vec<&ContainerSpec> =
@@ -172,4 +164,23 @@ pub async fn up(
     report.started = decided.start.iter().filter(|n| !decided.create.contains(n)).cloned().collect();
     report.created = decided.create;
     Ok(report)
+}
+
+/// Creates the lab's network and the volumes of the nodes whose containers are in `containers`.
+pub async fn create_network_and_volumes(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    containers: &[String],
+    printer: &Printer,
+) -> Result<()> {
+    let task = printer.task(format!("create network and {} volumes", containers.len()));
+    rt.ensure_network(&plan.network, &plan.labels).await?;
+    try_join_all(plan.nodes.iter().filter(|n| containers.contains(&n.container)).map(|n| {
+        let mut l = n.labels.clone();
+        l.remove(labels::ROLE);
+        async move { rt.ensure_volume(&n.volume, &l).await }
+    }))
+    .await?;
+    task.done(&plan.network);
+    Ok(())
 }

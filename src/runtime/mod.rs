@@ -178,6 +178,9 @@ impl ExecOutput {
     }
 }
 
+/// `ContainerSpec::network` for a container without any network.
+pub const NO_NETWORK: &str = "none";
+
 /// A file to write into a container.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileEntry {
