@@ -85,3 +85,6 @@ pub async fn wait(rt: &dyn Runtime, plan: &NetworkPlan, c: &Conditions, timeout:
         tokio::time::sleep(POLL.min(timeout.saturating_sub(start.elapsed()))).await;
     }
 }
+
+#[cfg(test)]
+mod tests;
