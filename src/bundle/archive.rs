@@ -28,7 +28,7 @@ pub struct Bundle {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a lab snapshot bundle (a .labsnap.tar.gz that `lab snapshot` writes): {detail}")]
     Foreign { path: PathBuf, detail: String },
@@ -38,7 +38,7 @@ pub enum BundleError {
     Format { path: PathBuf, found: u32 },
     #[error("{path} lacks {members}: not a complete lab snapshot bundle")]
     Missing { path: PathBuf, members: String },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write { path: PathBuf, source: std::io::Error },
 }
 
