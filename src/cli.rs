@@ -83,6 +83,10 @@ pub enum Command {
     Heal(HealArgs),
     /// Degrade nodes' links (delay, jitter, loss, rate), or `--clear` them.
     Netem(NetemArgs),
+    /// Save a node's chain, with what a new lab needs to carry on from it, to one file.
+    Snapshot(SnapshotArgs),
+    /// Wait until chain conditions hold (for scripts); exits 6 with what it saw when they do not.
+    Wait(WaitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +120,45 @@ pub struct UpArgs {
     /// When `up` fails, keep what it created for inspection instead of removing it.
     #[arg(long)]
     pub keep_failed: bool,
+    /// Start a new lab from a bundle `lab snapshot` wrote, instead of booting a chain.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_boot")]
+    pub from: Option<PathBuf>,
+    /// With --from: the new lab's name (default: the name in the bundle).
+    #[arg(long, requires = "from")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The node whose chain is saved.
+    #[arg(long, default_value = "genesis")]
+    pub node: String,
+    /// The bundle to write [default: <lab>-<head block>.labsnap.tar.gz in the current folder].
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// LIB moves N blocks past its value when the wait begins.
+    #[arg(long, value_name = "N")]
+    pub lib_advances: Option<u64>,
+    /// The head block is at least N.
+    #[arg(long, value_name = "N")]
+    pub head: Option<u64>,
+    /// Every running node is within K blocks of the genesis node's head.
+    #[arg(long, value_name = "K")]
+    pub in_sync: Option<u64>,
+    /// The active schedule holds at least these producers (others may be in it too).
+    #[arg(long, value_name = "P1,P2,…", value_delimiter = ',')]
+    pub schedule: Vec<String>,
+    /// Seconds before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args, Default)]
@@ -343,6 +386,8 @@ impl Command {
             Command::Partition(a) => a.topology.file.as_ref(),
             Command::Heal(a) => a.topology.file.as_ref(),
             Command::Netem(a) => a.topology.file.as_ref(),
+            Command::Snapshot(a) => a.topology.file.as_ref(),
+            Command::Wait(a) => a.topology.file.as_ref(),
         }
     }
 }

@@ -70,9 +70,16 @@ impl<'a> NodeClient<'a> {
 
     /// POSTs `body` to `/v1/<path>` and returns the JSON answer.
     pub async fn call(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.call_within(path, body, 10).await
+    }
+
+    /// [`Self::call`] for a call that answers late (a snapshot answers once its block is
+    /// irreversible), given `secs` to answer.
+    pub async fn call_within(&self, path: &str, body: &Value, secs: u64) -> Result<Value, ApiError> {
         let url = format!("{}/v1/{path}", self.base_url);
+        let secs = secs.to_string();
         let cmd: Vec<String> =
-            ["curl", "-sS", "-m", "10", "-X", "POST", "-w", "\n%{http_code}", "--data-binary", "@-", &url]
+            ["curl", "-sS", "-m", &secs, "-X", "POST", "-w", "\n%{http_code}", "--data-binary", "@-", &url]
                 .iter()
                 .map(|s| s.to_string())
                 .collect();

@@ -26,6 +26,8 @@ pub mod code {
     pub const NO_ENGINE: u8 = 4;
     /// A boot step failed.
     pub const BOOT_FAILED: u8 = 5;
+    /// `lab wait` timed out before its conditions held.
+    pub const WAIT_TIMED_OUT: u8 = 6;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -42,6 +44,9 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         }
         if cause.is::<BootError>() {
             return code::BOOT_FAILED;
+        }
+        if cause.is::<crate::wait::WaitTimedOut>() {
+            return code::WAIT_TIMED_OUT;
         }
         if cause.is::<Interrupted>() || cause.is::<UpInterrupted>() {
             return code::INTERRUPTED;
@@ -100,6 +105,14 @@ mod tests {
     fn a_failed_boot_exits_5() {
         assert_eq!(exit_code(&boot_failure().into()), 5);
         assert_eq!(wrapped(boot_failure().into()), 5);
+    }
+
+    #[test]
+    fn a_timed_out_wait_exits_6() {
+        let e = || crate::wait::WaitTimedOut { secs: 3, observed: vec!["head 140 (wanted ≥ 150)".into()] };
+        assert_eq!(exit_code(&e().into()), 6);
+        assert_eq!(wrapped(e().into()), 6);
+        assert_eq!(e().to_string(), "timed out after 3s: head 140 (wanted ≥ 150)");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! → `runtime` (Docker) → `boot` (the bios boot sequence through cleos).
 
 pub mod boot;
+pub mod bundle;
 pub mod chain;
 pub mod cli;
 pub mod client;
@@ -21,6 +22,7 @@ pub mod runtime;
 pub mod state;
 pub mod topology;
 pub mod verify;
+pub mod wait;
 
 use std::process::ExitCode;
 

@@ -13,10 +13,12 @@ mod partition;
 mod pause;
 mod plan;
 mod restart;
+mod snapshot;
 mod start;
 mod status;
 mod stop;
 mod up;
+mod wait;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +79,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Partition(a) => partition::run(&ctx, a).await,
         Command::Heal(a) => heal::run(&ctx, a).await,
         Command::Netem(a) => netem::run(&ctx, a).await,
+        Command::Snapshot(a) => snapshot::run(&ctx, a).await,
+        Command::Wait(a) => wait::run(&ctx, a).await,
     }
 }
 

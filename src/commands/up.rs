@@ -6,6 +6,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use super::Ctx;
 use crate::boot::{select, Boot, BootOptions, StepName};
+use crate::bundle;
 use crate::cli::UpArgs;
 use crate::error::UpInterrupted;
 use crate::lab::{self, Created};
@@ -18,6 +19,9 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     // Listening from the start: from here on Ctrl-C undoes what this `up` did instead of killing it.
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
     let started = Instant::now();
+    if let Some(from) = &args.from {
+        return up_from(ctx, from, args.name.as_deref(), started).await;
+    }
     let source = ctx.topology()?;
     let (plan, state) = ctx.plan()?;
     let rt = ctx.docker().await?;
@@ -151,4 +155,23 @@ async fn undo(
                 .warn(format!("could not remove everything this `up` created ({e:#}); `lab down` removes the rest"));
         }
     }
+}
+
+/// `lab up --from FILE [--name NEW]`: a lab from a bundle, no boot steps but the wallet's.
+async fn up_from(ctx: &Ctx, from: &std::path::Path, name: Option<&str>, started: Instant) -> Result<ExitCode> {
+    let rt = ctx.docker().await?;
+    let r = bundle::up_from(&rt, from, name, &ctx.printer).await?;
+    ctx.printer.info(format!(
+        "lab `{}` up from {} in {:.1}s: {} nodes{}, block {} by {}. Its topology is {}: give it to other commands with `-f {}`.",
+        r.plan.lab,
+        from.display(),
+        started.elapsed().as_secs_f64(),
+        r.plan.nodes.len(),
+        r.plan.genesis().host_http_port.map(|p| format!(", API on http://127.0.0.1:{p}")).unwrap_or_default(),
+        r.block,
+        r.producer,
+        r.topology.display(),
+        r.topology.display(),
+    ));
+    Ok(ExitCode::SUCCESS)
 }

@@ -161,20 +161,8 @@ pub async fn up_recorded(
     }
 
     if !decided.create.is_empty() {
-        let task = printer.task(format!("create network and {} volumes", decided.create.len()));
-        if !networks.iter().any(|n| n.name == plan.network) {
-            created.network(&plan.network);
-        }
-        rt.ensure_network(&plan.network, &plan.labels).await?;
-        let new_volumes = plan.nodes.iter().filter(|n| decided.create.contains(&n.container));
-        try_join_all(new_volumes.filter(|n| !volumes.contains(&n.volume)).map(|n| {
-            let mut l = n.labels.clone();
-            l.remove(labels::ROLE);
-            created.volume(&n.volume);
-            async move { rt.ensure_volume(&n.volume, &l).await }
-        }))
-        .await?;
-        task.done(&plan.network);
+        let networks: Vec<String> = networks.iter().map(|n| n.name.clone()).collect();
+        create_network_and_volumes(rt, plan, &decided.create, printer, created, (&networks, &volumes)).await?;
     }
 
     report.recover =
@@ -218,5 +206,32 @@ async fn create_and_start(
     } else {
         format!("{} containers, {started} started (the producers start at `start-prod`)", to_touch.len())
     });
+    Ok(())
+}
+
+/// Creates the lab's network and the volumes of the nodes whose containers are in `containers`.
+pub async fn create_network_and_volumes(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    containers: &[String],
+    printer: &Printer,
+    created: &Created,
+    (networks, volumes): (&[String], &[String]),
+) -> Result<()> {
+    let task = printer.task(format!("create network and {} volumes", containers.len()));
+    // Recorded before the engine is asked: an interrupt between the two still undoes it.
+    if !networks.contains(&plan.network) {
+        created.network(&plan.network);
+    }
+    rt.ensure_network(&plan.network, &plan.labels).await?;
+    let new_volumes = plan.nodes.iter().filter(|n| containers.contains(&n.container));
+    try_join_all(new_volumes.filter(|n| !volumes.contains(&n.volume)).map(|n| {
+        let mut l = n.labels.clone();
+        l.remove(labels::ROLE);
+        created.volume(&n.volume);
+        async move { rt.ensure_volume(&n.volume, &l).await }
+    }))
+    .await?;
+    task.done(&plan.network);
     Ok(())
 }

@@ -206,7 +206,8 @@ impl Runtime for DockerRuntime {
         // A helper in another container's network namespace has no network, hostname or ports
         // of its own.
         let shared = spec.share_network_of.as_ref().map(|c| format!("container:{c}"));
-        // The engine refuses network aliases outside user-defined networks.
+        // A one-shot container that needs no network at all (asking an image its version): the
+        // engine refuses network aliases outside user-defined networks.
         let shared = shared.or_else(|| (spec.network == super::NO_NETWORK).then(|| super::NO_NETWORK.to_string()));
         let networking_config = match shared {
             Some(_) => None,

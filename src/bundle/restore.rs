@@ -1,0 +1,247 @@
+//! `lab up --from`: a new lab from a bundle. Every node starts from the bundle's snapshot, so the
+//! chain carries on where it was (accounts, balances, schedule) and no boot step runs but the
+//! wallet's.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use futures::future::try_join_all;
+
+use super::archive::{Bundle, ACCOUNTS};
+use super::manifest::check_readable;
+use crate::boot::{Boot, BootOptions, StepName};
+use crate::chain::Chain;
+use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
+use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT};
+use crate::printer::Printer;
+use crate::runtime::{ContainerSpec, FileEntry, Runtime, NO_NETWORK};
+use crate::state::{write_secret, StateDir};
+use crate::topology::{self, TopologySource};
+
+/// The topology file a lab made from a bundle keeps in its state folder: other commands take it
+/// with `-f`.
+pub const TOPOLOGY_FILE: &str = "lab.yaml";
+
+/// How long the restored nodes get to produce a block from the elected schedule.
+const PRODUCE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// What `up_from` made.
+#[derive(Debug)]
+pub struct Restored {
+    pub plan: NetworkPlan,
+    pub topology: PathBuf,
+    /// The block from an elected producer that was waited for, and who made it.
+    pub block: u64,
+    pub producer: String,
+}
+
+/// The bundle's topology under the lab's new name, written into the new lab's state folder with
+/// the accounts file beside it; the plan made from it and the bundle's seed. Refuses a lab name
+/// that is in use, before anything is created.
+pub async fn prepare(
+    rt: &dyn Runtime,
+    bundle: &Bundle,
+    name: Option<&str>,
+) -> Result<(NetworkPlan, StateDir, PathBuf)> {
+    let mut t = topology::parse(&bundle.topology).map_err(|e| anyhow::anyhow!("the bundle's topology: {e}"))?;
+    if let Some(name) = name {
+        t.name = name.to_string();
+    }
+    let filter = lab_filter(Some(&t.name));
+    let (c, n, v) = (rt.containers(&filter).await?, rt.networks(&filter).await?, rt.volumes(&filter).await?);
+    if !(c.is_empty() && n.is_empty() && v.is_empty()) {
+        bail!(
+            "a lab named `{}` exists ({} containers, {} networks, {} volumes): give the new lab another name with --name, or `lab down --name {}` first",
+            t.name,
+            c.len(),
+            n.len(),
+            v.len(),
+            t.name
+        );
+    }
+    let state = StateDir::for_lab(&t.name);
+    // Left by a lab of that name that is gone (its Docker objects are): start clean.
+    state.remove()?;
+    let written = (|| {
+        std::fs::create_dir_all(&state.root).with_context(|| format!("cannot create {}", state.root.display()))?;
+        let path = state.root.join(TOPOLOGY_FILE);
+        let yaml = serde_norway::to_string(&t).context("cannot write the topology as YAML")?;
+        write_secret(&path, yaml.as_bytes())?;
+        if let Some(accounts) = &bundle.accounts {
+            write_secret(&state.root.join(ACCOUNTS), accounts)?;
+        }
+        let source = TopologySource { topology: t.clone(), path: Some(path.clone()) };
+        let plan = NetworkPlan::build(&source, &bundle.seed)?;
+        let busy = lab::busy_ports(&plan, &[]);
+        if !busy.is_empty() {
+            bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
+        }
+        anyhow::Ok((plan, path))
+    })();
+    match written {
+        Ok((plan, path)) => Ok((plan, state, path)),
+        Err(e) => {
+            let _ = state.remove();
+            Err(e)
+        }
+    }
+}
+
+/// Asks the image which nodeos it holds: a one-shot container, labelled with the lab (so that
+/// `lab down` finds it should `lab` be interrupted here), removed after.
+pub async fn image_version(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<String> {
+    let name = format!("{}-version-probe", plan.lab);
+    let spec = ContainerSpec {
+        name: name.clone(),
+        hostname: name.clone(),
+        image: plan.image.reference().to_string(),
+        network: NO_NETWORK.into(),
+        entrypoint: vec!["cleos".into()],
+        cmd: vec!["version".into(), "client".into()],
+        env: vec![],
+        labels: plan.labels.clone(),
+        mounts: vec![],
+        ports: vec![],
+        stop_timeout: 1,
+        share_network_of: None,
+        cap_add: vec![],
+    };
+    rt.create_container(&spec).await?;
+    let ran = async {
+        rt.start_container(&name).await?;
+        let code = rt.wait_container(&name).await?;
+        let out = rt.logs(&name, 20).await?;
+        anyhow::Ok((code, out))
+    }
+    .await;
+    rt.remove_container(&name).await?;
+    let (code, out) = ran?;
+    let version =
+        out.lines().map(str::trim).find(|l| l.starts_with('v') && l[1..].starts_with(|c: char| c.is_ascii_digit()));
+    match (code, version) {
+        (0, Some(v)) => Ok(v.to_string()),
+        _ => bail!(
+            "cannot tell which nodeos the image {} holds: `cleos version client` exited {code}:\n{}",
+            plan.image.reference(),
+            indent(&out)
+        ),
+    }
+}
+
+/// Reads the bundle at `path` and brings a new lab up from it (see the module's doc). Every
+/// refusal comes before anything is created; a failure after that removes what was created.
+pub async fn up_from(rt: &dyn Runtime, path: &Path, name: Option<&str>, printer: &Printer) -> Result<Restored> {
+    let bundle = Bundle::read(path)?;
+    let m = &bundle.manifest;
+    printer.info(format!(
+        "bundle of lab `{}`: block {} of chain {}…, made by nodeos {} on {}",
+        m.lab,
+        m.head_block,
+        &m.chain_id[..m.chain_id.len().min(12)],
+        m.server_version,
+        m.created
+    ));
+    let (plan, state, topology) = prepare(rt, &bundle, name).await?;
+    let checked = async {
+        ensure_image(rt, &plan, printer).await?;
+        let task = printer.task("ask the image its nodeos version");
+        let version = image_version(rt, &plan).await?;
+        check_readable(&m.server_version, &version, plan.image.reference()).map_err(anyhow::Error::msg)?;
+        task.done(format!("{version} reads a snapshot of {}", m.server_version));
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = checked {
+        let _ = state.remove();
+        return Err(e);
+    }
+    match bring_up(rt, &plan, &state, &bundle, printer).await {
+        Ok((block, producer)) => Ok(Restored { plan, topology, block, producer }),
+        Err(e) => {
+            // Nothing half-made: what carries the lab's label goes, and its state folder.
+            let _ = lab::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
+            let _ = state.remove();
+            Err(e.context(format!(
+                "lab `{}` was not brought up from {}; what it had created is removed",
+                plan.lab,
+                path.display()
+            )))
+        }
+    }
+}
+
+async fn bring_up(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    state: &StateDir,
+    bundle: &Bundle,
+    printer: &Printer,
+) -> Result<(u64, String)> {
+    state.write_plan(plan)?;
+    let containers: Vec<String> = plan.nodes.iter().map(|n| n.container.clone()).collect();
+    create_network_and_volumes(rt, plan, &containers, printer, &lab::Created::default(), (&[], &[])).await?;
+    let bar = printer.bar("create nodes, put the snapshot in each, start them", plan.nodes.len() as u64);
+    let restore = [FileEntry { name: RESTORE_SNAPSHOT.into(), contents: bundle.snapshot.clone(), mode: 0o644 }];
+    // The snapshot must be in a node's volume before its first start: a node started without it
+    // would begin a new chain from genesis.json.
+    try_join_all(plan.nodes.iter().map(|n| {
+        let (bar, restore) = (&bar, &restore);
+        async move {
+            rt.create_container(&container_spec(plan, n, state)).await?;
+            rt.put_files(&n.container, DATA_MOUNT, restore).await?;
+            rt.start_container(&n.container).await?;
+            bar.inc(1);
+            anyhow::Ok(())
+        }
+    }))
+    .await?;
+    bar.done(format!("{} nodes from block {}", plan.nodes.len(), bundle.manifest.head_block));
+    let timeout = Duration::from_secs(60);
+    lab::wait_ready(rt, &[plan.genesis()], timeout, printer).await?;
+    // keosd and the keys need only the genesis node; the producers meanwhile load the snapshot
+    // and take up their rounds, so the two waits overlap.
+    let boot = Boot::new(rt, plan, state, printer);
+    let only_wallet = BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 };
+    let wallet = boot.run(&only_wallet);
+    let task = printer.task("wait for a block from an elected producer");
+    let produced = async {
+        let r = wait_elected_block(rt, plan, bundle.manifest.head_block).await;
+        match &r {
+            Ok((block, producer)) => task.done(format!("block {block} by {producer}")),
+            Err(_) => task.fail(),
+        }
+        r
+    };
+    let (wallet, produced) = tokio::join!(wallet, produced);
+    wallet?;
+    printer.info("only the wallet was set up: the chain (accounts, balances, schedule) came from the snapshot");
+    produced
+}
+
+/// Waits until the genesis node's head is a block past `after` made by a producer of the active
+/// schedule (the schedule the snapshot carries).
+async fn wait_elected_block(rt: &dyn Runtime, plan: &NetworkPlan, after: u64) -> Result<(u64, String)> {
+    let genesis = &plan.genesis().container;
+    let chain = Chain::new(rt, genesis);
+    let schedule = chain.active_schedule().await?.names();
+    let start = Instant::now();
+    loop {
+        let info = chain.info().await?;
+        if info.head_block_num > after && schedule.contains(&info.head_block_producer) {
+            return Ok((info.head_block_num, info.head_block_producer));
+        }
+        if start.elapsed() > PRODUCE_TIMEOUT {
+            let logs = rt.logs(genesis, 20).await.unwrap_or_default();
+            bail!(
+                "no block from the elected producers ({}) within {}s: head {} by {}; last log lines of {genesis}:\n{}",
+                schedule.join(", "),
+                PRODUCE_TIMEOUT.as_secs(),
+                info.head_block_num,
+                info.head_block_producer,
+                indent(&logs)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
