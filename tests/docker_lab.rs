@@ -350,6 +350,9 @@ fn docker_large_lab_producers_join_from_a_snapshot() {
     assert!(active.iter().all(|p| p.starts_with("producer")), "{active:?}");
     let logs = lab.run(&["logs", "produceraaaa", "--tail", "100000"]).success().stdout();
     assert!(logs.contains("initialization from snapshot"), "produceraaaa did not start from the snapshot");
+    // `start-prod` returned once every node had reached the head of that moment; following it
+    // afterwards is the network's business, so the check waits a bounded time for it.
+    lab.run(&["wait", "--in-sync", "10", "--timeout", "60"]).success();
     let status = lab.run(&["status", "--json"]).success().json();
     let heads: Vec<u64> =
         status["nodes"].as_array().unwrap().iter().map(|n| n["head_block"].as_u64().unwrap_or(0)).collect();
