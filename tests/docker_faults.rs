@@ -11,8 +11,7 @@ use std::sync::Mutex;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use harness::{docker_engine_answers, engine_lock, Lab};
-use libtest_mimic::{Arguments, Failed, Trial};
+use harness::{engine_lock, run_docker_tests, Lab};
 
 const LAB: &str = "e-faults";
 const PORT: u16 = 18911;
@@ -22,52 +21,25 @@ const LONE: &str = "accountnum11";
 static SHARED: Mutex<Option<Lab>> = Mutex::new(None);
 
 fn main() {
-    let args = Arguments::from_args();
-    let engine = docker_engine_answers();
-    let ci = std::env::var_os("CI").is_some();
-    if !engine && !args.list {
-        if ci {
-            eprintln!("CI is set but no Docker engine answers: the Docker tests fail");
-        } else {
-            eprintln!("no Docker engine answers: the Docker tests are ignored (with CI set they fail)");
-        }
-    }
-    // Asked once, before any test runs: the delay test needs the kernel's netem qdisc.
-    let netem = engine && !args.list && kernel_has_netem();
-    macro_rules! tests {
-        ($($test:ident),* $(,)?) => { vec![$((stringify!($test), $test as fn(), false)),*] };
-    }
-    let mut tests: Vec<(&str, fn(), bool)> = tests![
-        docker_faults_bad_input_is_refused_and_changes_nothing,
-        docker_faults_partition_one_producer_then_heal,
-        docker_faults_partition_two_against_two_stops_lib_then_heal,
-        docker_faults_loss_100_behaves_like_a_partition_then_clear,
-    ];
-    tests.push((
-        "docker_faults_delay_where_the_kernel_has_netem",
-        docker_faults_delay_where_the_kernel_has_netem,
-        true,
-    ));
-    let trials = tests
-        .into_iter()
-        .map(|(name, test, needs_netem)| {
-            Trial::test(name, move || {
-                if !engine {
-                    return Err(Failed::from("no Docker engine answers: the Docker tests must run in CI"));
-                }
-                test();
-                Ok(())
-            })
-            .with_ignored_flag((!engine && !ci) || (engine && needs_netem && !netem))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    // Statics are not dropped at exit: take the lab down here.
-    drop(SHARED.lock().unwrap_or_else(|p| p.into_inner()).take());
-    if engine && !netem && !args.list {
-        eprintln!("this kernel has no netem qdisc: the delay test is ignored");
-    }
-    conclusion.exit();
+    run_docker_tests(
+        docker_tests![
+            docker_faults_bad_input_is_refused_and_changes_nothing,
+            docker_faults_partition_one_producer_then_heal,
+            docker_faults_partition_two_against_two_stops_lib_then_heal,
+            docker_faults_loss_100_behaves_like_a_partition_then_clear,
+            docker_faults_delay_where_the_kernel_has_netem,
+        ],
+        // Asked once, before any test runs: the delay test needs the kernel's netem qdisc.
+        |args, engine| {
+            if !engine || args.list || kernel_has_netem() {
+                return vec![];
+            }
+            eprintln!("this kernel has no netem qdisc: the delay test is ignored");
+            vec!["docker_faults_delay_where_the_kernel_has_netem"]
+        },
+        // Statics are not dropped at exit: take the shared lab down here.
+        || drop(SHARED.lock().unwrap_or_else(|p| p.into_inner()).take()),
+    )
 }
 
 /// Whether `tc … netem` works, tried in a throwaway container of its own (its own network

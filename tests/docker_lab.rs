@@ -11,46 +11,21 @@ use std::collections::BTreeSet;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use harness::{docker, docker_engine_answers, engine_lock, Lab};
-use libtest_mimic::{Arguments, Failed, Trial};
+use harness::{docker, engine_lock, run_docker_tests, Lab};
 use serde_json::{json, Value};
 
 fn main() {
-    let args = Arguments::from_args();
-    let engine = docker_engine_answers();
-    let ci = std::env::var_os("CI").is_some();
-    if !engine && !args.list {
-        if ci {
-            eprintln!("CI is set but no Docker engine answers: the Docker tests fail");
-        } else {
-            eprintln!("no Docker engine answers: the Docker tests are ignored (with CI set they fail)");
-        }
-    }
-    // Each test under its function's name, so filters and `--list` work as with `#[test]`.
-    macro_rules! tests {
-        ($($test:ident),* $(,)?) => { vec![$((stringify!($test), $test as fn())),*] };
-    }
-    let tests: Vec<(&str, fn())> = tests![
-        docker_up_no_boot_then_down_leaves_nothing,
-        docker_bad_topologies_fail_clearly_and_create_nothing,
-        docker_full_boot_hands_the_chain_to_elected_producers,
-        docker_large_lab_producers_join_from_a_snapshot,
-        docker_boot_from_an_upstream_accounts_file,
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            Trial::test(name, move || {
-                if !engine {
-                    return Err(Failed::from("no Docker engine answers: the Docker tests must run in CI"));
-                }
-                test();
-                Ok(())
-            })
-            .with_ignored_flag(!engine && !ci)
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    run_docker_tests(
+        docker_tests![
+            docker_up_no_boot_then_down_leaves_nothing,
+            docker_bad_topologies_fail_clearly_and_create_nothing,
+            docker_full_boot_hands_the_chain_to_elected_producers,
+            docker_large_lab_producers_join_from_a_snapshot,
+            docker_boot_from_an_upstream_accounts_file,
+        ],
+        |_, _| vec![],
+        || {},
+    )
 }
 
 fn head(lab: &Lab, node: &str) -> u64 {

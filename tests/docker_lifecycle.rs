@@ -8,43 +8,19 @@ mod harness;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use harness::{docker_engine_answers, engine_lock, Lab};
-use libtest_mimic::{Arguments, Failed, Trial};
+use harness::{engine_lock, run_docker_tests, Lab};
 use serde_json::Value;
 
 fn main() {
-    let args = Arguments::from_args();
-    let engine = docker_engine_answers();
-    let ci = std::env::var_os("CI").is_some();
-    if !engine && !args.list {
-        if ci {
-            eprintln!("CI is set but no Docker engine answers: the Docker tests fail");
-        } else {
-            eprintln!("no Docker engine answers: the Docker tests are ignored (with CI set they fail)");
-        }
-    }
-    macro_rules! tests {
-        ($($test:ident),* $(,)?) => { vec![$((stringify!($test), $test as fn())),*] };
-    }
-    let tests: Vec<(&str, fn())> = tests![
-        docker_a_killed_producer_is_restored_from_a_snapshot_and_produces_again,
-        docker_stop_then_start_or_up_keeps_the_chain_without_replay_or_restore,
-        docker_a_paused_producer_follows_the_head_once_unpaused,
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            Trial::test(name, move || {
-                if !engine {
-                    return Err(Failed::from("no Docker engine answers: the Docker tests must run in CI"));
-                }
-                test();
-                Ok(())
-            })
-            .with_ignored_flag(!engine && !ci)
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    run_docker_tests(
+        docker_tests![
+            docker_a_killed_producer_is_restored_from_a_snapshot_and_produces_again,
+            docker_stop_then_start_or_up_keeps_the_chain_without_replay_or_restore,
+            docker_a_paused_producer_follows_the_head_once_unpaused,
+        ],
+        |_, _| vec![],
+        || {},
+    )
 }
 
 /// A node's get_info, asked in its own container; `None` while it does not answer.

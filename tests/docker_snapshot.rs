@@ -10,38 +10,18 @@ use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use harness::{docker, docker_engine_answers, engine_lock, Lab};
-use libtest_mimic::{Arguments, Failed, Trial};
+use harness::{docker, engine_lock, run_docker_tests, Lab};
 
 fn main() {
-    let args = Arguments::from_args();
-    let engine = docker_engine_answers();
-    let ci = std::env::var_os("CI").is_some();
-    if !engine && !args.list {
-        eprintln!("no Docker engine answers: the Docker tests are ignored (with CI set they fail)");
-    }
-    macro_rules! tests {
-        ($($test:ident),* $(,)?) => { vec![$((stringify!($test), $test as fn())),*] };
-    }
-    let tests: Vec<(&str, fn())> = tests![
-        docker_snapshot_then_up_from_carries_the_chain_on,
-        docker_up_from_refuses_missing_truncated_and_foreign_files,
-        docker_wait_holds_or_times_out_with_what_it_saw,
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            Trial::test(name, move || {
-                if !engine {
-                    return Err(Failed::from("no Docker engine answers: the Docker tests must run in CI"));
-                }
-                test();
-                Ok(())
-            })
-            .with_ignored_flag(!engine && !ci)
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    run_docker_tests(
+        docker_tests![
+            docker_snapshot_then_up_from_carries_the_chain_on,
+            docker_up_from_refuses_missing_truncated_and_foreign_files,
+            docker_wait_holds_or_times_out_with_what_it_saw,
+        ],
+        |_, _| vec![],
+        || {},
+    )
 }
 
 /// Balances that differ from account to account: the system accounts hold every stake and RAM

@@ -13,42 +13,18 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use harness::{docker_engine_answers, engine_lock, Lab};
-use libtest_mimic::{Arguments, Failed, Trial};
+use harness::{engine_lock, run_docker_tests, Lab};
 
 fn main() {
-    let args = Arguments::from_args();
-    let engine = docker_engine_answers();
-    let ci = std::env::var_os("CI").is_some();
-    if !engine && !args.list {
-        if ci {
-            eprintln!("CI is set but no Docker engine answers: the Docker tests fail");
-        } else {
-            eprintln!("no Docker engine answers: the Docker tests are ignored (with CI set they fail)");
-        }
-    }
-    macro_rules! tests {
-        ($($test:ident),* $(,)?) => { vec![$((stringify!($test), $test as fn())),*] };
-    }
-    let tests: Vec<(&str, fn())> = tests![
-        docker_bad_settings_exit_3_naming_the_field_and_create_nothing,
-        docker_a_node_nodeos_refuses_is_removed_or_kept,
-        docker_interrupted_up_then_down_leaves_nothing,
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            Trial::test(name, move || {
-                if !engine {
-                    return Err(Failed::from("no Docker engine answers: the Docker tests must run in CI"));
-                }
-                test();
-                Ok(())
-            })
-            .with_ignored_flag(!engine && !ci)
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    run_docker_tests(
+        docker_tests![
+            docker_bad_settings_exit_3_naming_the_field_and_create_nothing,
+            docker_a_node_nodeos_refuses_is_removed_or_kept,
+            docker_interrupted_up_then_down_leaves_nothing,
+        ],
+        |_, _| vec![],
+        || {},
+    )
 }
 
 const PORT: &str = "nodes:\n  genesis:\n    http_port: 18931\n";

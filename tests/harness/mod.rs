@@ -14,6 +14,52 @@ pub fn engine_lock() -> MutexGuard<'static, ()> {
 }
 
 /// Whether a Docker engine answers. The test runner decides what a missing engine means.
+/// `docker_tests![a, b]`: test functions under their own names (so filters and `--list` work as
+/// with `#[test]`), for [`run_docker_tests`].
+#[macro_export]
+macro_rules! docker_tests {
+    ($($test:ident),* $(,)?) => { vec![$((stringify!($test), $test as fn())),*] };
+}
+
+/// The runner of a Docker test file (libtest-mimic: the built-in runner's arguments and output).
+/// Without an engine every test is reported as ignored, never as passed; with `CI` set it fails.
+/// `more_ignored(engine answers)` names tests to ignore for other reasons (a kernel feature);
+/// `after` runs once the tests are done, before the process exits.
+pub fn run_docker_tests(
+    tests: Vec<(&'static str, fn())>,
+    more_ignored: impl FnOnce(&libtest_mimic::Arguments, bool) -> Vec<&'static str>,
+    after: impl FnOnce(),
+) -> ! {
+    use libtest_mimic::{Arguments, Failed, Trial};
+    let args = Arguments::from_args();
+    let engine = docker_engine_answers();
+    let ci = std::env::var_os("CI").is_some();
+    if !engine && !args.list {
+        if ci {
+            eprintln!("CI is set but no Docker engine answers: the Docker tests fail");
+        } else {
+            eprintln!("no Docker engine answers: the Docker tests are ignored (with CI set they fail)");
+        }
+    }
+    let ignored = more_ignored(&args, engine);
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            Trial::test(name, move || {
+                if !engine {
+                    return Err(Failed::from("no Docker engine answers: the Docker tests must run in CI"));
+                }
+                test();
+                Ok(())
+            })
+            .with_ignored_flag((!engine && !ci) || ignored.contains(&name))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    after();
+    conclusion.exit()
+}
+
 pub fn docker_engine_answers() -> bool {
     Command::new("docker").arg("info").output().map(|o| o.status.success()).unwrap_or(false)
 }
