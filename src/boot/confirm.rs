@@ -24,14 +24,20 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<Vec<Action>, Failure>>,
 {
+    let mut refused = None;
     for round in 0..ROUNDS {
         if round == 0 {
             pusher.push(&actions).await?;
         } else {
             // A producer busy syncing can find a whole batch too slow and drop it: what is left
             // goes one action a transaction, in order (a proxy registers before voters name it).
+            // An action can still be refused because one it depends on was dropped between the
+            // two (`proxy not found`): the next round, after the chain settles, pushes both again.
             for a in &actions {
-                pusher.push(std::slice::from_ref(a)).await?;
+                if let Err(e) = pusher.push(std::slice::from_ref(a)).await {
+                    tracing::debug!(error = %e, "refused; the next round tries again");
+                    refused = Some(e);
+                }
             }
         }
         settle(chain).await?;
@@ -41,5 +47,7 @@ where
         }
         tracing::debug!(left = actions.len(), "not in a block yet, pushing again");
     }
-    Err(Failure::chain(format!("{} actions did not make it into a block after {ROUNDS} pushes", actions.len())))
+    Err(refused.unwrap_or_else(|| {
+        Failure::chain(format!("{} actions did not make it into a block after {ROUNDS} pushes", actions.len()))
+    }))
 }

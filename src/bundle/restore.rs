@@ -15,7 +15,7 @@ use crate::chain::Chain;
 use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
 use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT};
 use crate::printer::Printer;
-use crate::runtime::{ContainerSpec, FileEntry, Runtime, NO_NETWORK};
+use crate::runtime::{FileEntry, Runtime};
 use crate::state::{write_secret, StateDir};
 use crate::topology::{self, TopologySource};
 
@@ -92,31 +92,11 @@ pub async fn prepare(
 /// `lab down` finds it should `lab` be interrupted here), removed after.
 pub async fn image_version(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<String> {
     let name = format!("{}-version-probe", plan.lab);
-    let spec = ContainerSpec {
-        name: name.clone(),
-        hostname: name.clone(),
-        image: plan.image.reference().to_string(),
-        network: NO_NETWORK.into(),
-        entrypoint: vec!["cleos".into()],
-        cmd: vec!["version".into(), "client".into()],
-        env: vec![],
-        labels: plan.labels.clone(),
-        mounts: vec![],
-        ports: vec![],
-        stop_timeout: 1,
-        share_network_of: None,
-        cap_add: vec![],
-    };
-    rt.create_container(&spec).await?;
-    let ran = async {
-        rt.start_container(&name).await?;
-        let code = rt.wait_container(&name).await?;
-        let out = rt.logs(&name, 20).await?;
-        anyhow::Ok((code, out))
-    }
-    .await;
-    rt.remove_container(&name).await?;
-    let (code, out) = ran?;
+    let reference = plan.image.reference();
+    let command = ["cleos", "version", "client"];
+    let probe =
+        lab::run_probe(rt, plan, &name, reference, &command, Duration::from_secs(60), &lab::Created::default()).await?;
+    let (code, out) = (probe.code, probe.output);
     let version =
         out.lines().map(str::trim).find(|l| l.starts_with('v') && l[1..].starts_with(|c: char| c.is_ascii_digit()));
     match (code, version) {

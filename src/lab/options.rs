@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 
+use super::probe::run_probe;
 use super::rollback::Created;
 use crate::plan::NetworkPlan;
-use crate::runtime::{ContainerSpec, Runtime, NO_NETWORK};
+use crate::runtime::Runtime;
 use crate::state::state_base;
 use crate::topology::{check_nodeos_options, NodeosOptions, ValidationErrors};
 
@@ -37,40 +38,11 @@ pub async fn nodeos_help(rt: &dyn Runtime, plan: &NetworkPlan, created: &Created
         return Ok(text);
     }
     let name = probe_name(plan);
-    let spec = ContainerSpec {
-        name: name.clone(),
-        hostname: name.clone(),
-        image: reference.to_string(),
-        network: NO_NETWORK.into(),
-        entrypoint: vec!["nodeos".into()],
-        cmd: vec!["--help".into()],
-        env: vec![],
-        labels: plan.labels.clone(),
-        mounts: vec![],
-        ports: vec![],
-        stop_timeout: 1,
-        share_network_of: None,
-        cap_add: vec![],
-    };
-    // A probe left by an interrupted run would make the create fail.
-    rt.remove_container(&name).await?;
-    created.container(&name);
-    let answer = async {
-        rt.create_container(&spec).await?;
-        rt.start_container(&name).await?;
-        let code = tokio::time::timeout(HELP_TIMEOUT, rt.wait_container(&name))
-            .await
-            .map_err(|_| anyhow!("`nodeos --help` in {reference} did not exit within {}s", HELP_TIMEOUT.as_secs()))??;
-        let text = rt.logs(&name, 100_000).await?;
-        if code != 0 {
-            return Err(anyhow!("`nodeos --help` in {reference} exited with {code}"));
-        }
-        anyhow::Ok(text)
+    let probe = run_probe(rt, plan, &name, reference, &["nodeos", "--help"], HELP_TIMEOUT, created).await?;
+    if probe.code != 0 {
+        return Err(anyhow!("`nodeos --help` in {reference} exited with {}", probe.code));
     }
-    .await;
-    rt.remove_container(&name).await?;
-    created.forget_container(&name);
-    let text = answer?;
+    let text = probe.output;
     if let Some(id) = id {
         let path = cache_path(&id);
         if let Some(dir) = path.parent() {
