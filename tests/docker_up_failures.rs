@@ -71,7 +71,8 @@ fn docker_a_node_nodeos_refuses_is_removed_or_kept() {
     let run = lab.run(&["up", "--no-progress"]).failure();
     let err = run.stderr();
     assert_eq!(run.code(), 1, "{err}");
-    assert!(err.contains("last log lines of g-fail-genesis"), "{err}");
+    assert!(err.contains("g-fail-genesis stopped before it answered get_info"), "{err}");
+    assert!(err.contains("last log lines"), "{err}");
     assert!(err.contains("the argument for option 'read-mode' is invalid"), "{err}");
     assert!(err.contains("removed 5 containers"), "{err}");
     assert_nothing_left(&lab, "after the failed up");

@@ -118,10 +118,8 @@ async fn undo(
     let objects = created.objects();
     let shown = format!("{error:#}");
     for node in &plan.nodes {
-        // wait_ready's error shows the lines of the node it waited for already.
-        if !objects.containers.contains(&node.container)
-            || shown.contains(&format!("last log lines of {}", node.container))
-        {
+        // The error shows the lines of the node it is about already.
+        if !objects.containers.contains(&node.container) || shown.contains(&format!("{} stopped", node.container)) {
             continue;
         }
         if let Ok(Some(ContainerState::Exited | ContainerState::Dead)) = rt.container_state(&node.container).await {
