@@ -88,14 +88,13 @@ pub async fn prepare(
     }
 }
 
-/// Asks the image which nodeos it holds: a one-shot container, labelled with the lab (so that
-/// `lab down` finds it should `lab` be interrupted here), removed after.
+/// Asks the image which nodeos it holds, once per image id: a one-shot container, labelled with
+/// the lab (so that `lab down` finds it should `lab` be interrupted here), removed after.
 pub async fn image_version(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<String> {
     let name = format!("{}-version-probe", plan.lab);
-    let reference = plan.image.reference();
     let command = ["cleos", "version", "client"];
-    let probe =
-        lab::run_probe(rt, plan, &name, reference, &command, Duration::from_secs(60), &lab::Created::default()).await?;
+    let timeout = Duration::from_secs(60);
+    let probe = lab::probe_image(rt, plan, "cleos-version", &name, &command, timeout, &lab::Created::default()).await?;
     let (code, out) = (probe.code, probe.output);
     let version =
         out.lines().map(str::trim).find(|l| l.starts_with('v') && l[1..].starts_with(|c: char| c.is_ascii_digit()));

@@ -1,17 +1,15 @@
 //! The options the lab's nodeos accepts, asked of its image: `nodeos --help` in a one-shot
-//! container (under a second on Leap 4.1), its answer kept in the state folder by image id, so the
-//! topology's config.ini entries are checked against the nodeos that will read them.
+//! container (under a second on Leap 4.1), asked once per image id, so the topology's config.ini
+//! entries are checked against the nodeos that will read them.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{anyhow, Result};
 
-use super::probe::run_probe;
+use super::probe::probe_image;
 use super::rollback::Created;
 use crate::plan::NetworkPlan;
 use crate::runtime::Runtime;
-use crate::state::state_base;
 use crate::topology::{check_nodeos_options, NodeosOptions, ValidationErrors};
 
 /// `nodeos --help` prints and exits at once; a nodeos that does not (this build's `--version`
@@ -23,35 +21,14 @@ pub fn probe_name(plan: &NetworkPlan) -> String {
     format!("{}--nodeos-help", plan.lab)
 }
 
-fn cache_path(image_id: &str) -> PathBuf {
-    let file: String = image_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    // A dot folder: lab names start with a letter or digit, so no lab's state folder is called so.
-    state_base().join(".nodeos-options").join(file)
-}
-
-/// The help text of the plan's image: from the cache, else from a one-shot container that carries
-/// the lab's labels (so an interrupted `up` leaves it to `lab down`) and is removed after.
+/// The help text of the plan's image, asked once per image id (see [`probe_image`]).
 pub async fn nodeos_help(rt: &dyn Runtime, plan: &NetworkPlan, created: &Created) -> Result<String> {
-    let reference = plan.image.reference();
-    let id = rt.image_id(reference).await?;
-    if let Some(text) = id.as_deref().and_then(|id| std::fs::read_to_string(cache_path(id)).ok()) {
-        return Ok(text);
-    }
     let name = probe_name(plan);
-    let probe = run_probe(rt, plan, &name, reference, &["nodeos", "--help"], HELP_TIMEOUT, created).await?;
+    let probe = probe_image(rt, plan, "nodeos-help", &name, &["nodeos", "--help"], HELP_TIMEOUT, created).await?;
     if probe.code != 0 {
-        return Err(anyhow!("`nodeos --help` in {reference} exited with {}", probe.code));
+        return Err(anyhow!("`nodeos --help` in {} exited with {}", plan.image.reference(), probe.code));
     }
-    let text = probe.output;
-    if let Some(id) = id {
-        let path = cache_path(&id);
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        // A cache: failing to write it costs a second next time, nothing more.
-        let _ = std::fs::write(&path, &text);
-    }
-    Ok(text)
+    Ok(probe.output)
 }
 
 /// Checks the topology's config.ini entries and nodeos arguments against the options of the
