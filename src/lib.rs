@@ -30,6 +30,7 @@ use clap::Parser;
 
 /// Parses the command line, runs the command, maps the outcome to an exit code.
 pub fn run() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = cli::Cli::parse();
     let filter = match cli.global.verbose {
         0 => "warn",
@@ -60,4 +61,24 @@ pub fn run() -> ExitCode {
         Ok(code) => code,
         Err(e) => error::report(&e),
     }
+}
+
+/// `lab status | head` ends quietly when `head` does, as other Unix tools do. Rust ignores SIGPIPE,
+/// so `println!` to a closed pipe panics; SIGPIPE is not restored instead because the engine's
+/// socket and exec streams would then kill `lab` where they now return an error.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            // The exit status a shell gives a process ended by SIGPIPE.
+            std::process::exit(141);
+        }
+        default(info)
+    }));
 }
