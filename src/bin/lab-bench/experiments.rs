@@ -108,7 +108,7 @@ pub fn run(e: &Experiment, bin: &Path, dir: PathBuf, port: u16) -> Result<Experi
     let d = Driver { bin, dir: dir.clone(), state };
     let _ = d.lab(&["down", "--name", &name]);
     let _ = d.lab(&["down", "--name", &copy]);
-    let measured = measure(&d, &name, &copy);
+    let measured = measure(&d, &name, &copy, settle_timeout(e.producers));
     // Whatever happened, nothing of the experiment stays.
     let _ = d.lab(&["down", "--name", &name]);
     let _ = d.lab(&["down", "--name", &copy]);
@@ -122,10 +122,20 @@ pub fn run(e: &Experiment, bin: &Path, dir: PathBuf, port: u16) -> Result<Experi
     })
 }
 
-fn measure(d: &Driver, name: &str, copy: &str) -> Result<Timings> {
+/// How long the lab gets to settle (LIB moving again) between experiments, in seconds. Before
+/// DPoS moves LIB past a block, two thirds of the schedule must have produced after it: about two
+/// rounds of 6 s per producer once a new schedule is active (about 4 minutes at 21 producers),
+/// more when producers miss their slots on a busy machine; and once, after a whole-lab restart,
+/// LIB of the default lab stood for about 3 minutes.
+fn settle_timeout(producers: usize) -> String {
+    (300 + 20 * producers).to_string()
+}
+
+fn measure(d: &Driver, name: &str, copy: &str, settle: String) -> Result<Timings> {
+    let settled = || d.lab(&["wait", "--lib-advances", "3", "--timeout", &settle]);
     eprintln!("  lab up (boot)");
     d.lab(&["up", "-q"])?;
-    d.lab(&["wait", "--lib-advances", "3", "--timeout", "180"])?;
+    settled()?;
     // A producer crashes (SIGKILL leaves its database dirty); `lab start` restores it and
     // returns once it follows the head.
     let (_, status) = d.lab_output(&["status", "--json"])?;
@@ -142,11 +152,11 @@ fn measure(d: &Driver, name: &str, copy: &str) -> Result<Timings> {
     d.lab(&["kill", victim])?;
     eprintln!("  recovery of {victim}");
     let recover_s = d.lab(&["start", victim])?;
-    d.lab(&["wait", "--lib-advances", "3", "--timeout", "180"])?;
+    settled()?;
     eprintln!("  lab stop, lab start");
     let stop_s = d.lab(&["stop"])?;
     let start_s = d.lab(&["start"])?;
-    d.lab(&["wait", "--lib-advances", "3", "--timeout", "300"])?;
+    settled()?;
     // The CI case: boot once, snapshot, start every later lab from the snapshot.
     let bundle = d.dir.join("lab.labsnap.tar.gz");
     let bundle = bundle.to_str().context("a temporary path that is not UTF-8")?;
