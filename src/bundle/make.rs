@@ -1,19 +1,20 @@
 //! `lab snapshot`: a node's chain snapshot and what a new lab needs to carry on from it.
 
+use std::time::Duration;
+
 use anyhow::{bail, Context, Result};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::archive::{hex, Bundle, ACCOUNTS};
 use super::manifest::{Manifest, FORMAT_VERSION};
-use crate::chain::answers::Snapshot;
 use crate::chain::Chain;
+use crate::lab::{snapshot_at_head, HeadSnapshot};
 use crate::plan::{NetworkPlan, NodePlan};
 use crate::runtime::{ContainerState, Runtime};
 use crate::topology::{Topology, TopologySource};
 
-/// How long nodeos gets to write a snapshot and see its block irreversible.
-const SNAPSHOT_TIMEOUT_SECS: u64 = 120;
+/// How long nodeos gets to write a snapshot.
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The topology as a bundle carries it, and the accounts file it points at. Pure but for
 /// reading the accounts file.
@@ -53,27 +54,17 @@ pub async fn make(rt: &dyn Runtime, source: &TopologySource, plan: &NetworkPlan,
     let (topology, accounts) = portable_topology(source, plan)?;
     let chain = Chain::new(rt, &node.container);
     let info = chain.info().await?;
-    // nodeos answers once the snapshot's block is irreversible: with 4 producers, LIB trails the
-    // head by about two rounds of 12 blocks, 12 s and more.
-    let path = "producer/create_snapshot";
-    let snap: Snapshot = async {
-        let v = chain.node.call_within(path, &json!({}), SNAPSHOT_TIMEOUT_SECS).await?;
-        chain.node.read(path, v)
-    }
-    .await
-    .with_context(|| format!("{} did not write a snapshot", node.name))?;
-    let snapshot = rt
-        .get_file(&node.container, &snap.snapshot_name)
+    // At the head, not at LIB: a new lab from the bundle is a chain of its own from that block on.
+    let HeadSnapshot { bytes: snapshot, block } = snapshot_at_head(rt, &node.container, SNAPSHOT_TIMEOUT)
         .await
-        .with_context(|| format!("cannot copy {} out of {}", snap.snapshot_name, node.container))?;
-    // The node keeps no copy: snapshots are large and this one now lives in the bundle.
-    let _ = rt.exec(&node.container, &["rm".to_string(), "-f".into(), snap.snapshot_name.clone()], None).await;
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("{} did not write a snapshot", node.name))?;
     let manifest = Manifest {
         format: FORMAT_VERSION,
         lab: plan.lab.clone(),
         node: node.name.clone(),
         chain_id: info.chain_id,
-        head_block: snap.head_block_num,
+        head_block: block,
         server_version: info
             .server_version_string
             .with_context(|| format!("{}: get_info has no server_version_string", node.name))?,

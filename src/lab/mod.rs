@@ -17,6 +17,7 @@ mod ready;
 mod recover;
 mod rollback;
 mod select;
+mod snapshot;
 mod spec;
 mod up;
 
@@ -35,6 +36,7 @@ pub use ready::{indent, wait_node, wait_ready};
 pub use recover::{needs_recovery, recover, RecoverError, Recovery};
 pub use rollback::{roll_back, undo, Created, Objects, Undone};
 pub use select::{select, SelectError};
+pub use snapshot::{snapshot_at_head, HeadSnapshot};
 pub use spec::container_spec;
 pub use up::{busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, UpPlan, UpReport};
 

@@ -10,10 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use super::health::{describe, dirty, down_reason, health, Health};
-use crate::chain::answers::Snapshot;
+use super::snapshot::snapshot_at_head;
 use crate::client::NodeClient;
 use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, RESTORE_SNAPSHOT};
 use crate::runtime::{ContainerInfo, FileEntry, Runtime};
@@ -98,8 +96,9 @@ pub async fn recover(
 
     let source = pick_source(rt, plan, node, skip, &listed, timeout).await?;
     let client = NodeClient::new(rt, &source.container);
-    let (contents, block) = snapshot_now(rt, &source.container, timeout).await.map_err(|d| fail("snapshot", d))?;
-    let file = FileEntry { name: RESTORE_SNAPSHOT.into(), contents, mode: 0o644 };
+    let snapshot = snapshot_at_head(rt, &source.container, timeout).await.map_err(|d| fail("snapshot", d))?;
+    let block = snapshot.block;
+    let file = FileEntry { name: RESTORE_SNAPSHOT.into(), contents: snapshot.bytes, mode: 0o644 };
     rt.put_files(&node.container, DATA_MOUNT, &[file]).await.map_err(|e| fail("put the snapshot", e.to_string()))?;
     // The node's start script sees the snapshot, drops its blocks and dirty state, starts from it.
     rt.start_container(&node.container).await.map_err(|e| fail("start", e.to_string()))?;
@@ -107,80 +106,6 @@ pub async fn recover(
     let target = client.get_info().await.map(|i| i.head_block_num).unwrap_or(block);
     wait_at(rt, &node.container, target, timeout).await.map_err(|detail| fail("catch up", detail))?;
     Ok(Recovery { node: node.name.clone(), reason, source: source.name.clone(), block, elapsed: started.elapsed() })
-}
-
-/// Where nodeos writes snapshots (`<data-dir>/snapshots`).
-const SNAPSHOTS: &str = "snapshots";
-/// The name nodeos gives a snapshot written at the head, until its block is irreversible.
-const PENDING_PREFIX: &str = ".pending-snapshot-";
-/// What ends a snapshot file that nodeos finished writing (its writer's end marker).
-const END_MARKER: [u8; 8] = [0xff; 8];
-
-/// A snapshot of `source`'s chain at its head: the file's bytes and its block.
-///
-/// Leap answers `create_snapshot` only once the snapshot's block is irreversible, which on a
-/// 4-producer chain is two rounds (about 20 s) later; but it writes the file at once, under a
-/// pending name. That file is taken as soon as its end marker shows it complete. Its block is
-/// not final yet: a lab's producers follow one chain, and the restored node checks it joins
-/// theirs (it must reach their head).
-async fn snapshot_now(rt: &dyn Runtime, source: &str, timeout: Duration) -> Result<(Vec<u8>, u64), String> {
-    let dir = format!("{DATA_MOUNT}/{SNAPSHOTS}");
-    let before = list(rt, source, &dir).await?;
-    let client = NodeClient::new(rt, source);
-    let body = json!({});
-    let call = client.call_as::<Snapshot>("producer/create_snapshot", &body);
-    let pending = async {
-        let started = Instant::now();
-        loop {
-            if let Some(name) = new_pending(&before, &list(rt, source, &dir).await?) {
-                let path = format!("{dir}/{name}");
-                let bytes = rt.get_file(source, &path).await.map_err(|e| e.to_string())?;
-                if complete(&bytes) {
-                    let block = block_of(name.trim_start_matches(PENDING_PREFIX)).unwrap_or(0);
-                    return Ok::<_, String>((bytes, block));
-                }
-            }
-            if started.elapsed() > timeout {
-                return Err(format!("no snapshot appeared in {source}:{dir} within {}s", timeout.as_secs()));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    };
-    futures::pin_mut!(call, pending);
-    match futures::future::select(call, pending).await {
-        futures::future::Either::Left((Ok(snap), _)) => {
-            let bytes = rt.get_file(source, &snap.snapshot_name).await.map_err(|e| e.to_string())?;
-            // The copy is all we need; the source keeps no snapshot it did not ask for.
-            let rm = ["rm".to_string(), "-f".into(), snap.snapshot_name.clone()];
-            let _ = rt.exec(source, &rm, None).await;
-            Ok((bytes, snap.head_block_num))
-        }
-        futures::future::Either::Left((Err(e), _)) => Err(e.to_string()),
-        // The request goes on in the source's container; nodeos renames the file when its block
-        // is irreversible, and the lab's volume keeps it until `lab down`.
-        futures::future::Either::Right((found, _)) => found,
-    }
-}
-
-async fn list(rt: &dyn Runtime, container: &str, dir: &str) -> Result<Vec<String>, String> {
-    let cmd = ["sh".to_string(), "-c".into(), format!("ls -A {dir} 2>/dev/null || true")];
-    let out = rt.exec(container, &cmd, None).await.map_err(|e| e.to_string())?;
-    Ok(out.stdout.lines().map(str::to_string).collect())
-}
-
-/// A pending snapshot in `after` that was not in `before`. Pure.
-fn new_pending(before: &[String], after: &[String]) -> Option<String> {
-    after.iter().find(|f| f.starts_with(PENDING_PREFIX) && f.ends_with(".bin") && !before.contains(f)).cloned()
-}
-
-/// Whether a snapshot file is whole: nodeos writes its end marker last. Pure.
-fn complete(bytes: &[u8]) -> bool {
-    bytes.len() > END_MARKER.len() && bytes.ends_with(&END_MARKER)
-}
-
-/// The block number in a block id (its first 4 bytes, big-endian), from `<id>.bin`. Pure.
-fn block_of(file: &str) -> Option<u64> {
-    u64::from_str_radix(file.get(..8)?, 16).ok()
 }
 
 /// A running node other than `node` that answers get_info, in the plan's order: the genesis node

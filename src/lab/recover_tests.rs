@@ -157,17 +157,3 @@ async fn a_node_that_dies_again_after_its_restore_is_reported_with_its_code_and_
     );
     assert!(err.contains("| error bad snapshot"), "{err}");
 }
-
-#[test]
-fn pending_snapshots_are_found_checked_whole_and_read_for_their_block() {
-    let before = vec!["lab-start.bin".to_string()];
-    let after = vec!["lab-start.bin".to_string(), ".pending-snapshot-00000432b3696e.bin".to_string()];
-    assert_eq!(new_pending(&before, &after).as_deref(), Some(".pending-snapshot-00000432b3696e.bin"));
-    assert_eq!(new_pending(&after, &after), None, "one that was there before is someone else's");
-    assert_eq!(block_of("00000432b3696e.bin"), Some(1074));
-    assert_eq!(block_of("xyz"), None);
-    let mut file = vec![1, 2, 3];
-    assert!(!complete(&file));
-    file.extend([0xff; 8]);
-    assert!(complete(&file));
-}
