@@ -199,28 +199,91 @@ async fn bring_up(
 }
 
 /// Waits until the genesis node's head is a block past `after` made by a producer of the active
-/// schedule (the schedule the snapshot carries).
+/// schedule (the schedule the snapshot carries). A node that does not answer yet, as happens while
+/// every node loads the snapshot at once on a busy machine, is asked again until the timeout.
 async fn wait_elected_block(rt: &dyn Runtime, plan: &NetworkPlan, after: u64) -> Result<(u64, String)> {
     let genesis = &plan.genesis().container;
     let chain = Chain::new(rt, genesis);
-    let schedule = chain.active_schedule().await?.names();
     let start = Instant::now();
+    let mut schedule: Option<Vec<String>> = None;
     loop {
-        let info = chain.info().await?;
-        if info.head_block_num > after && schedule.contains(&info.head_block_producer) {
-            return Ok((info.head_block_num, info.head_block_producer));
+        let last = async {
+            if schedule.is_none() {
+                schedule = Some(chain.active_schedule().await?.names());
+            }
+            let info = chain.info().await?;
+            let elected = schedule.as_ref().is_some_and(|s| s.contains(&info.head_block_producer));
+            if info.head_block_num > after && elected {
+                return Ok(Ok((info.head_block_num, info.head_block_producer)));
+            }
+            anyhow::Ok(Err(format!("head {} by {}", info.head_block_num, info.head_block_producer)))
         }
+        .await;
+        let seen = match last {
+            Ok(Ok(block)) => return Ok(block),
+            Ok(Err(head)) => head,
+            Err(e) => format!("{e:#}"),
+        };
         if start.elapsed() > PRODUCE_TIMEOUT {
             let logs = rt.logs(genesis, 20).await.unwrap_or_default();
             bail!(
-                "no block from the elected producers ({}) within {}s: head {} by {}; last log lines of {genesis}:\n{}",
-                schedule.join(", "),
+                "no block from the elected producers ({}) within {}s: {seen}; last log lines of {genesis}:\n{}",
+                schedule.map(|s| s.join(", ")).unwrap_or_else(|| "schedule unknown".into()),
                 PRODUCE_TIMEOUT.as_secs(),
-                info.head_block_num,
-                info.head_block_producer,
                 indent(&logs)
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::runtime::fake::FakeRuntime;
+    use crate::runtime::ExecOutput;
+    use crate::topology::parse;
+
+    #[tokio::test]
+    async fn the_wait_for_an_elected_block_asks_again_when_the_node_does_not_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = TopologySource { topology: parse("name: r\nproducers: 1").unwrap(), path: None };
+        let plan = NetworkPlan::build(&source, "seed").unwrap();
+        let state = StateDir { root: dir.path().join("r") };
+        let rt = FakeRuntime::new();
+        rt.add_image(plan.image.reference());
+        let genesis = plan.genesis();
+        rt.ensure_network(&plan.network, &plan.labels).await.unwrap();
+        rt.create_container(&container_spec(&plan, genesis, &state)).await.unwrap();
+        rt.start_container(&genesis.container).await.unwrap();
+        let asked = Arc::new(AtomicUsize::new(0));
+        let count = asked.clone();
+        rt.on_exec(move |call| {
+            let script = call.script();
+            if script.contains("/v1/chain/get_producer_schedule") {
+                let s = r#"{"active":{"version":1,"producers":[{"producer_name":"accountnum11"}]}}"#;
+                return Some(ExecOutput::ok(format!("{s}\n200")));
+            }
+            if !script.contains("/v1/chain/get_info") {
+                return None;
+            }
+            // Busy loading the snapshot, then a block of the genesis key, then an elected one.
+            let (num, producer) = match count.fetch_add(1, Ordering::SeqCst) {
+                0 => return Some(ExecOutput::failed(28, "curl: (28) Operation timed out")),
+                1 => (41, "eosio"),
+                _ => (42, "accountnum11"),
+            };
+            let info = format!(
+                r#"{{"chain_id":"cafe","head_block_num":{num},"last_irreversible_block_num":30,
+                "head_block_producer":"{producer}","head_block_time":"2026-01-01T00:00:00.000"}}"#
+            );
+            Some(ExecOutput::ok(format!("{info}\n200")))
+        });
+        let (block, producer) = wait_elected_block(&rt, &plan, 40).await.unwrap();
+        assert_eq!((block, producer.as_str()), (42, "accountnum11"));
+        assert_eq!(asked.load(Ordering::SeqCst), 3);
     }
 }
