@@ -6,7 +6,7 @@ mod activation;
 pub mod alloc;
 mod peers;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -16,6 +16,7 @@ pub use activation::{check_activation, voters_stake};
 pub use alloc::Allocation;
 
 use crate::chain::{Amount, Symbol};
+use crate::keys::bls::BlsKey;
 use crate::keys::KeyPair;
 use crate::labels;
 use crate::topology::{ConfigValue, ProducersConfig, TopologySource, Validated, ValidationErrors, GENESIS_NODE};
@@ -62,6 +63,37 @@ pub struct ProducerKey {
     /// The producer account (`eosio` on the genesis node).
     pub account: String,
     pub keys: KeyPair,
+    /// The BLS finalizer key; its signature provider is rendered only for a nodeos with Savanna.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalizer: Option<BlsKey>,
+}
+
+/// What the image's nodeos is known to accept, asked of the image by `up` (its `--help`) and
+/// given to the plan with [`NetworkPlan::with_nodeos`]. Unknown (the default), rendering writes
+/// what the default image's nodeos takes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeosFacts {
+    /// The config.ini options it knows; `None` when it was not asked.
+    pub config_options: Option<BTreeSet<String>>,
+    /// Whether it can finalize with BLS keys (Savanna): producers then carry their finalizer key.
+    pub savanna: bool,
+}
+
+impl NodeosFacts {
+    /// Options only a nodeos that knows Savanna has (Spring 1.x's finalizer safety file).
+    const SAVANNA_OPTIONS: &'static [&'static str] = &["finalizers-dir"];
+
+    pub fn from_options(options: &crate::topology::NodeosOptions) -> Self {
+        NodeosFacts {
+            config_options: Some(options.config.keys().cloned().collect()),
+            savanna: Self::SAVANNA_OPTIONS.iter().any(|o| options.config.contains_key(*o)),
+        }
+    }
+
+    /// Whether lab may write `option` into config.ini: known, or not asked.
+    pub fn knows(&self, option: &str) -> bool {
+        self.config_options.as_ref().is_none_or(|o| o.contains(option))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,6 +162,9 @@ pub struct NetworkPlan {
     /// Genesis first, then producers, then extra nodes.
     pub nodes: Vec<NodePlan>,
     pub labels: BTreeMap<String, String>,
+    /// What the image's nodeos accepts, once asked (see [`NodeosFacts`]).
+    #[serde(skip)]
+    pub nodeos: NodeosFacts,
 }
 
 impl NetworkPlan {
@@ -169,13 +204,13 @@ impl NetworkPlan {
         let mut names: Vec<(String, Role, Option<ProducerKey>)> = vec![(
             GENESIS_NODE.into(),
             Role::Genesis,
-            Some(ProducerKey { account: "eosio".into(), keys: chain.eosio.clone() }),
+            Some(ProducerKey { account: "eosio".into(), keys: chain.eosio.clone(), finalizer: None }),
         )];
         for a in accounts.iter().filter(|a| a.producer) {
             names.push((
                 a.name.clone(),
                 Role::Producer,
-                Some(ProducerKey { account: a.name.clone(), keys: a.keys.clone() }),
+                Some(ProducerKey { account: a.name.clone(), keys: a.keys.clone(), finalizer: a.finalizer.clone() }),
             ));
         }
         // Producers keep the order the topology gives them.
@@ -254,7 +289,14 @@ impl NetworkPlan {
             allocation,
             nodes,
             labels: lab_labels,
+            nodeos: NodeosFacts::default(),
         }
+    }
+
+    /// The plan rendered for a nodeos known to accept what `facts` says.
+    pub fn with_nodeos(mut self, facts: NodeosFacts) -> Self {
+        self.nodeos = facts;
+        self
     }
 
     pub fn genesis(&self) -> &NodePlan {
