@@ -74,13 +74,15 @@ pub async fn check_options(
     let options =
         match nodeos_help(rt, plan, created).await.and_then(|h| NodeosOptions::from_help(&h).map_err(|e| anyhow!(e))) {
             Ok(o) => o,
-            Err(e) => return Ok(OptionsChecked {
-                facts: NodeosFacts::default(),
-                note: Some(format!(
+            Err(e) => {
+                return Ok(OptionsChecked {
+                    facts: NodeosFacts::default(),
+                    note: Some(format!(
                     "config.ini entries and nodeos arguments are not checked: the options of {} are unknown ({e:#})",
                     plan.image.reference()
                 )),
-            }),
+                })
+            }
         };
     let errors = check_nodeos_options(&topology.topology, &options);
     if errors.is_empty() {

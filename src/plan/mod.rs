@@ -119,6 +119,8 @@ pub enum ImagePlan {
     Recipe { tag: String, base: String, ca_cert: Option<PathBuf> },
     /// Build a folder holding a Dockerfile.
     Dir { tag: String, dir: PathBuf, base: Option<String>, ca_cert: Option<PathBuf> },
+    /// Build lab's folder recipe over a folder of binaries and contracts.
+    Files { tag: String, dir: PathBuf, base: String },
     /// Pull from a registry when missing.
     Pull { reference: String },
 }
@@ -126,7 +128,7 @@ pub enum ImagePlan {
 impl ImagePlan {
     pub fn reference(&self) -> &str {
         match self {
-            ImagePlan::Recipe { tag, .. } | ImagePlan::Dir { tag, .. } => tag,
+            ImagePlan::Recipe { tag, .. } | ImagePlan::Dir { tag, .. } | ImagePlan::Files { tag, .. } => tag,
             ImagePlan::Pull { reference } => reference,
         }
     }
@@ -266,13 +268,20 @@ impl NetworkPlan {
             ImagePlan::Pull { reference: reference.clone() }
         } else if let Some(dir) = &t.image.build {
             let dir = source.resolve(dir);
-            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:local"));
+            // Tagged by the folder's content: a changed folder is a new image, built anew.
+            let hash = validated.image_hash().unwrap_or("local");
+            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:build-{hash}"));
             ImagePlan::Dir {
                 tag,
                 dir,
                 base: t.image.base.clone(),
                 ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)),
             }
+        } else if let Some(dir) = &t.image.files {
+            let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
+            let hash = validated.image_hash().unwrap_or("local");
+            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:files-{hash}"));
+            ImagePlan::Files { tag, dir: source.resolve(dir), base }
         } else {
             let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
             let tag = t.image.tag.clone().unwrap_or_else(|| crate::image::recipe_tag(&base));

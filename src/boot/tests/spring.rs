@@ -47,11 +47,9 @@ async fn vaulta_accounts_come_with_a_3x_system_contract_only() {
     let chain = f.serve(c);
     let reports = f.run(&[StepName::Sys]).await.unwrap();
     assert_eq!(reports[0].note, format!("{} accounts", SYSTEM_ACCOUNTS.len() + VAULTA_ACCOUNTS.len()));
-    let c = chain.lock().unwrap();
     for a in VAULTA_ACCOUNTS.iter().chain(SYSTEM_ACCOUNTS) {
-        assert!(c.accounts.contains_key(*a), "{a}");
+        assert!(chain.lock().unwrap().accounts.contains_key(*a), "{a}");
     }
-    drop(c);
     assert_eq!(f.boot().check(StepName::Sys).await.unwrap(), Check::Done(String::new()));
 }
 
@@ -70,14 +68,15 @@ async fn sys_contract(image_extra: Vec<&'static str>) -> Arc<Mutex<Chain>> {
 
 #[tokio::test]
 async fn features_are_activated_through_eosio_boot_when_the_image_has_it_else_the_bios() {
-    let chain = sys_contract(vec![BOOT_CONTRACT]).await;
-    let c = chain.lock().unwrap();
-    let deployed: Vec<&str> = c.deployments.iter().map(|(_, d)| d.rsplit('/').next().unwrap()).collect();
-    assert_eq!(deployed, ["eosio.boot", "eosio.system"], "no bios: a 3.x bios needs BLS host functions first");
-    assert!(c.activated.contains(&"ab".repeat(32)));
-    assert_eq!(c.pushes.last().unwrap()[0], "1 features activated through eosio.boot");
-    assert_eq!(c.code["eosio"], image_hash("eosio.system"));
-    drop(c);
+    {
+        let chain = sys_contract(vec![BOOT_CONTRACT]).await;
+        let c = chain.lock().unwrap();
+        let deployed: Vec<&str> = c.deployments.iter().map(|(_, d)| d.rsplit('/').next().unwrap()).collect();
+        assert_eq!(deployed, ["eosio.boot", "eosio.system"], "no bios: a 3.x bios needs BLS host functions first");
+        assert!(c.activated.contains(&"ab".repeat(32)));
+        assert_eq!(c.pushes.last().unwrap()[0], "1 features activated through eosio.boot");
+        assert_eq!(c.code["eosio"], image_hash("eosio.system"));
+    }
 
     let chain = sys_contract(vec![]).await;
     let c = chain.lock().unwrap();
