@@ -30,6 +30,8 @@ pub const REQUIRED_CONTRACTS: &[&str] = &["eosio.bios", "eosio.token", "eosio.ms
 /// Folders and files of the layout that may be missing; the context holds them empty then.
 const OPTIONAL_DIRS: &[&str] = &["lib", "opt"];
 const PACKAGES: &str = "packages";
+/// What an optional folder the user did not provide holds in the context.
+const EMPTY_MARK: &str = ".antelope-lab-empty";
 
 /// What the folder lacks of the layout, each naming its file; empty when it is complete.
 pub fn missing(dir: &Path) -> Vec<String> {
@@ -107,7 +109,9 @@ pub fn context(dir: &Path) -> io::Result<Vec<u8>> {
     b.append_data(&mut header(DOCKERFILE.len(), 0o644, tar::EntryType::Regular), "Dockerfile", DOCKERFILE.as_bytes())?;
     for d in OPTIONAL_DIRS {
         if !dir.join(d).is_dir() {
-            b.append_data(&mut header(0, 0o755, tar::EntryType::Directory), format!("{d}/"), io::empty())?;
+            // A file, not an empty folder: the classic builder of Docker 20.10 fails to export an
+            // image where a COPY of an empty folder follows another COPY ("layer does not exist").
+            b.append_data(&mut header(0, 0o644, tar::EntryType::Regular), format!("{d}/{EMPTY_MARK}"), io::empty())?;
         }
     }
     if !dir.join(PACKAGES).is_file() {
@@ -177,7 +181,13 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path().unwrap().display().to_string().trim_end_matches('/').to_string())
             .collect();
-        for n in ["Dockerfile", "bin/nodeos", "contracts/eosio.system/eosio.system.wasm", "lib", "opt", "packages"] {
+        for n in [
+            "Dockerfile",
+            "bin/nodeos",
+            "contracts/eosio.system/eosio.system.wasm",
+            "lib/.antelope-lab-empty",
+            "packages",
+        ] {
             assert!(names.iter().any(|x| x == n || x == &format!("./{n}")), "{n} in {names:?}");
         }
         for needle in ["ARG BASE_IMAGE", "COPY contracts/ /opt/antelope/contracts/", "curl", "cleos version client"] {
