@@ -3,6 +3,8 @@
 //! Keys are secp256k1. A seeded lab derives every key from its seed and the key's purpose, so the
 //! same topology file always yields the same accounts and the same chain.
 
+pub mod bls;
+
 use std::fmt;
 
 use k256::elliptic_curve::sec1::ToEncodedPoint;

@@ -8,7 +8,7 @@ use tokio::sync::OnceCell;
 use super::cleos::Cleos;
 use super::error::Failure;
 use super::push::Pusher;
-use super::system::{wasm_path, CONTRACTS_DIR};
+use super::system::{abi_path, wasm_path, CONTRACTS_DIR, VAULTA_ACCOUNTS, VAULTA_ERA_ACTIONS};
 use crate::chain::{Amount, Chain};
 use crate::keys::KeyPair;
 use crate::plan::alloc::Allocation;
@@ -27,6 +27,7 @@ pub struct Context<'a> {
     /// Transfers the `xfer` step makes.
     pub xfer_count: usize,
     contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
+    system_actions: OnceCell<Vec<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -38,7 +39,16 @@ impl<'a> Context<'a> {
         contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
         xfer_count: usize,
     ) -> Self {
-        Context { rt, plan, state, printer, genesis: &plan.genesis().container, xfer_count, contract_hashes }
+        Context {
+            rt,
+            plan,
+            state,
+            printer,
+            genesis: &plan.genesis().container,
+            xfer_count,
+            contract_hashes,
+            system_actions: OnceCell::new(),
+        }
     }
 
     pub fn cleos(&self) -> Cleos<'a> {
@@ -78,6 +88,45 @@ impl<'a> Context<'a> {
         keys.extend(self.plan.producers().map(|a| &a.keys));
         keys.extend(self.plan.users().take(self.plan.chain.voters.max(10)).map(|a| &a.keys));
         keys
+    }
+
+    /// Whether the image carries a contract (its wasm is in the contracts folder).
+    pub async fn has_contract(&self, contract: &str) -> Result<bool, Failure> {
+        self.contract_hash(contract).await.map(|_| true).or_else(|e| match e {
+            Failure::Chain(_) => Ok(false),
+            e => Err(e),
+        })
+    }
+
+    /// The actions the image's eosio.system declares, read once from its ABI.
+    pub async fn system_actions(&self) -> Result<&[String], Failure> {
+        let actions = self
+            .system_actions
+            .get_or_try_init(|| async {
+                let path = abi_path("eosio.system");
+                let out = self.cleos().sh(&format!("cat {path}"), None).await?;
+                let abi: serde_json::Value = serde_json::from_str(&out.stdout)
+                    .map_err(|e| Failure::chain(format!("the image's {path} is not JSON: {e}")))?;
+                Ok::<_, Failure>(
+                    abi["actions"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(|x| x["name"].as_str().map(str::to_string)).collect())
+                        .unwrap_or_default(),
+                )
+            })
+            .await?;
+        Ok(actions)
+    }
+
+    /// The system accounts `sys` creates: the tutorial's, and the Vaulta-era ones when the image's
+    /// system contract pays them.
+    pub async fn system_accounts(&self) -> Result<Vec<&'static str>, Failure> {
+        let mut names = super::system::SYSTEM_ACCOUNTS.to_vec();
+        let actions = self.system_actions().await?;
+        if VAULTA_ERA_ACTIONS.iter().any(|a| actions.iter().any(|x| x == a)) {
+            names.extend(VAULTA_ACCOUNTS);
+        }
+        Ok(names)
     }
 
     /// The sha256 of a contract's wasm in the image, the code hash the chain reports once it is

@@ -139,5 +139,6 @@ async fn run_step(step: &dyn Step, cx: &Context<'_>, task: &crate::printer::Task
             step.run(cx, task).await
         }
         Check::Always => step.run(cx, task).await,
+        Check::NotSupported(why) => Ok(Outcome::unchanged(format!("not supported: {why}"))),
     }
 }

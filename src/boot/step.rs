@@ -17,12 +17,15 @@ pub enum Check {
     ToDo(String),
     /// The step has nothing to check (it shows or sends something each time it runs).
     Always,
+    /// The chain or the image cannot do what the step does (Savanna on a nodeos without it); the
+    /// note says why. Counts as done: there is nothing to resume.
+    NotSupported(String),
 }
 
 impl Check {
     pub fn done(&self) -> Option<bool> {
         match self {
-            Check::Done(_) => Some(true),
+            Check::Done(_) | Check::NotSupported(_) => Some(true),
             Check::ToDo(_) => Some(false),
             Check::Always => None,
         }

@@ -26,6 +26,22 @@ pub const SYSTEM_ACCOUNTS: &[&str] = &[
     "eosio.wrap",
 ];
 
+/// The accounts system contracts 3.x pay fees, rewards and RAM to (the Vaulta-era tutorial creates
+/// them among the system accounts). Once eosio.system runs they can no longer be made without RAM,
+/// and buying RAM already pays `eosio.fees`: `sys` makes them when the image's system contract is
+/// of that era ([`VAULTA_ERA_ACTIONS`]).
+pub const VAULTA_ACCOUNTS: &[&str] = &["eosio.fees", "eosio.reward", "eosio.wram", "eosio.reserv", "eosio.powup"];
+
+/// Actions only a system contract of the 3.x era declares (finalizer keys, RAM burning and
+/// self-buying, the reward split): one of them in the image's eosio.system ABI means the contract
+/// pays the [`VAULTA_ACCOUNTS`].
+pub const VAULTA_ERA_ACTIONS: &[&str] = &["regfinkey", "switchtosvnn", "ramburn", "buyramself", "setpayfactor"];
+
+/// The small contract upstream activates protocol features with before any other is deployed
+/// (a 3.x bios needs the BLS host functions, which exist only once their feature is active).
+/// Optional in an image: without it features are activated through eosio.bios's `activate`.
+pub const BOOT_CONTRACT: &str = "eosio.boot";
+
 /// The contracts deployed to accounts of their own name by the `contracts` step.
 pub const ACCOUNT_CONTRACTS: &[&str] = &["eosio.token", "eosio.msig", "eosio.wrap"];
 
@@ -38,6 +54,11 @@ pub const MAX_VOTES: usize = 30;
 /// A contract's folder in the image.
 pub fn contract_dir(contract: &str) -> String {
     format!("{CONTRACTS_DIR}/{contract}")
+}
+
+/// A contract's ABI in the image.
+pub fn abi_path(contract: &str) -> String {
+    format!("{CONTRACTS_DIR}/{contract}/{contract}.abi")
 }
 
 /// A contract's wasm in the image.

@@ -35,7 +35,7 @@ pub fn portable_topology(source: &TopologySource, plan: &NetworkPlan) -> Result<
         }
         None => None,
     };
-    if t.image.build.is_some() {
+    if t.image.build.is_some() || t.image.files.is_some() {
         t.image =
             crate::topology::ImageConfig { reference: Some(plan.image.reference().to_string()), ..Default::default() };
     }

@@ -114,6 +114,36 @@ pub struct CurrencyStats {
     pub issuer: String,
 }
 
+/// A row of eosio's `finalizers` table (system contracts 3.x): a producer that registered a
+/// finalizer key.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct FinalizerRow {
+    pub finalizer_name: String,
+}
+
+/// `chain/get_finalizer_info` (Spring): the finalizer policies, `null` before Savanna.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct FinalizerInfo {
+    pub active_finalizer_policy: Option<FinalizerPolicy>,
+    #[serde(default)]
+    pub pending_finalizer_policy: Option<FinalizerPolicy>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
+pub struct FinalizerPolicy {
+    pub generation: u64,
+    pub threshold: u64,
+    pub finalizers: Vec<FinalizerAuthority>,
+}
+
+/// One finalizer of a policy; the system contract writes the producer's name as its description.
+#[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
+pub struct FinalizerAuthority {
+    pub description: String,
+    pub weight: u64,
+    pub public_key: String,
+}
+
 /// `chain/get_producer_schedule`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct ProducerSchedules {

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::answers::{
-    Account, ActivatedFeatures, ChainInfo, CodeHash, CurrencyStats, ProducerSchedules, Schedule, SupportedFeature,
-    TableRows,
+    Account, ActivatedFeatures, ChainInfo, CodeHash, CurrencyStats, FinalizerInfo, ProducerSchedules, Schedule,
+    SupportedFeature, TableRows,
 };
 use crate::client::{answer_is_not_found, ApiError, NodeClient};
 use crate::runtime::Runtime;
@@ -155,6 +155,16 @@ impl<'a> Chain<'a> {
 
     pub async fn supported_features(&self) -> Result<Vec<SupportedFeature>, ApiError> {
         self.node.call_as("producer/get_supported_protocol_features", &json!({})).await
+    }
+
+    /// The finalizer policies, or `None` from a nodeos without Savanna (it knows no such call).
+    pub async fn finalizer_info(&self) -> Result<Option<FinalizerInfo>, ApiError> {
+        match self.node.call_as("chain/get_finalizer_info", &json!({})).await {
+            Ok(info) => Ok(Some(info)),
+            Err(ApiError::Status { status: 404, .. }) => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn active_schedule(&self) -> Result<Schedule, ApiError> {

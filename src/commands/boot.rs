@@ -43,6 +43,7 @@ pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
                 Ok(Check::Done(_)) => "done",
                 Ok(Check::ToDo(_)) => "to do",
                 Ok(Check::Always) => "-",
+                Ok(Check::NotSupported(_)) => "not supported",
                 Err(_) => "unknown",
             };
             let selected = if steps.contains(&step) { "*" } else { " " };

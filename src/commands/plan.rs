@@ -16,6 +16,9 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
         for k in std::iter::once(&plan.chain.eosio).chain(plan.accounts.iter().map(|a| &a.keys)) {
             t = t.replace(&k.private, "<private key hidden: --show-secrets>");
         }
+        for bls in plan.accounts.iter().filter_map(|a| a.finalizer.as_ref()) {
+            t = t.replace(&bls.private, "<private key hidden: --show-secrets>");
+        }
         t
     };
     if args.compose {

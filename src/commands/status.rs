@@ -5,6 +5,8 @@ use futures::future::join_all;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::chain::answers::FinalizerPolicy;
+use crate::chain::Chain;
 use crate::cli::StatusArgs;
 use crate::client::NodeClient;
 use crate::lab::{health, lab_filter, Health};
@@ -35,6 +37,31 @@ struct NodeStatus {
 struct LabStatus {
     lab: String,
     nodes: Vec<NodeStatus>,
+    /// How blocks become final, as the first running node says; absent when none runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finality: Option<Finality>,
+}
+
+/// `legacy`: producers' confirmations (two thirds of a round behind the head); `savanna`: BLS
+/// finalizers vote, and the active policy says who.
+#[derive(Debug, Serialize)]
+struct Finality {
+    mode: &'static str,
+    /// Whether the node could switch (it knows Savanna's finalizer API).
+    savanna_supported: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<FinalizerPolicy>,
+}
+
+async fn finality(rt: &dyn Runtime, container: &str) -> Option<Finality> {
+    let info = Chain::new(rt, container).finalizer_info().await.ok()?;
+    Some(match info {
+        None => Finality { mode: "legacy", savanna_supported: false, policy: None },
+        Some(i) => match i.active_finalizer_policy {
+            Some(policy) => Finality { mode: "savanna", savanna_supported: true, policy: Some(policy) },
+            None => Finality { mode: "legacy", savanna_supported: true, policy: None },
+        },
+    })
 }
 
 pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
@@ -77,7 +104,12 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         }
     }))
     .await;
-    let status = LabStatus { lab: name.clone(), nodes };
+    let asked = containers.iter().find(|c| c.running());
+    let finality = match asked {
+        Some(c) => finality(rt_ref, &c.name).await,
+        None => None,
+    };
+    let status = LabStatus { lab: name.clone(), nodes, finality };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(ExitCode::SUCCESS);
@@ -116,6 +148,24 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             let gone = if n.state == ContainerState::Running { "" } else { " (not in effect: not running)" };
             println!("{:<14} faults: {}{gone}", "", n.faults.join("; "));
         }
+    }
+    match &status.finality {
+        Some(Finality { policy: Some(p), .. }) => {
+            println!(
+                "finality: Savanna; finalizer policy generation {}, threshold {} of {}:",
+                p.generation,
+                p.threshold,
+                p.finalizers.iter().map(|f| f.weight).sum::<u64>()
+            );
+            for f in &p.finalizers {
+                println!("  {:<13} weight {} {}", f.description, f.weight, f.public_key);
+            }
+        }
+        Some(Finality { savanna_supported: true, .. }) => {
+            println!("finality: legacy (producers' confirmations); this nodeos has Savanna, not switched to yet")
+        }
+        Some(_) => println!("finality: legacy (producers' confirmations); this nodeos has no Savanna"),
+        None => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -62,9 +62,12 @@ async fn bring_up(
     // The options are asked of the image, so it must be there first; nothing of the lab is made
     // until they are checked.
     lab::ensure_image(rt, plan, &ctx.printer).await?;
-    if let Some(note) = lab::check_options(rt, plan, source, created).await? {
+    let checked = lab::check_options(rt, plan, source, created).await?;
+    if let Some(note) = checked.note {
         ctx.printer.warn(note);
     }
+    // Rendered for this image's nodeos: only options it knows, finalizer keys if it has Savanna.
+    let plan = &plan.clone().with_nodeos(checked.facts);
     let start_all = args.no_boot || lab::start_all_at_once(plan);
     let report = lab::up_recorded(rt, plan, state, &ctx.printer, start_all, created).await?;
     let timeout = Duration::from_secs(args.timeout);

@@ -1,4 +1,5 @@
 //! The nodeos image the lab runs: present already, built from the recipe or a folder, or pulled.
+//! A folder's image is tagged by its content (see the plan), so a changed folder is built anew.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,7 @@ pub async fn ensure_image(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printe
         ImagePlan::Recipe { tag, ca_cert, .. } | ImagePlan::Dir { tag, ca_cert, .. } => {
             build(rt, plan, tag, ca_cert.as_deref(), printer).await?
         }
+        ImagePlan::Files { tag, .. } => build(rt, plan, tag, None, printer).await?,
     }
     Ok(())
 }
@@ -53,6 +55,7 @@ async fn build(
     let (context, base) = match &plan.image {
         ImagePlan::Recipe { base, .. } => (image::recipe_context(&ca)?, Some(base.clone())),
         ImagePlan::Dir { dir, base, .. } => (image::dir_context(dir, ca_cert.map(|_| ca.as_slice()))?, base.clone()),
+        ImagePlan::Files { dir, base, .. } => (image::files::context(dir)?, Some(base.clone())),
         ImagePlan::Pull { .. } => unreachable!("pulled, not built"),
     };
     if let Some(base) = &base {
@@ -89,7 +92,9 @@ async fn build(
 /// the lab's nodeos image uses, else the default base) and returns its tag.
 pub async fn ensure_nettools_image(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> Result<String> {
     let base = match &plan.image {
-        ImagePlan::Recipe { base, .. } | ImagePlan::Dir { base: Some(base), .. } => base.clone(),
+        ImagePlan::Recipe { base, .. } | ImagePlan::Dir { base: Some(base), .. } | ImagePlan::Files { base, .. } => {
+            base.clone()
+        }
         _ => image::DEFAULT_BASE.to_string(),
     };
     let tag = image::nettools_tag(&base);

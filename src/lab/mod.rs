@@ -30,7 +30,7 @@ pub use image::{ensure_image, ensure_nettools_image};
 pub use lifecycle::{
     kill, live, parse_signal, pause, recover_all, require, start, stop, unpause, LifecycleError, StartReport,
 };
-pub use options::{check_options, nodeos_help, probe_name};
+pub use options::{check_options, nodeos_help, probe_name, OptionsChecked};
 pub use probe::{probe_image, run_probe, ProbeOutput};
 pub use ready::{indent, wait_node, wait_ready};
 pub use recover::{needs_recovery, recover, RecoverError, Recovery};

@@ -8,7 +8,7 @@ use anyhow::{anyhow, Result};
 
 use super::probe::probe_image;
 use super::rollback::Created;
-use crate::plan::NetworkPlan;
+use crate::plan::{NetworkPlan, NodeosFacts};
 use crate::runtime::Runtime;
 use crate::topology::{check_nodeos_options, NodeosOptions, ValidationErrors};
 
@@ -31,28 +31,39 @@ pub async fn nodeos_help(rt: &dyn Runtime, plan: &NetworkPlan, created: &Created
     Ok(probe.output)
 }
 
+/// What checking the options found: what the nodeos accepts (for rendering), and a note when its
+/// options could not be read.
+#[derive(Debug, Default)]
+pub struct OptionsChecked {
+    pub facts: NodeosFacts,
+    pub note: Option<String>,
+}
+
 /// Checks the topology's config.ini entries and nodeos arguments against the options of the
-/// plan's nodeos. An image whose nodeos does not answer `--help` as Leap does is not checked, and
-/// the returned note says so.
+/// plan's nodeos, and says what that nodeos accepts. An image whose nodeos does not answer
+/// `--help` as Leap does is not checked (the note says so) and is rendered for as the default.
 pub async fn check_options(
     rt: &dyn Runtime,
     plan: &NetworkPlan,
     topology: &crate::topology::TopologySource,
     created: &Created,
-) -> Result<Option<String>> {
+) -> Result<OptionsChecked> {
     let options =
         match nodeos_help(rt, plan, created).await.and_then(|h| NodeosOptions::from_help(&h).map_err(|e| anyhow!(e))) {
             Ok(o) => o,
             Err(e) => {
-                return Ok(Some(format!(
+                return Ok(OptionsChecked {
+                    facts: NodeosFacts::default(),
+                    note: Some(format!(
                     "config.ini entries and nodeos arguments are not checked: the options of {} are unknown ({e:#})",
                     plan.image.reference()
-                )))
+                )),
+                })
             }
         };
     let errors = check_nodeos_options(&topology.topology, &options);
     if errors.is_empty() {
-        Ok(None)
+        Ok(OptionsChecked { facts: NodeosFacts::from_options(&options), note: None })
     } else {
         Err(ValidationErrors { source: topology.describe(), errors }.into())
     }

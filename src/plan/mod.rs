@@ -6,7 +6,7 @@ mod activation;
 pub mod alloc;
 mod peers;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -16,6 +16,7 @@ pub use activation::{check_activation, voters_stake};
 pub use alloc::Allocation;
 
 use crate::chain::{Amount, Symbol};
+use crate::keys::bls::BlsKey;
 use crate::keys::KeyPair;
 use crate::labels;
 use crate::topology::{ConfigValue, ProducersConfig, TopologySource, Validated, ValidationErrors, GENESIS_NODE};
@@ -62,6 +63,37 @@ pub struct ProducerKey {
     /// The producer account (`eosio` on the genesis node).
     pub account: String,
     pub keys: KeyPair,
+    /// The BLS finalizer key; its signature provider is rendered only for a nodeos with Savanna.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalizer: Option<BlsKey>,
+}
+
+/// What the image's nodeos is known to accept, asked of the image by `up` (its `--help`) and
+/// given to the plan with [`NetworkPlan::with_nodeos`]. Unknown (the default), rendering writes
+/// what the default image's nodeos takes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeosFacts {
+    /// The config.ini options it knows; `None` when it was not asked.
+    pub config_options: Option<BTreeSet<String>>,
+    /// Whether it can finalize with BLS keys (Savanna): producers then carry their finalizer key.
+    pub savanna: bool,
+}
+
+impl NodeosFacts {
+    /// Options only a nodeos that knows Savanna has (Spring 1.x's finalizer safety file).
+    const SAVANNA_OPTIONS: &'static [&'static str] = &["finalizers-dir"];
+
+    pub fn from_options(options: &crate::topology::NodeosOptions) -> Self {
+        NodeosFacts {
+            config_options: Some(options.config.keys().cloned().collect()),
+            savanna: Self::SAVANNA_OPTIONS.iter().any(|o| options.config.contains_key(*o)),
+        }
+    }
+
+    /// Whether lab may write `option` into config.ini: known, or not asked.
+    pub fn knows(&self, option: &str) -> bool {
+        self.config_options.as_ref().is_none_or(|o| o.contains(option))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,6 +119,8 @@ pub enum ImagePlan {
     Recipe { tag: String, base: String, ca_cert: Option<PathBuf> },
     /// Build a folder holding a Dockerfile.
     Dir { tag: String, dir: PathBuf, base: Option<String>, ca_cert: Option<PathBuf> },
+    /// Build lab's folder recipe over a folder of binaries and contracts.
+    Files { tag: String, dir: PathBuf, base: String },
     /// Pull from a registry when missing.
     Pull { reference: String },
 }
@@ -94,7 +128,7 @@ pub enum ImagePlan {
 impl ImagePlan {
     pub fn reference(&self) -> &str {
         match self {
-            ImagePlan::Recipe { tag, .. } | ImagePlan::Dir { tag, .. } => tag,
+            ImagePlan::Recipe { tag, .. } | ImagePlan::Dir { tag, .. } | ImagePlan::Files { tag, .. } => tag,
             ImagePlan::Pull { reference } => reference,
         }
     }
@@ -130,6 +164,9 @@ pub struct NetworkPlan {
     /// Genesis first, then producers, then extra nodes.
     pub nodes: Vec<NodePlan>,
     pub labels: BTreeMap<String, String>,
+    /// What the image's nodeos accepts, once asked (see [`NodeosFacts`]).
+    #[serde(skip)]
+    pub nodeos: NodeosFacts,
 }
 
 impl NetworkPlan {
@@ -169,13 +206,13 @@ impl NetworkPlan {
         let mut names: Vec<(String, Role, Option<ProducerKey>)> = vec![(
             GENESIS_NODE.into(),
             Role::Genesis,
-            Some(ProducerKey { account: "eosio".into(), keys: chain.eosio.clone() }),
+            Some(ProducerKey { account: "eosio".into(), keys: chain.eosio.clone(), finalizer: None }),
         )];
         for a in accounts.iter().filter(|a| a.producer) {
             names.push((
                 a.name.clone(),
                 Role::Producer,
-                Some(ProducerKey { account: a.name.clone(), keys: a.keys.clone() }),
+                Some(ProducerKey { account: a.name.clone(), keys: a.keys.clone(), finalizer: a.finalizer.clone() }),
             ));
         }
         // Producers keep the order the topology gives them.
@@ -231,13 +268,20 @@ impl NetworkPlan {
             ImagePlan::Pull { reference: reference.clone() }
         } else if let Some(dir) = &t.image.build {
             let dir = source.resolve(dir);
-            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:local"));
+            // Tagged by the folder's content: a changed folder is a new image, built anew.
+            let hash = validated.image_hash().unwrap_or("local");
+            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:build-{hash}"));
             ImagePlan::Dir {
                 tag,
                 dir,
                 base: t.image.base.clone(),
                 ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)),
             }
+        } else if let Some(dir) = &t.image.files {
+            let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
+            let hash = validated.image_hash().unwrap_or("local");
+            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:files-{hash}"));
+            ImagePlan::Files { tag, dir: source.resolve(dir), base }
         } else {
             let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
             let tag = t.image.tag.clone().unwrap_or_else(|| crate::image::recipe_tag(&base));
@@ -254,7 +298,14 @@ impl NetworkPlan {
             allocation,
             nodes,
             labels: lab_labels,
+            nodeos: NodeosFacts::default(),
         }
+    }
+
+    /// The plan rendered for a nodeos known to accept what `facts` says.
+    pub fn with_nodeos(mut self, facts: NodeosFacts) -> Self {
+        self.nodeos = facts;
+        self
     }
 
     pub fn genesis(&self) -> &NodePlan {

@@ -55,12 +55,20 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
         set("enable-stale-production", "true".into());
         set("producer-name", p.account.clone());
         set("signature-provider", format!("{}=KEY:{}", p.keys.public, p.keys.private));
+        // A finalizer votes from its first block with this key, so that the switch to Savanna
+        // finds every producer ready; a nodeos without Savanna would refuse the BLS provider.
+        if let Some(bls) = p.finalizer.as_ref().filter(|_| plan.nodeos.savanna) {
+            set("signature-provider", format!("{}=KEY:{}", bls.public, bls.private));
+        }
     }
     if node.role == Role::Genesis {
         // The boot step `sys-contract` schedules PREACTIVATE_FEATURE through the producer API.
         set("http-max-response-time-ms", "1000".into());
     }
 
+    // Only what this nodeos knows: a build without EOS VM OC refuses `eos-vm-oc-enable` at start.
+    // The topology's own entries were checked against the same options before anything started.
+    entries.retain(|(k, _)| plan.nodeos.knows(k));
     // The topology's entries replace lab's of the same key.
     for (k, _) in &node.config {
         entries.retain(|(key, _)| key != k);

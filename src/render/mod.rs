@@ -100,6 +100,32 @@ mod tests {
     }
 
     #[test]
+    fn only_options_the_nodeos_knows_and_bls_keys_only_with_savanna() {
+        use crate::plan::NodeosFacts;
+        let p = plan(DEFAULT_TOPOLOGY);
+        let producer = |p: &NetworkPlan| config_ini(p, p.node("accountnum11").unwrap());
+        // Not asked: what the default image's nodeos takes, no finalizer key.
+        let unknown = producer(&p);
+        assert!(unknown.contains("eos-vm-oc-enable = none\n") && !unknown.contains("PUB_BLS_"), "{unknown}");
+        // A nodeos built without EOS VM OC, with Savanna.
+        let mut known: std::collections::BTreeSet<String> =
+            unknown.lines().filter_map(|l| l.split_once(" = ")).map(|(k, _)| k.to_string()).collect();
+        known.remove("eos-vm-oc-enable");
+        let spring = p.clone().with_nodeos(NodeosFacts { config_options: Some(known.clone()), savanna: true });
+        let ini = producer(&spring);
+        assert!(!ini.contains("eos-vm-oc-enable"), "{ini}");
+        let bls = spring.producers().next().unwrap().finalizer.clone().unwrap();
+        assert!(ini.contains(&format!("signature-provider = {}=KEY:{}\n", bls.public, bls.private)), "{ini}");
+        assert_eq!(ini.matches("signature-provider = ").count(), 2, "the account key and the BLS key");
+        // The genesis node produces only until the vote: it never finalizes.
+        assert!(!config_ini(&spring, spring.genesis()).contains("PUB_BLS_"));
+        // Known options, no Savanna (Leap 4.1): as before.
+        known.insert("eos-vm-oc-enable".into());
+        let leap = p.clone().with_nodeos(NodeosFacts { config_options: Some(known), savanna: false });
+        assert_eq!(producer(&leap), unknown);
+    }
+
+    #[test]
     fn producer_files_are_secret_and_plugins_start_with_an_api_plugin() {
         let p = plan(DEFAULT_TOPOLOGY);
         for node in &p.nodes {

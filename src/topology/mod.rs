@@ -63,7 +63,7 @@ fn default_name() -> String {
     "lab".into()
 }
 
-/// Where the nodeos image comes from. Exactly one of `recipe`, `build`, `ref`.
+/// Where the nodeos image comes from. At most one of `recipe`, `build`, `files`, `ref`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ImageConfig {
@@ -73,6 +73,10 @@ pub struct ImageConfig {
     /// A folder holding a Dockerfile that meets the image contract (images/README.md).
     #[serde(default)]
     pub build: Option<PathBuf>,
+    /// A folder of binaries and contracts (`bin/`, `contracts/`, …) that lab's folder recipe
+    /// (images/files) lays onto the base: for example the files of an official Spring package.
+    #[serde(default)]
+    pub files: Option<PathBuf>,
     /// A registry reference (`ghcr.io/org/leap:5.0`), pulled when missing.
     #[serde(default, rename = "ref")]
     pub reference: Option<String>,

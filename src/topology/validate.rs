@@ -85,21 +85,48 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
     }
 
     // Image: exactly one source.
-    let sources = [t.image.recipe.is_some(), t.image.build.is_some(), t.image.reference.is_some()];
+    let sources =
+        [t.image.recipe.is_some(), t.image.build.is_some(), t.image.files.is_some(), t.image.reference.is_some()];
     match sources.iter().filter(|s| **s).count() {
         // None given: the default recipe.
         0 | 1 => {}
-        _ => errs.add("image", "takes only one of `recipe`, `build` and `ref`"),
+        _ => errs.add("image", "takes only one of `recipe`, `build`, `files` and `ref`"),
     }
     if let Some(r) = &t.image.recipe {
         if r != "default" {
             errs.add("image.recipe", format!("{r:?} is not a recipe lab knows (only `default`)"));
         }
     }
+    // A folder's content hash goes into its image's tag: a changed folder is built anew.
+    let mut image_hash = None;
     if let Some(dir) = &t.image.build {
         let dir = source.resolve(dir);
         if !dir.join("Dockerfile").is_file() {
             errs.add("image.build", format!("{} holds no Dockerfile", dir.display()));
+        } else if t.image.tag.is_none() {
+            match crate::image::files::content_hash(&dir) {
+                Ok(h) => image_hash = Some(h),
+                Err(e) => errs.add("image.build", format!("cannot read {}: {e}", dir.display())),
+            }
+        }
+    }
+    if let Some(dir) = &t.image.files {
+        let dir = source.resolve(dir);
+        let missing = crate::image::files::missing(&dir);
+        if !missing.is_empty() {
+            errs.add(
+                "image.files",
+                format!(
+                    "{} does not hold what an image needs (images/README.md): {}",
+                    dir.display(),
+                    missing.join(", ")
+                ),
+            );
+        } else if t.image.tag.is_none() {
+            match crate::image::files::content_hash(&dir) {
+                Ok(h) => image_hash = Some(h),
+                Err(e) => errs.add("image.files", format!("cannot read {}: {e}", dir.display())),
+            }
         }
     }
     if t.image.reference.is_some() && (t.image.base.is_some() || t.image.ca_cert.is_some()) {
@@ -316,7 +343,7 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
 
     match (token, names) {
         (Some(token), Some((users, producers))) if errs.0.is_empty() => {
-            Ok(Validated { source: source.clone(), token, accounts_file: file, users, producers })
+            Ok(Validated { source: source.clone(), token, accounts_file: file, users, producers, image_hash })
         }
         // A value is missing only where its error was added.
         _ => Err(ValidationErrors { source: source.describe(), errors: errs.0 }),
@@ -433,6 +460,20 @@ mod tests {
         let errs = check("accounts: {file: /no/such/accounts.json}");
         assert_eq!(errs[0].0, "accounts.file");
         assert!(errs[0].1.contains("/no/such/accounts.json"));
+    }
+
+    #[test]
+    fn an_image_folder_missing_a_file_is_refused_naming_it() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("bin")).unwrap();
+        let yaml = format!("image: {{files: {}}}", d.path().display());
+        let errs = check(&yaml);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].0, "image.files");
+        for needle in ["bin/nodeos is missing", "contracts/eosio.system/eosio.system.wasm is missing"] {
+            assert!(errs[0].1.contains(needle), "{}", errs[0].1);
+        }
+        assert_eq!(check(&format!("image: {{files: {}, recipe: default}}", d.path().display()))[0].0, "image");
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Validated {
     pub(super) accounts_file: Option<AccountsFile>,
     pub(super) users: Vec<String>,
     pub(super) producers: Vec<String>,
+    /// The content hash of the image's folder (`image.build` or `image.files`) when lab tags it.
+    pub(super) image_hash: Option<String>,
 }
 
 impl Validated {
@@ -40,6 +42,10 @@ impl Validated {
     }
 
     /// The accounts file the topology names, read once.
+    pub fn image_hash(&self) -> Option<&str> {
+        self.image_hash.as_deref()
+    }
+
     pub fn accounts_file(&self) -> Option<&AccountsFile> {
         self.accounts_file.as_ref()
     }

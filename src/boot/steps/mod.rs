@@ -3,6 +3,7 @@
 
 mod claim;
 mod contracts;
+mod finality;
 mod init;
 mod log;
 mod msig_replace;
@@ -37,6 +38,7 @@ pub enum StepName {
     RegProd,
     StartProd,
     Vote,
+    Finality,
     Claim,
     Proxy,
     Resign,
@@ -46,7 +48,7 @@ pub enum StepName {
 }
 
 impl StepName {
-    pub const ALL: [StepName; 16] = [
+    pub const ALL: [StepName; 17] = [
         StepName::Wallet,
         StepName::Sys,
         StepName::Contracts,
@@ -57,6 +59,7 @@ impl StepName {
         StepName::RegProd,
         StepName::StartProd,
         StepName::Vote,
+        StepName::Finality,
         StepName::Claim,
         StepName::Proxy,
         StepName::Resign,
@@ -77,6 +80,7 @@ impl StepName {
             StepName::RegProd => "reg-prod",
             StepName::StartProd => "start-prod",
             StepName::Vote => "vote",
+            StepName::Finality => "finality",
             StepName::Claim => "claim",
             StepName::Proxy => "proxy",
             StepName::Resign => "resign",
@@ -99,6 +103,7 @@ impl StepName {
             StepName::RegProd => &reg_prod::RegProd,
             StepName::StartProd => &start_prod::StartProd,
             StepName::Vote => &vote::Vote,
+            StepName::Finality => &finality::Finality,
             StepName::Claim => &claim::Claim,
             StepName::Proxy => &proxy::Proxy,
             StepName::Resign => &resign::Resign,
@@ -125,6 +130,7 @@ impl StepName {
             StepName::RegProd => "register the producers",
             StepName::StartProd => "producers running and caught up with the genesis head",
             StepName::Vote => "vote, then wait for the elected producers to take over",
+            StepName::Finality => "register the producers' BLS finalizer keys, switch to Savanna (when supported)",
             StepName::Claim => "claim rewards for producers with unpaid blocks",
             StepName::Proxy => "the first producer becomes a proxy; voters delegate to it",
             StepName::Resign => "eosio resigns to eosio.prods; system accounts to eosio",
@@ -163,18 +169,18 @@ mod tests {
     #[test]
     fn the_default_plan_is_every_step_but_the_optional_ones() {
         let s = select(&[], None, &[], false);
-        assert_eq!(s.len(), 14);
+        assert_eq!(s.len(), 15);
         assert_eq!(s.first(), Some(&Wallet));
         assert_eq!(s.last(), Some(&Log));
         assert!(!s.contains(&MsigReplace) && !s.contains(&Xfer));
-        assert_eq!(select(&[], None, &[], true).len(), 16);
+        assert_eq!(select(&[], None, &[], true).len(), 17);
     }
 
     #[test]
     fn only_from_and_skip() {
         assert_eq!(select(&[Xfer, Wallet], None, &[], false), [Wallet, Xfer]);
-        assert_eq!(select(&[], Some(Vote), &[Claim], false), [Vote, Proxy, Resign, Log]);
-        assert_eq!(select(&[], None, &[Log, Claim, Proxy, Resign], false).last(), Some(&Vote));
+        assert_eq!(select(&[], Some(Vote), &[Claim], false), [Vote, Finality, Proxy, Resign, Log]);
+        assert_eq!(select(&[], None, &[Log, Claim, Proxy, Resign, Finality], false).last(), Some(&Vote));
     }
 
     #[test]
@@ -207,6 +213,7 @@ mod tests {
                 "reg-prod",
                 "start-prod",
                 "vote",
+                "finality",
                 "claim",
                 "proxy",
                 "resign",

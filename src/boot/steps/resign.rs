@@ -9,7 +9,7 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::SYSTEM_ACCOUNTS;
+use crate::boot::system::{SYSTEM_ACCOUNTS, VAULTA_ACCOUNTS};
 use crate::boot::StepName;
 use crate::printer::Task;
 
@@ -20,7 +20,8 @@ const DONE: &str = "eosio is held by eosio.prods";
 /// The `updateauth`s still to push: each (account, permission) not yet held by its controller.
 async fn missing(cx: &Context<'_>) -> Result<Vec<Action>, Failure> {
     let mut pairs = vec![("eosio", "eosio.prods")];
-    pairs.extend(SYSTEM_ACCOUNTS.iter().map(|a| (*a, "eosio")));
+    // The Vaulta-era accounts exist only where `sys` made them; those that do not are skipped.
+    pairs.extend(SYSTEM_ACCOUNTS.iter().chain(VAULTA_ACCOUNTS).map(|a| (*a, "eosio")));
     let names: Vec<String> = pairs.iter().map(|(a, _)| a.to_string()).collect();
     let accounts = cx.chain().accounts(&names).await?;
     let mut actions = Vec::new();

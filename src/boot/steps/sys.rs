@@ -1,4 +1,5 @@
-//! `stepCreateSystemAccounts`: the eosio.* accounts, held by eosio's key until `resign`.
+//! `stepCreateSystemAccounts`: the eosio.* accounts, held by eosio's key until `resign`; with a
+//! system contract of the 3.x era, also the accounts it pays fees and rewards to.
 
 use async_trait::async_trait;
 
@@ -6,16 +7,16 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::SYSTEM_ACCOUNTS;
 use crate::boot::StepName;
 use crate::printer::Task;
 
 pub struct Sys;
 
 async fn missing(cx: &Context<'_>) -> Result<Vec<&'static str>, Failure> {
-    let names: Vec<String> = SYSTEM_ACCOUNTS.iter().map(|s| s.to_string()).collect();
+    let wanted = cx.system_accounts().await?;
+    let names: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
     let exists = cx.chain().existing_accounts(&names).await?;
-    Ok(SYSTEM_ACCOUNTS.iter().zip(exists).filter(|(_, e)| !e).map(|(n, _)| *n).collect())
+    Ok(wanted.into_iter().zip(exists).filter(|(_, e)| !e).map(|(n, _)| n).collect())
 }
 
 #[async_trait]

@@ -1,6 +1,7 @@
 //! `stepSetSystemContract`: every protocol feature the node supports activated (through
-//! PREACTIVATE_FEATURE and eosio.bios's `activate`), then eosio.system on eosio, and eosio.msig
-//! and eosio.wrap privileged.
+//! PREACTIVATE_FEATURE, then the `activate` action of eosio.boot when the image has it, as
+//! upstream does, else of eosio.bios), then eosio.system on eosio, and eosio.msig and eosio.wrap
+//! privileged.
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::{contract_dir, PREACTIVATE_FEATURE};
+use crate::boot::system::{contract_dir, BOOT_CONTRACT, PREACTIVATE_FEATURE};
 use crate::boot::wait::wait_for;
 use crate::boot::StepName;
 use crate::chain::answers::{SupportedFeature, NO_CODE};
@@ -22,12 +23,21 @@ pub struct SysContract;
 /// The contracts that execute transactions on behalf of others: they must be privileged.
 const PRIVILEGED: &[&str] = &["eosio.msig", "eosio.wrap"];
 
-/// Whether eosio runs a system contract: code that is neither nothing nor the bios. Not "the
-/// image's eosio.system": after `msig-replace` eosio runs another build of it, and a rerun must
-/// not put the original back.
+/// Whether eosio runs a system contract: code that is neither nothing nor the contract features
+/// are activated with. Not "the image's eosio.system": after `msig-replace` eosio runs another
+/// build of it, and a rerun must not put the original back.
 async fn system_deployed(cx: &Context<'_>) -> Result<bool, Failure> {
     let code = cx.chain().code_hash("eosio").await?;
-    Ok(code != NO_CODE && code != cx.contract_hash("eosio.bios").await?)
+    if code == NO_CODE || code == cx.contract_hash("eosio.bios").await? {
+        return Ok(false);
+    }
+    Ok(!(cx.has_contract(BOOT_CONTRACT).await? && code == cx.contract_hash(BOOT_CONTRACT).await?))
+}
+
+/// The contract whose `activate` action activates features: eosio.boot when the image has it (a
+/// 3.x bios cannot even be deployed before the BLS feature is active), else eosio.bios.
+pub async fn activator(cx: &Context<'_>) -> Result<&'static str, Failure> {
+    Ok(if cx.has_contract(BOOT_CONTRACT).await? { BOOT_CONTRACT } else { "eosio.bios" })
 }
 
 async fn unprivileged(cx: &Context<'_>) -> Result<Vec<&'static str>, Failure> {
@@ -82,7 +92,12 @@ impl Step for SysContract {
         if !system_deployed(cx).await? {
             let activated = activate_features(cx, task).await?;
             if activated > 0 {
-                notes.push(format!("{activated} features activated"));
+                // The bios path keeps the note it always had.
+                let through = match activator(cx).await? {
+                    BOOT_CONTRACT => format!(" through {BOOT_CONTRACT}"),
+                    _ => String::new(),
+                };
+                notes.push(format!("{activated} features activated{through}"));
             }
             task.message("deploy eosio.system");
             cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir("eosio.system")]).await?;
@@ -121,9 +136,10 @@ async fn activate_features(cx: &Context<'_>, task: &Task) -> Result<usize, Failu
     if pending.is_empty() {
         return Ok(0);
     }
-    if chain.code_hash("eosio").await? != cx.contract_hash("eosio.bios").await? {
-        task.message("deploy eosio.bios");
-        cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir("eosio.bios")]).await?;
+    let activator = activator(cx).await?;
+    if chain.code_hash("eosio").await? != cx.contract_hash(activator).await? {
+        task.message(format!("deploy {activator}"));
+        cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir(activator)]).await?;
     }
     let ordered = order_by_dependencies(&pending, &active);
     task.message(format!("activate {} features", ordered.len()));

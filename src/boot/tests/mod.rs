@@ -197,3 +197,5 @@ async fn an_answer_of_another_shape_is_an_error_naming_node_and_call() {
         "{text}"
     );
 }
+
+mod spring;

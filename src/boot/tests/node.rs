@@ -28,6 +28,26 @@ pub struct Chain {
     pub max_actions: Option<usize>,
     /// `cleos set contract` calls, as (account, folder).
     pub deployments: Vec<(String, String)>,
+    /// Contracts the image carries beyond the required ones (`eosio.boot`).
+    pub image_extra: Vec<&'static str>,
+    /// The actions the image's eosio.system ABI declares (a 1.x-era contract unless set).
+    pub system_actions: Vec<&'static str>,
+    /// Protocol features: those the node supports (digest, codename) and those active.
+    pub supported: Vec<(String, String)>,
+    pub activated: Vec<String>,
+    /// The active schedule: its version and producers.
+    pub schedule: (u64, Vec<String>),
+    /// The `finalizers` table: producer and its registered BLS key.
+    pub finalizers: BTreeMap<String, String>,
+    /// The next this many `regfinkey`s are accepted but dropped (a busy producer's).
+    pub drop_regfinkeys: usize,
+    /// The next this many `switchtosvnn`s are refused as if the contract counted too few keys.
+    pub refuse_switch: usize,
+    /// Whether the node knows `get_finalizer_info` (Spring); the active policy once switched.
+    pub spring: bool,
+    pub policy: Option<Vec<(String, String)>>,
+    /// How far LIB trails the head before Savanna.
+    pub lib_lag: u64,
 }
 
 /// The hash the fake image gives a contract's wasm.
@@ -52,7 +72,13 @@ pub const ASSERTION: &str = "Error 3050003: eosio_assert_message assertion failu
 impl Chain {
     /// A fresh chain: eosio and nothing else.
     pub fn fresh() -> Self {
-        let mut c = Chain { head: 10, ..Default::default() };
+        let mut c = Chain {
+            head: 10,
+            system_actions: vec!["newaccount", "regproducer", "voteproducer"],
+            schedule: (0, vec!["eosio".into()]),
+            lib_lag: 2,
+            ..Default::default()
+        };
         c.accounts.insert("eosio".into(), true);
         c
     }
@@ -61,11 +87,50 @@ impl Chain {
         self.head += 1;
         let name = body["account_name"].as_str().unwrap_or_default().to_string();
         match path {
-            "chain/get_info" => (
+            "chain/get_info" => {
+                let lag = if self.policy.is_some() { 2 } else { self.lib_lag };
+                (
+                    200,
+                    json!({"chain_id": "00", "head_block_num": self.head, "last_irreversible_block_num": self.head - lag,
+                           "head_block_producer": "eosio", "head_block_time": "2026-11-24T05:21:09.000"}),
+                )
+            }
+            "producer/get_supported_protocol_features" => (
                 200,
-                json!({"chain_id": "00", "head_block_num": self.head, "last_irreversible_block_num": self.head - 2,
-                       "head_block_producer": "eosio", "head_block_time": "2026-11-24T05:21:09.000"}),
+                Value::Array(
+                    self.supported
+                        .iter()
+                        .map(|(d, name)| {
+                            json!({"feature_digest": d, "dependencies": [],
+                            "specification": [{"name": "builtin_feature_codename", "value": name}]})
+                        })
+                        .collect(),
+                ),
             ),
+            "chain/get_activated_protocol_features" => {
+                let list: Vec<Value> = self.activated.iter().map(|d| json!({"feature_digest": d})).collect();
+                (200, json!({"activated_protocol_features": list}))
+            }
+            "producer/schedule_protocol_feature_activations" => {
+                self.activated.push(crate::boot::system::PREACTIVATE_FEATURE.into());
+                (200, json!({"result": "ok"}))
+            }
+            "chain/get_producer_schedule" => {
+                let producers: Vec<Value> = self.schedule.1.iter().map(|p| json!({"producer_name": p})).collect();
+                (200, json!({"active": {"version": self.schedule.0, "producers": producers}}))
+            }
+            "chain/get_table_rows" if body["table"] == "finalizers" => {
+                let rows: Vec<Value> = self.finalizers.keys().map(|n| json!({"finalizer_name": n})).collect();
+                (200, json!({"rows": rows, "more": false, "next_key": ""}))
+            }
+            "chain/get_finalizer_info" if self.spring => {
+                let policy = self.policy.as_ref().map(|p| {
+                    let finalizers: Vec<Value> =
+                        p.iter().map(|(n, k)| json!({"description": n, "weight": 1, "public_key": k})).collect();
+                    json!({"generation": 1, "threshold": p.len() * 2 / 3 + 1, "finalizers": finalizers})
+                });
+                (200, json!({"active_finalizer_policy": policy, "pending_finalizer_policy": null}))
+            }
             "chain/get_account" if self.accounts.contains_key(&name) => (
                 200,
                 json!({"account_name": name, "privileged": self.accounts[&name], "ram_quota": -1, "ram_usage": 0,
@@ -109,6 +174,26 @@ impl Chain {
                 }
                 ("eosio.token", "create") => self.supply = Some("0.0000 SYS".into()),
                 ("eosio.token", "issue") => self.supply = Some(data["quantity"].as_str().unwrap().into()),
+                ("eosio", "activate") => self.activated.push(data["feature_digest"].as_str().unwrap().into()),
+                ("eosio", "regfinkey") if self.drop_regfinkeys > 0 => self.drop_regfinkeys -= 1,
+                ("eosio", "regfinkey") => {
+                    let (name, key) =
+                        (data["finalizer_name"].as_str().unwrap(), data["finalizer_key"].as_str().unwrap());
+                    self.finalizers.insert(name.into(), key.into());
+                }
+                ("eosio", "switchtosvnn") => {
+                    let has = self.schedule.1.iter().filter(|p| self.finalizers.contains_key(*p)).count();
+                    if self.refuse_switch > 0 || has < self.schedule.1.len() {
+                        self.refuse_switch = self.refuse_switch.saturating_sub(1);
+                        return failed(&format!(
+                            "{ASSERTION}: not enough top producers have registered finalizer keys, has {}, require {}",
+                            has.min(self.schedule.1.len() - 1),
+                            self.schedule.1.len()
+                        ));
+                    }
+                    self.policy =
+                        Some(self.schedule.1.iter().map(|p| (p.clone(), self.finalizers[p].clone())).collect());
+                }
                 _ => {}
             }
         }
@@ -134,9 +219,14 @@ impl Chain {
             let lines: Vec<String> = ["eosio.bios", "eosio.system"]
                 .iter()
                 .chain(ACCOUNT_CONTRACTS)
+                .chain(self.image_extra.iter())
                 .map(|c| format!("{}  {}", image_hash(c), wasm_path(c)))
                 .collect();
             return Some(ok(lines.join("\n")));
+        }
+        if script.contains("cat ") && script.contains("eosio.system.abi") {
+            let actions: Vec<Value> = self.system_actions.iter().map(|a| json!({"name": a, "type": a})).collect();
+            return Some(ok(json!({"version": "eosio::abi/1.2", "actions": actions}).to_string()));
         }
         if script.contains("push transaction") {
             return Some(self.push(&serde_json::from_str(&stdin).unwrap()));

@@ -1,4 +1,5 @@
-//! The nodeos image: the recipe built into `lab`, and the build context handed to the engine.
+//! The nodeos image: the recipes built into `lab` (the default one, and [`files`] for a folder of
+//! binaries and contracts), and the build context handed to the engine.
 
 use std::path::Path;
 
@@ -8,10 +9,12 @@ use sha2::{Digest, Sha256};
 /// `images/base/make-debian-base.sh` makes it from Debian's packages.
 pub const DEFAULT_BASE: &str = "debian:bookworm-slim";
 
+pub mod files;
+
 /// The default recipe, `images/nodeos/`, compiled in so that `lab` works outside its repository.
 pub const RECIPE_FILES: &[(&str, &str)] = &[
-    ("Dockerfile", include_str!("../images/nodeos/Dockerfile")),
-    ("antelope-tool", include_str!("../images/nodeos/antelope-tool")),
+    ("Dockerfile", include_str!("../../images/nodeos/Dockerfile")),
+    ("antelope-tool", include_str!("../../images/nodeos/antelope-tool")),
 ];
 
 /// The recipe's content hash over the files and the base: a changed recipe gets a new tag, so an
@@ -45,7 +48,7 @@ pub fn recipe_context(extra_ca: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// The network tools recipe, `images/nettools/`: iptables and iproute2 for the helpers that cut
 /// and slow a node's network from beside it.
-pub const NETTOOLS_FILES: &[(&str, &str)] = &[("Dockerfile", include_str!("../images/nettools/Dockerfile"))];
+pub const NETTOOLS_FILES: &[(&str, &str)] = &[("Dockerfile", include_str!("../../images/nettools/Dockerfile"))];
 
 /// The tools image's tag, by the content hash of its recipe and base.
 pub fn nettools_tag(base: &str) -> String {

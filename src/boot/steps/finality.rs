@@ -1,0 +1,192 @@
+//! The switch to Savanna finality, which the upstream tutorial leaves to be written: every
+//! producer of the voted schedule registers its BLS finalizer key (`regfinkey`), then eosio asks
+//! the system contract to switch (`switchtosvnn`), then the step waits until the node finalizes
+//! with the new policy (LIB a few blocks behind the head instead of two thirds of a round).
+//!
+//! It needs three things, and says which is missing instead of failing the boot: a nodeos that
+//! supports the SAVANNA feature, a system contract with `regfinkey` and `switchtosvnn` (3.x), and
+//! producers started with their finalizer key (`lab up` renders it for a nodeos that knows Savanna).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use crate::boot::confirm::push_confirmed;
+use crate::boot::context::Context;
+use crate::boot::error::Failure;
+use crate::boot::push::Action;
+use crate::boot::step::{Check, Outcome, Step};
+use crate::boot::wait::{settle, wait_for};
+use crate::boot::StepName;
+use crate::chain::answers::{FinalizerPolicy, FinalizerRow};
+use crate::keys::bls::BlsKey;
+use crate::printer::Task;
+
+pub struct Finality;
+
+/// Under Savanna a block is final two blocks after it is made; before, LIB trails the head by two
+/// thirds of a round of 12 blocks per producer. More than this behind is not Savanna's finality.
+pub const SAVANNA_LIB_LAG: u64 = 6;
+
+/// How many times `switchtosvnn` is pushed while the contract still counts fewer keys than the
+/// table the API reads shows (the registration executed but is not in a block it reads yet).
+const SWITCH_TRIES: usize = 5;
+
+/// Why this lab cannot switch to Savanna, or `None` when it can.
+async fn unsupported(cx: &Context<'_>) -> Result<Option<String>, Failure> {
+    let chain = cx.chain();
+    if !chain.supported_features().await?.iter().any(|f| f.codename() == "SAVANNA") {
+        let version = chain.info().await?.server_version_string.unwrap_or_else(|| "this nodeos".into());
+        return Ok(Some(format!("nodeos {version} has no SAVANNA protocol feature")));
+    }
+    let actions = cx.system_actions().await?;
+    if let Some(a) = ["regfinkey", "switchtosvnn"].iter().find(|a| !actions.iter().any(|x| x == *a)) {
+        return Ok(Some(format!("the image's eosio.system has no `{a}` action (system contracts 3.x have it)")));
+    }
+    let without: Vec<&str> = cx
+        .plan
+        .producers()
+        .filter(|p| !config_has_key(cx, &p.name, p.finalizer.as_ref()))
+        .map(|p| p.name.as_str())
+        .collect();
+    if !without.is_empty() {
+        return Ok(Some(format!(
+            "{} started without a finalizer key (`lab up` gives producers one when the image's nodeos \
+             knows Savanna; `lab down` then `lab up` renders it)",
+            without.join(", ")
+        )));
+    }
+    Ok(None)
+}
+
+/// Whether a producer's rendered config.ini, the one its node was started with, carries its key.
+fn config_has_key(cx: &Context<'_>, producer: &str, key: Option<&BlsKey>) -> bool {
+    let Some(key) = key else { return false };
+    let path = cx.state.node_dir(producer).join("config.ini");
+    std::fs::read_to_string(path).is_ok_and(|ini| ini.contains(&format!("signature-provider = {}=KEY:", key.public)))
+}
+
+/// The active schedule's producers, once it is a voted one.
+async fn schedule(cx: &Context<'_>) -> Result<Option<Vec<String>>, Failure> {
+    let s = cx.chain().active_schedule().await?;
+    let names = s.names();
+    Ok((s.version > 0 && !names.iter().any(|n| n == "eosio")).then_some(names))
+}
+
+async fn registered(cx: &Context<'_>) -> Result<BTreeSet<String>, Failure> {
+    let rows: Vec<FinalizerRow> = cx.chain().table("eosio", "eosio", "finalizers").await?;
+    Ok(rows.into_iter().map(|r| r.finalizer_name).collect())
+}
+
+/// The active finalizer policy, when it names every producer of `schedule`.
+async fn savanna_policy(cx: &Context<'_>, schedule: &[String]) -> Result<Option<FinalizerPolicy>, Failure> {
+    let Some(info) = cx.chain().finalizer_info().await? else { return Ok(None) };
+    Ok(info.active_finalizer_policy.filter(|p| {
+        let names: BTreeSet<&str> = p.finalizers.iter().map(|f| f.description.as_str()).collect();
+        schedule.iter().all(|s| names.contains(s.as_str()))
+    }))
+}
+
+fn describe(p: &FinalizerPolicy) -> String {
+    format!("Savanna: policy generation {}, {} finalizers, threshold {}", p.generation, p.finalizers.len(), p.threshold)
+}
+
+/// `regfinkey` for each producer of the schedule the table does not list.
+async fn missing_keys(cx: &Context<'_>, schedule: &[String]) -> Result<Vec<Action>, Failure> {
+    let done = registered(cx).await?;
+    let mut actions = Vec::new();
+    for name in schedule.iter().filter(|n| !done.contains(*n)) {
+        let key = cx.account(name).and_then(|a| a.finalizer.as_ref()).ok_or_else(|| {
+            Failure::chain(format!(
+                "{name} is in the active schedule but is no producer of this lab: it has no finalizer key here"
+            ))
+        })?;
+        actions.push(Action::new(
+            "eosio",
+            "regfinkey",
+            name,
+            json!({"finalizer_name": name, "finalizer_key": key.public, "proof_of_possession": key.pop}),
+        ));
+    }
+    Ok(actions)
+}
+
+#[async_trait]
+impl Step for Finality {
+    fn name(&self) -> StepName {
+        StepName::Finality
+    }
+
+    async fn check(&self, cx: &Context<'_>) -> Result<Check, Failure> {
+        if let Some(why) = unsupported(cx).await? {
+            return Ok(Check::NotSupported(why));
+        }
+        let Some(schedule) = schedule(cx).await? else {
+            return Ok(Check::ToDo("the active schedule is not a voted one yet".into()));
+        };
+        Ok(match savanna_policy(cx, &schedule).await? {
+            Some(p) => Check::Done(describe(&p)),
+            None => Check::ToDo("finality is not Savanna's yet".into()),
+        })
+    }
+
+    async fn run(&self, cx: &Context<'_>, task: &Task) -> Result<Outcome, Failure> {
+        if let Some(why) = unsupported(cx).await? {
+            return Ok(Outcome::unchanged(format!("not supported: {why}")));
+        }
+        let Some(schedule) = schedule(cx).await? else {
+            return Err(Failure::chain(
+                "the active schedule is not a voted one yet: finalizers are the elected producers (run `vote` first)",
+            ));
+        };
+        let chain = cx.chain();
+        let to_register = missing_keys(cx, &schedule).await?;
+        let registered_now = to_register.len();
+        if !to_register.is_empty() {
+            task.message(format!("register {registered_now} finalizer keys"));
+            // Confirmed in blocks: the switch counts the keys the contract reads, not those pushed.
+            push_confirmed(&cx.pusher(), &chain, to_register, || missing_keys(cx, &schedule)).await?;
+        }
+        if savanna_policy(cx, &schedule).await?.is_none() {
+            task.message("switch to Savanna");
+            switch(cx).await?;
+        }
+        task.message("wait for Savanna finality");
+        let (policy, head, lib) = wait_for(
+            "Savanna finality (every producer in the active finalizer policy, LIB near the head)",
+            Duration::from_secs(120),
+            || async {
+                let Some(policy) = savanna_policy(cx, &schedule).await? else { return Ok(None) };
+                let info = cx.chain().info().await?;
+                let close = info.head_block_num.saturating_sub(info.last_irreversible_block_num) <= SAVANNA_LIB_LAG;
+                Ok(close.then_some((policy, info.head_block_num, info.last_irreversible_block_num)))
+            },
+        )
+        .await?;
+        Ok(Outcome::changed(format!(
+            "{registered_now} finalizer keys registered; {}; LIB {lib}, head {head}",
+            describe(&policy)
+        )))
+    }
+}
+
+/// `switchtosvnn` with eosio's authority; pushed again while the contract still counts fewer
+/// registered keys than there are producers (it reads the state of the block it runs in).
+async fn switch(cx: &Context<'_>) -> Result<(), Failure> {
+    let action = Action::new("eosio", "switchtosvnn", "eosio", json!({}));
+    let mut last = None;
+    for _ in 0..SWITCH_TRIES {
+        match cx.pusher().push(std::slice::from_ref(&action)).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.to_string().contains("not enough top producers") => {
+                tracing::debug!(error = %e, "the contract does not count every key yet");
+                last = Some(e);
+                settle(&cx.chain()).await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| Failure::chain("switchtosvnn was refused")))
+}

@@ -1,0 +1,176 @@
+//! The steps that follow the chain's capabilities: Vaulta-era accounts, activation through
+//! eosio.boot or the bios, and the switch to Savanna, over the fake engine and node.
+
+use super::node::{image_hash, Chain};
+use super::*;
+use crate::boot::system::{BOOT_CONTRACT, PREACTIVATE_FEATURE, VAULTA_ACCOUNTS};
+use crate::plan::NodeosFacts;
+
+/// A system contract of the 3.x era, as the fake image's ABI declares it.
+const V3_ACTIONS: &[&str] = &["newaccount", "regproducer", "voteproducer", "regfinkey", "switchtosvnn", "ramburn"];
+
+/// The producers the default lab elects.
+fn producers() -> Vec<String> {
+    ["accountnum11", "accountnum22", "accountnum33", "accountnum44"].map(String::from).to_vec()
+}
+
+/// A chain voted in (schedule v1 of the default lab's producers) on a node that supports the
+/// features given, with a 3.x system contract; LIB far behind, as before Savanna.
+fn voted(features: &[&str]) -> Chain {
+    let mut c = Chain::fresh();
+    c.system_actions = V3_ACTIONS.to_vec();
+    c.supported = features.iter().enumerate().map(|(i, f)| (format!("{i:064x}"), f.to_string())).collect();
+    c.schedule = (1, producers());
+    c.lib_lag = 40;
+    c
+}
+
+/// The fixture with its plan rendered for a nodeos that has Savanna, as `up` renders it.
+async fn spring_fixture() -> Fixture {
+    let mut f = Fixture::new().await;
+    f.plan = f.plan.clone().with_nodeos(NodeosFacts { config_options: None, savanna: true });
+    f.state.write_plan(&f.plan).unwrap();
+    f
+}
+
+#[tokio::test]
+async fn vaulta_accounts_come_with_a_3x_system_contract_only() {
+    let f = Fixture::new().await;
+    let chain = f.serve(Chain::fresh());
+    f.run(&[StepName::Sys]).await.unwrap();
+    assert_eq!(chain.lock().unwrap().pushes[0].len(), SYSTEM_ACCOUNTS.len(), "the default image's figure stays");
+    assert!(VAULTA_ACCOUNTS.iter().all(|a| !chain.lock().unwrap().accounts.contains_key(*a)));
+
+    let f = Fixture::new().await;
+    let mut c = Chain::fresh();
+    c.system_actions = V3_ACTIONS.to_vec();
+    let chain = f.serve(c);
+    let reports = f.run(&[StepName::Sys]).await.unwrap();
+    assert_eq!(reports[0].note, format!("{} accounts", SYSTEM_ACCOUNTS.len() + VAULTA_ACCOUNTS.len()));
+    for a in VAULTA_ACCOUNTS.iter().chain(SYSTEM_ACCOUNTS) {
+        assert!(chain.lock().unwrap().accounts.contains_key(*a), "{a}");
+    }
+    assert_eq!(f.boot().check(StepName::Sys).await.unwrap(), Check::Done(String::new()));
+}
+
+/// Runs `sys-contract` on a chain where the system accounts exist; returns the chain.
+async fn sys_contract(image_extra: Vec<&'static str>) -> Arc<Mutex<Chain>> {
+    let f = Fixture::new().await;
+    let mut c = after_contracts();
+    c.supported =
+        vec![(PREACTIVATE_FEATURE.into(), "PREACTIVATE_FEATURE".into()), ("ab".repeat(32), "BLS_PRIMITIVES2".into())];
+    c.image_extra = image_extra;
+    let chain = f.serve(c);
+    let reports = f.run(&[StepName::SysContract]).await.unwrap();
+    chain.lock().unwrap().pushes.push(vec![reports[0].note.clone()]);
+    chain
+}
+
+#[tokio::test]
+async fn features_are_activated_through_eosio_boot_when_the_image_has_it_else_the_bios() {
+    {
+        let chain = sys_contract(vec![BOOT_CONTRACT]).await;
+        let c = chain.lock().unwrap();
+        let deployed: Vec<&str> = c.deployments.iter().map(|(_, d)| d.rsplit('/').next().unwrap()).collect();
+        assert_eq!(deployed, ["eosio.boot", "eosio.system"], "no bios: a 3.x bios needs BLS host functions first");
+        assert!(c.activated.contains(&"ab".repeat(32)));
+        assert_eq!(c.pushes.last().unwrap()[0], "1 features activated through eosio.boot");
+        assert_eq!(c.code["eosio"], image_hash("eosio.system"));
+    }
+
+    let chain = sys_contract(vec![]).await;
+    let c = chain.lock().unwrap();
+    let deployed: Vec<&str> = c.deployments.iter().map(|(_, d)| d.rsplit('/').next().unwrap()).collect();
+    assert_eq!(deployed, ["eosio.bios", "eosio.system"]);
+    assert_eq!(c.pushes.last().unwrap()[0], "1 features activated", "the default image's note stays");
+}
+
+#[tokio::test]
+async fn on_a_nodeos_without_savanna_the_finality_step_is_not_supported_and_counts_as_done() {
+    let f = spring_fixture().await;
+    let chain = f.serve(voted(&["PREACTIVATE_FEATURE", "BLS_PRIMITIVES2"]));
+    let check = f.boot().check(StepName::Finality).await.unwrap();
+    assert!(matches!(&check, Check::NotSupported(w) if w.contains("no SAVANNA")), "{check:?}");
+    assert_eq!(check.done(), Some(true), "a booted lab on Leap stays booted");
+    let reports = f.run(&[StepName::Finality]).await.unwrap();
+    assert!(!reports[0].changed);
+    assert!(reports[0].note.starts_with("not supported: nodeos"), "{}", reports[0].note);
+    assert!(chain.lock().unwrap().pushes.is_empty());
+}
+
+#[tokio::test]
+async fn savanna_needs_the_contract_actions_and_producers_started_with_their_key() {
+    // A 1.x system contract on a Spring node.
+    let f = spring_fixture().await;
+    let mut c = voted(&["SAVANNA"]);
+    c.system_actions = vec!["regproducer"];
+    f.serve(c);
+    let check = f.boot().check(StepName::Finality).await.unwrap();
+    assert!(matches!(&check, Check::NotSupported(w) if w.contains("`regfinkey`")), "{check:?}");
+
+    // Producers rendered without their finalizer key (the image's options were not asked).
+    let f = Fixture::new().await;
+    f.state.write_plan(&f.plan).unwrap();
+    let chain = f.serve(voted(&["SAVANNA"]));
+    let check = f.boot().check(StepName::Finality).await.unwrap();
+    assert!(
+        matches!(&check, Check::NotSupported(w) if w.contains("accountnum11, accountnum22") && w.contains("finalizer key")),
+        "{check:?}"
+    );
+    f.run(&[StepName::Finality]).await.unwrap();
+    assert!(chain.lock().unwrap().pushes.is_empty(), "no regfinkey for nodes that cannot vote");
+}
+
+#[tokio::test]
+async fn finality_registers_every_key_confirms_switches_and_waits_for_savanna() {
+    let f = spring_fixture().await;
+    let mut c = voted(&["SAVANNA"]);
+    c.spring = true;
+    // One registration is dropped by its producer, and the first switch finds a key missing.
+    c.drop_regfinkeys = 1;
+    c.refuse_switch = 1;
+    let chain = f.serve(c);
+    assert!(matches!(f.boot().check(StepName::Finality).await.unwrap(), Check::ToDo(_)));
+    let reports = f.run(&[StepName::Finality]).await.unwrap();
+    assert!(reports[0].changed);
+    assert!(
+        reports[0].note.starts_with("4 finalizer keys registered; Savanna: policy generation 1, 4 finalizers"),
+        "{}",
+        reports[0].note
+    );
+    {
+        let c = chain.lock().unwrap();
+        let names: Vec<String> = c.pushes.iter().flatten().cloned().collect();
+        let regs = names.iter().filter(|n| *n == "eosio::regfinkey").count();
+        assert_eq!(regs, 5, "four, then the dropped one again: {names:?}");
+        let first_switch = names.iter().position(|n| n == "eosio::switchtosvnn").unwrap();
+        assert!(
+            names[..first_switch].iter().filter(|n| *n == "eosio::regfinkey").count() == 5,
+            "confirmed before the switch"
+        );
+        assert_eq!(names.iter().filter(|n| *n == "eosio::switchtosvnn").count(), 2, "refused once, then accepted");
+        // Each producer registered the key the plan derived for it, the one its node signs with.
+        for p in f.plan.producers() {
+            assert_eq!(c.finalizers[&p.name], p.finalizer.as_ref().unwrap().public);
+        }
+    }
+    // Done now: a rerun sends nothing.
+    let before = chain.lock().unwrap().pushes.len();
+    let check = f.boot().check(StepName::Finality).await.unwrap();
+    assert!(matches!(&check, Check::Done(n) if n.contains("4 finalizers")), "{check:?}");
+    let reports = f.run(&[StepName::Finality]).await.unwrap();
+    assert!(!reports[0].changed);
+    assert_eq!(chain.lock().unwrap().pushes.len(), before);
+}
+
+#[tokio::test]
+async fn finality_before_the_vote_is_to_do_and_a_run_says_why() {
+    let f = spring_fixture().await;
+    let mut c = voted(&["SAVANNA"]);
+    c.spring = true;
+    c.schedule = (0, vec!["eosio".into()]);
+    f.serve(c);
+    assert!(matches!(f.boot().check(StepName::Finality).await.unwrap(), Check::ToDo(w) if w.contains("voted")));
+    let e = f.run(&[StepName::Finality]).await.unwrap_err();
+    assert!(e.to_string().contains("run `vote` first"), "{e}");
+}
