@@ -87,6 +87,70 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Wait until chain conditions hold (for scripts); exits 6 with what it saw when they do not.
     Wait(WaitArgs),
+    /// A live view of a running lab: nodes, heads, peers, CPU and memory, the producers' rounds.
+    Top(TopArgs),
+    /// The lab's p2p topology as Mermaid, DOT or an SVG picture (with live state when it runs).
+    Graph(GraphArgs),
+    /// Print the JSON Schema of the topology file (lab.yaml), for editors and checks.
+    Schema,
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions(CompletionsArgs),
+    /// Print lab's manual page (roff), e.g. `lab man > lab.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The lab (default: the topology's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Print one frame and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// One frame as JSON on stdout, then exit.
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds between refreshes.
+    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+    pub interval: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The output format.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    pub format: GraphFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Draw the plan only, without asking the engine for node states and live connections.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -361,9 +425,10 @@ pub struct NetemArgs {
 }
 
 impl Command {
-    /// Commands that handle Ctrl-C themselves (to undo what they did) instead of being dropped.
+    /// Commands that handle Ctrl-C themselves (to undo what they did, or to give the terminal
+    /// back) instead of being dropped.
     pub fn handles_interrupt(&self) -> bool {
-        matches!(self, Command::Up(_))
+        matches!(self, Command::Up(_) | Command::Top(_))
     }
 
     /// The topology file named on the subcommand, if any.
@@ -388,6 +453,9 @@ impl Command {
             Command::Netem(a) => a.topology.file.as_ref(),
             Command::Snapshot(a) => a.topology.file.as_ref(),
             Command::Wait(a) => a.topology.file.as_ref(),
+            Command::Top(a) => a.topology.file.as_ref(),
+            Command::Graph(a) => a.topology.file.as_ref(),
+            Command::Schema | Command::Completions(_) | Command::Man => None,
         }
     }
 }

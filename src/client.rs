@@ -141,6 +141,22 @@ impl<'a> NodeClient<'a> {
     /// One curl process for many requests, one after the other (curl's parallel mode interleaves
     /// the answers on stdout); a request that fails gets status 0.
     async fn curl_many(&self, requests: &[(String, Value)]) -> Result<(Vec<(u16, Value)>, ExecOutput), ApiError> {
+        self.curl_many_within(requests, 30).await
+    }
+
+    /// POSTs each `(url, body)` in one curl process run in this container (URLs of other nodes
+    /// over the lab network included), each request given at most `secs`: a paused node accepts a
+    /// connection and never answers. Returns `(HTTP status, JSON or text)` per request, in order;
+    /// status 0 for a request that got no answer.
+    pub async fn call_urls(&self, requests: &[(String, Value)], secs: u64) -> Result<Vec<(u16, Value)>, ApiError> {
+        Ok(self.curl_many_within(requests, secs).await?.0)
+    }
+
+    async fn curl_many_within(
+        &self,
+        requests: &[(String, Value)],
+        max_time: u64,
+    ) -> Result<(Vec<(u16, Value)>, ExecOutput), ApiError> {
         if requests.is_empty() {
             return Ok((vec![], ExecOutput { code: 0, stdout: String::new(), stderr: String::new() }));
         }
@@ -151,7 +167,7 @@ impl<'a> NodeClient<'a> {
             }
             let data = body.to_string().replace('\\', "\\\\").replace('"', "\\\"");
             config.push_str(&format!(
-                "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}}\\n\"\nsilent\nshow-error\nconnect-timeout = 1\nmax-time = 30\n"
+                "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}}\\n\"\nsilent\nshow-error\nconnect-timeout = 1\nmax-time = {max_time}\n"
             ));
         }
         let cmd: Vec<String> = ["curl", "-K", "-"].iter().map(|s| s.to_string()).collect();

@@ -344,3 +344,31 @@ mod tests {
         assert_eq!(f.codename(), "WTMSIG_BLOCK_SIGNATURES");
     }
 }
+
+/// `net/connections`: one of a node's p2p connections.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct NetConnection {
+    /// The address the node dials (`<container>:9876`); empty for a connection it accepted.
+    pub peer: String,
+    /// Still dialing: no handshake yet.
+    pub connecting: bool,
+    pub last_handshake: Handshake,
+}
+
+/// What the other end said of itself when the connection opened (empty fields until then).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Handshake {
+    /// `<container>:9876 - <node id prefix>`, from its `p2p-server-address`.
+    pub p2p_address: String,
+    /// Its `agent-name`: `<lab>/<node>` on a lab's nodes.
+    pub agent: String,
+}
+
+/// `chain/get_block_info`: one block's header.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct BlockInfo {
+    pub block_num: u64,
+    /// `YYYY-MM-DDTHH:MM:SS.sss`, UTC: the start of the block's slot.
+    pub timestamp: String,
+    pub producer: String,
+}

@@ -18,11 +18,16 @@ pub fn run(ctx: &Ctx, args: InitArgs) -> Result<ExitCode> {
         TopologySource { topology: topology::parse(&text).map_err(anyhow::Error::msg)?, path: Some(path.clone()) };
     topology::validate(&source)?;
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    // The schema the modeline names, beside the file: editors validate it without a network.
+    let schema = path.with_file_name(topology::SCHEMA_FILE);
+    std::fs::write(&schema, topology::topology_schema_text())
+        .with_context(|| format!("cannot write {}", schema.display()))?;
     ctx.printer.info(format!(
-        "wrote {} ({} producers, {} accounts); `lab plan` shows what it resolves to, `lab up` runs it",
+        "wrote {} ({} producers, {} accounts) and its schema {}; `lab plan` shows what it resolves to, `lab up` runs it",
         path.display(),
         args.producers,
-        args.producers + args.users
+        args.producers + args.users,
+        schema.display()
     ));
     Ok(ExitCode::SUCCESS)
 }

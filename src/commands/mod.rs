@@ -2,8 +2,10 @@
 
 mod boot;
 mod cleos;
+mod completions;
 mod down;
 mod exec;
+mod graph;
 mod heal;
 mod init;
 mod kill;
@@ -13,10 +15,12 @@ mod partition;
 mod pause;
 mod plan;
 mod restart;
+mod schema;
 mod snapshot;
 mod start;
 mod status;
 mod stop;
+mod top;
 mod up;
 mod wait;
 
@@ -81,6 +85,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Netem(a) => netem::run(&ctx, a).await,
         Command::Snapshot(a) => snapshot::run(&ctx, a).await,
         Command::Wait(a) => wait::run(&ctx, a).await,
+        Command::Top(a) => top::run(&ctx, a).await,
+        Command::Graph(a) => graph::run(&ctx, a).await,
+        Command::Schema => schema::run(),
+        Command::Completions(a) => completions::run_completions(a),
+        Command::Man => completions::run_man(),
     }
 }
 

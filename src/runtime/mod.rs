@@ -183,6 +183,20 @@ impl ExecOutput {
     }
 }
 
+/// One sample of a container's resource counters. CPU is cumulative: a share of the machine
+/// comes from two samples (`top::cpu_percent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ContainerStats {
+    /// CPU time the container has used, in nanoseconds.
+    pub cpu_total_ns: u64,
+    /// CPU time the whole machine has used, in nanoseconds (the same clock as `cpu_total_ns`).
+    pub system_cpu_ns: u64,
+    pub online_cpus: u32,
+    /// Memory in use, without the page cache the kernel may drop (what `docker stats` shows).
+    pub memory_bytes: u64,
+    pub memory_limit_bytes: u64,
+}
+
 /// A file to write into a container.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileEntry {
@@ -256,6 +270,10 @@ pub trait Runtime: Send + Sync {
     async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()>;
     /// Reads one file from a container, running or not.
     async fn get_file(&self, container: &str, path: &str) -> Result<Vec<u8>>;
+
+    /// CPU and memory counters of a running container; `None` when there is no such container or
+    /// it does not run.
+    async fn container_stats(&self, name: &str) -> Result<Option<ContainerStats>>;
 
     /// The log from the last `tail` lines on, following new output.
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>>;

@@ -18,12 +18,13 @@ nodes:
     http_port: 8888
 "#;
 
-/// The commented file `lab init` writes.
+/// The commented file `lab init` writes; its first line points editors at the schema.
 pub fn init_file(name: &str, producers: usize, users: usize) -> String {
-    TEMPLATE
+    let body = TEMPLATE
         .replace("__NAME__", name)
         .replace("__ACCOUNTS__", &(producers + users).to_string())
-        .replace("__PRODUCERS__", &producers.to_string())
+        .replace("__PRODUCERS__", &producers.to_string());
+    format!("{}\n{body}", super::modeline())
 }
 
 #[cfg(test)]

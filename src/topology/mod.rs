@@ -9,12 +9,16 @@ mod default;
 mod genesis_schema;
 mod limits;
 mod nodeos_options;
+mod schema;
+#[cfg(test)]
+mod schema_tests;
 mod validate;
 mod validated;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use account_names::{account_names, DEFAULT_ACCOUNT_COUNT};
@@ -23,35 +27,43 @@ pub use default::{init_file, DEFAULT_TOPOLOGY};
 pub use genesis_schema::{check_genesis, CONFIGURATION_FIELDS, GENESIS_KEYS};
 pub use limits::{check_limits, MAX_ACCOUNTS, MAX_EXTRA_NODES, MAX_PRODUCERS, MAX_VOTES_PER_VOTER};
 pub use nodeos_options::{check_nodeos_options, NodeosOptions, OptionKind};
+pub use schema::{modeline, topology_schema, topology_schema_text, SCHEMA_FILE};
 pub use validate::{validate, ValidationError, ValidationErrors};
 pub use validated::{TokenAmounts, Validated};
 
 /// The name of the genesis node, the one that holds the `eosio` key and boots the chain.
 pub const GENESIS_NODE: &str = "genesis";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// `lab.yaml`: every field is optional.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "lab.yaml: an antelope-lab topology")]
 pub struct Topology {
-    /// The lab's name: labels, container and network names derive from it.
+    /// The lab's name: labels `antelope-lab.name=<name>`; containers are `<name>-<node>`.
     #[serde(default = "default_name")]
     pub name: String,
-    /// Makes keys and every random choice (allocation, votes) reproducible.
+    /// Makes keys, the allocation and the votes reproducible (else random, kept in the state folder).
     #[serde(default)]
     pub seed: Option<String>,
+    /// Where the nodeos image comes from.
     #[serde(default)]
     pub image: ImageConfig,
+    /// The token and the boot's economics.
     #[serde(default)]
     pub chain: ChainConfig,
+    /// The staked accounts.
     #[serde(default)]
     pub accounts: AccountsConfig,
+    /// How many producers (taken from the accounts), or their account names.
     #[serde(default)]
     pub producers: ProducersConfig,
     /// Non-producing nodes (API or relay nodes) beside the genesis node and the producers.
     #[serde(default)]
     pub extra_nodes: Vec<String>,
+    /// Who dials whom.
     #[serde(default)]
     pub p2p: P2pConfig,
-    /// Settings for every node.
+    /// Settings for every node: extra nodeos arguments and config.ini entries.
     #[serde(default)]
     pub node_defaults: NodeSettings,
     /// Settings for one node, by node name (`genesis`, a producer's account, an extra node).
@@ -64,7 +76,7 @@ fn default_name() -> String {
 }
 
 /// Where the nodeos image comes from. At most one of `recipe`, `build`, `files`, `ref`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageConfig {
     /// `default`: the recipe built into `lab` (images/nodeos).
@@ -91,13 +103,16 @@ pub struct ImageConfig {
     pub ca_cert: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChainConfig {
+    /// The core token's symbol (1 to 7 capital letters).
     #[serde(default = "default_symbol")]
     pub symbol: String,
+    /// Decimal places of the core token.
     #[serde(default = "default_precision")]
     pub precision: u8,
+    /// The token's maximum supply, an amount with `precision` decimals ("10000000000.0000").
     #[serde(default = "default_max_supply")]
     pub max_supply: String,
     /// What the Pareto allocation spreads over the accounts; the allocated sum is what is issued.
@@ -121,7 +136,8 @@ pub struct ChainConfig {
     /// How many producers each voter picks (at most 30, the system contract's limit).
     #[serde(default = "default_votes_per_voter")]
     pub votes_per_voter: usize,
-    /// Keys of genesis.json to override, merged over the tutorial's genesis.
+    /// Keys of genesis.json to override, merged over the tutorial's genesis
+    /// (`{initial_configuration: {max_block_cpu_usage: 200000}}`).
     #[serde(default)]
     pub genesis: serde_json::Map<String, serde_json::Value>,
 }
@@ -164,7 +180,7 @@ impl Default for ChainConfig {
 }
 
 /// The staked accounts: a generated count, or the upstream tutorial's `accounts.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountsConfig {
     /// How many accounts to generate, producers included (default 25: accountnum11 … accountnum55).
@@ -176,10 +192,12 @@ pub struct AccountsConfig {
 }
 
 /// A count of producers, or their account names.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]
 #[serde(untagged)]
 pub enum ProducersConfig {
+    /// How many producers, taken from the accounts.
     Count(usize),
+    /// The producers' account names: `[accountnum11, accountnum22]`.
     Names(Vec<String>),
 }
 
@@ -221,7 +239,8 @@ impl Default for ProducersConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+/// `mesh` | `star` | `ring` | `explicit`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum P2pShape {
     /// Every node peers with every other node.
@@ -235,9 +254,10 @@ pub enum P2pShape {
     Explicit,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct P2pConfig {
+    /// mesh | star | ring | explicit.
     #[serde(default)]
     pub shape: P2pShape,
     /// Extra peers (or, with `shape: explicit`, all of them): node name to the nodes it dials.
@@ -245,7 +265,7 @@ pub struct P2pConfig {
     pub peers: BTreeMap<String, Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSettings {
     /// Extra nodeos command-line arguments.
@@ -262,11 +282,22 @@ pub struct NodeSettings {
     pub p2p_port: Option<u16>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A config.ini value; a list repeats the key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(untagged)]
 pub enum ConfigValue {
-    Many(Vec<serde_norway::Value>),
-    One(serde_norway::Value),
+    Many(#[schemars(with = "Vec<ConfigScalar>")] Vec<serde_norway::Value>),
+    One(#[schemars(with = "ConfigScalar")] serde_norway::Value),
+}
+
+/// What a config.ini entry's value may be written as in YAML (it becomes text in the file).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // a description for the schema only; the parser reads serde_norway values
+enum ConfigScalar {
+    Text(String),
+    Number(f64),
+    Switch(bool),
 }
 
 /// A topology as read, with the folder relative paths in it are resolved against.

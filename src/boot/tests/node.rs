@@ -91,7 +91,7 @@ impl Chain {
                 let lag = if self.policy.is_some() { 2 } else { self.lib_lag };
                 (
                     200,
-                    json!({"chain_id": "00", "head_block_num": self.head, "last_irreversible_block_num": self.head - lag,
+                    json!({"chain_id": "00", "head_block_num": self.head, "last_irreversible_block_num": self.head.saturating_sub(lag),
                            "head_block_producer": "eosio", "head_block_time": "2026-11-24T05:21:09.000"}),
                 )
             }

@@ -4,6 +4,7 @@
 mod control;
 mod exec;
 mod image;
+mod stats;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,8 +24,8 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 
 use super::{
-    ContainerInfo, ContainerSpec, ContainerState, ExecOutput, Mount, ObjectInfo, ProgressFn, Result, Runtime,
-    RuntimeError,
+    ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecOutput, Mount, ObjectInfo, ProgressFn, Result,
+    Runtime, RuntimeError,
 };
 
 pub struct DockerRuntime {
@@ -411,6 +412,10 @@ impl Runtime for DockerRuntime {
 
     async fn wait_container(&self, name: &str) -> Result<i64> {
         self.wait(name).await
+    }
+
+    async fn container_stats(&self, name: &str) -> Result<Option<ContainerStats>> {
+        self.stats(name).await
     }
 
     async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {

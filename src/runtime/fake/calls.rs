@@ -56,6 +56,7 @@ pub enum Call {
     PutFiles(String, String),
     /// The container and the path.
     GetFile(String, String),
+    ContainerStats(String),
 }
 
 impl Call {
@@ -88,6 +89,7 @@ impl Call {
             Call::DisconnectNetwork(..) => "disconnect_network",
             Call::PutFiles(..) => "put_files",
             Call::GetFile(..) => "get_file",
+            Call::ContainerStats(_) => "container_stats",
         }
     }
 
@@ -104,12 +106,13 @@ impl Call {
                 | Call::FollowLogs(_)
                 | Call::WaitContainer(_)
                 | Call::GetFile(..)
+                | Call::ContainerStats(_)
         )
     }
 }
 
 /// The trait methods and the words the Docker runtime's errors use for them.
-const OPS: [(&str, &str); 26] = [
+const OPS: [(&str, &str); 27] = [
     ("image_present", "inspect image"),
     ("build_image", "build image"),
     ("pull_image", "pull image"),
@@ -127,6 +130,7 @@ const OPS: [(&str, &str); 26] = [
     ("volumes", "list volumes"),
     ("exec", "exec in"),
     ("logs", "read logs of"),
+    ("container_stats", "stats of container"),
     ("follow_logs", "follow logs of"),
     ("kill_container", "kill container"),
     ("pause_container", "pause container"),

@@ -10,8 +10,8 @@ use futures::StreamExt;
 use super::state::{with_kind, FakeContainer};
 use super::{labels_match, Call, ExecCall, FakeRuntime};
 use crate::runtime::{
-    ContainerInfo, ContainerSpec, ContainerState, ExecOutput, FileEntry, Mount, ObjectInfo, ProgressFn, Result,
-    Runtime, RuntimeError,
+    ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecOutput, FileEntry, Mount, ObjectInfo, ProgressFn,
+    Result, Runtime, RuntimeError,
 };
 
 fn no_such_container(op: &'static str, target: impl Into<String>, name: &str) -> RuntimeError {
@@ -245,6 +245,15 @@ impl Runtime for FakeRuntime {
     async fn unpause_container(&self, name: &str) -> Result<()> {
         self.enter(Call::UnpauseContainer(name.into()), name)?;
         self.switch(name, "unpause container", ContainerState::Paused, ContainerState::Running)
+    }
+
+    async fn container_stats(&self, name: &str) -> Result<Option<ContainerStats>> {
+        self.enter(Call::ContainerStats(name.into()), name)?;
+        let s = self.lock();
+        Ok(match s.container(name) {
+            Some(c) if c.state == ContainerState::Running => Some(s.stats.get(name).copied().unwrap_or_default()),
+            _ => None,
+        })
     }
 
     /// A fake container never exits by itself: waiting on a running one is a test's mistake.

@@ -8,7 +8,7 @@ use super::state::{with_kind, Failure, FakeContainer, State};
 use super::{Call, ExecCall, FakeRuntime};
 #[cfg(doc)]
 use crate::runtime::Runtime;
-use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, ExecOutput, Result, RuntimeError};
+use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecOutput, Result, RuntimeError};
 
 impl FakeRuntime {
     pub fn new() -> Self {
@@ -46,6 +46,11 @@ impl FakeRuntime {
     /// Makes a build or pull of `reference` fail with `message`.
     pub fn fail_image(&self, reference: impl Into<String>, message: impl Into<String>) {
         self.lock().failing_images.insert(reference.into(), message.into());
+    }
+
+    /// Sets the counters `container_stats` answers for a container while it runs (zeros until set).
+    pub fn set_stats(&self, name: &str, stats: ContainerStats) {
+        self.lock().stats.insert(name.into(), stats);
     }
 
     /// Sets a container's state, as if its process had started, died or been stopped.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::{Call, ExecCall};
 use crate::labels;
-use crate::runtime::{ContainerSpec, ContainerState, RuntimeError};
+use crate::runtime::{ContainerSpec, ContainerState, ContainerStats, RuntimeError};
 
 /// A failure a test asked for: a message (made into the error Docker would give) or an error.
 pub(super) enum Failure {
@@ -35,6 +35,8 @@ pub(super) struct State {
     pub(super) failing_images: HashMap<String, String>,
     pub(super) failures: HashMap<&'static str, VecDeque<Failure>>,
     pub(super) logs: HashMap<String, String>,
+    /// Resource counters a test set, by container.
+    pub(super) stats: HashMap<String, ContainerStats>,
     pub(super) calls: Vec<Call>,
     pub(super) execs: Vec<ExecCall>,
     pub(super) next_id: u64,
