@@ -10,10 +10,11 @@ use futures::future::try_join_all;
 
 use super::archive::{Bundle, ACCOUNTS};
 use super::manifest::check_readable;
+use super::release::{producing_nodes, release_when_connected};
 use crate::boot::{Boot, BootOptions, StepName};
 use crate::chain::Chain;
 use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
-use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT};
+use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT, START_PAUSED};
 use crate::printer::Printer;
 use crate::runtime::{FileEntry, Runtime};
 use crate::state::{write_secret, StateDir};
@@ -161,14 +162,21 @@ async fn bring_up(
     let containers: Vec<String> = plan.nodes.iter().map(|n| n.container.clone()).collect();
     create_network_and_volumes(rt, plan, &containers, printer, &lab::Created::default(), (&[], &[])).await?;
     let bar = printer.bar("create nodes, put the snapshot in each, start them", plan.nodes.len() as u64);
-    let restore = [FileEntry { name: RESTORE_SNAPSHOT.into(), contents: bundle.snapshot.clone(), mode: 0o644 }];
+    let snapshot = FileEntry { name: RESTORE_SNAPSHOT.into(), contents: bundle.snapshot.clone(), mode: 0o644 };
+    let paused = FileEntry { name: START_PAUSED.into(), contents: Vec::new(), mode: 0o644 };
     // The snapshot must be in a node's volume before its first start: a node started without it
-    // would begin a new chain from genesis.json.
+    // would begin a new chain from genesis.json. Producers start paused (see `release`).
+    let paused_nodes: Vec<&str> = producing_nodes(plan).iter().map(|n| n.name.as_str()).collect();
     try_join_all(plan.nodes.iter().map(|n| {
-        let (bar, restore) = (&bar, &restore);
+        let (bar, paused_nodes) = (&bar, &paused_nodes);
+        let files = if paused_nodes.contains(&n.name.as_str()) {
+            vec![snapshot.clone(), paused.clone()]
+        } else {
+            vec![snapshot.clone()]
+        };
         async move {
             rt.create_container(&container_spec(plan, n, state)).await?;
-            rt.put_files(&n.container, DATA_MOUNT, restore).await?;
+            rt.put_files(&n.container, DATA_MOUNT, &files).await?;
             rt.start_container(&n.container).await?;
             bar.inc(1);
             anyhow::Ok(())
@@ -185,7 +193,11 @@ async fn bring_up(
     let wallet = boot.run(&only_wallet);
     let task = printer.task("wait for a block from an elected producer");
     let produced = async {
-        let r = wait_elected_block(rt, plan, bundle.manifest.head_block).await;
+        let genesis = &plan.genesis().container;
+        let r = match release_when_connected(rt, plan, genesis).await {
+            Ok(_) => wait_elected_block(rt, plan, bundle.manifest.head_block).await,
+            Err(e) => Err(e),
+        };
         match &r {
             Ok((block, producer)) => task.done(format!("block {block} by {producer}")),
             Err(_) => task.fail(),

@@ -8,7 +8,7 @@ use super::STOP_TIMEOUT_SECS;
 use crate::labels;
 use crate::plan::{
     NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, HTTP_PORT, P2P_PORT, RESTORED_SNAPSHOT,
-    RESTORE_SNAPSHOT, START_SNAPSHOT,
+    RESTORE_SNAPSHOT, START_PAUSED, START_SNAPSHOT,
 };
 use crate::runtime::{ContainerSpec, Mount, PortMap};
 use crate::state::StateDir;
@@ -31,11 +31,15 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     // block since genesis), else from the genesis file, which only a fresh chain may be given.
     let cmd = quoted.join(" ");
     // A snapshot put at RESTORE_SNAPSHOT replaces the node's chain: its blocks and state go, and
-    // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle).
+    // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle),
+    // with production paused when START_PAUSED lies beside it (a lab made from a bundle: its
+    // producers are released together once they are connected).
     let restore = format!(
         "if [ -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} ]; then rm -rf {DATA_MOUNT}/blocks {DATA_MOUNT}/state \
          && mv -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} {DATA_MOUNT}/{RESTORED_SNAPSHOT} \
-         && exec {cmd} --snapshot {DATA_MOUNT}/{RESTORED_SNAPSHOT}; fi; "
+         || {{ echo \"lab: cannot put the restore snapshot in place\" >&2; exit 1; }}; \
+         pause=; if [ -f {DATA_MOUNT}/{START_PAUSED} ]; then rm -f {DATA_MOUNT}/{START_PAUSED}; pause=--pause-on-startup; fi; \
+         exec {cmd} --snapshot {DATA_MOUNT}/{RESTORED_SNAPSHOT} $pause; fi; "
     );
     let script = restore
         + &if node.role == Role::Genesis {

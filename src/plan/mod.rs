@@ -39,6 +39,9 @@ pub const START_SNAPSHOT: &str = "snapshots/lab-start.bin";
 pub const RESTORE_SNAPSHOT: &str = "restore.bin";
 /// Where the node moves a restore snapshot it started from.
 pub const RESTORED_SNAPSHOT: &str = "restored.bin";
+/// A file put here, relative to a node's volume, beside a restore snapshot: the node starts from
+/// the snapshot with block production paused, once (the file goes at that start).
+pub const START_PAUSED: &str = "start-paused";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
