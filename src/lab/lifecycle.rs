@@ -9,7 +9,7 @@ use futures::future::try_join_all;
 
 use super::health::{describe, health, Health};
 use super::recover::{needs_recovery, recover, Recovery};
-use super::{lab_filter, wait_node, STOP_TIMEOUT_SECS};
+use super::{lab_filter, wait_all, STOP_TIMEOUT_SECS};
 use crate::plan::{NetworkPlan, NodePlan};
 use crate::printer::Printer;
 use crate::runtime::{ContainerInfo, Runtime};
@@ -123,16 +123,8 @@ pub async fn start(
     }
     if !plain.is_empty() {
         let bar = printer.bar("start nodes", plain.len() as u64);
-        try_join_all(plain.iter().map(|n| {
-            let bar = &bar;
-            async move {
-                rt.start_container(&n.container).await?;
-                wait_node(rt, &n.container, timeout).await?;
-                bar.inc(1);
-                anyhow::Ok(())
-            }
-        }))
-        .await?;
+        try_join_all(plain.iter().map(|n| rt.start_container(&n.container))).await?;
+        wait_all(rt, &plain, timeout, &|| bar.inc(1)).await?;
         bar.done(format!("{} answering", names(&plain).join(", ")));
         report.started = names(&plain);
     }

@@ -32,7 +32,7 @@ pub use lifecycle::{
 };
 pub use options::{check_options, nodeos_help, probe_name, OptionsChecked};
 pub use probe::{probe_image, run_probe, ProbeOutput};
-pub use ready::{indent, wait_node, wait_ready};
+pub use ready::{indent, wait_all, wait_node, wait_ready};
 pub use recover::{needs_recovery, recover, RecoverError, Recovery};
 pub use rollback::{roll_back, undo, Created, Objects, Undone};
 pub use select::{select, SelectError};
