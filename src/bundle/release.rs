@@ -20,6 +20,9 @@ use crate::runtime::Runtime;
 /// (a peer that never connects must not keep the lab from producing).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long the producers get to answer `producer/resume`.
+pub const RESUME_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The nodes started paused and released here: the producers. Not the genesis node: its key
 /// (eosio's) left the schedule at the boot's end, and nodeos measures its timer's accuracy at the
 /// first block it may produce, a busy second in which it takes in no blocks, so the genesis node
@@ -67,17 +70,35 @@ pub async fn release_when_connected(rt: &dyn Runtime, plan: &NetworkPlan, via: &
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let producers = producing_nodes(plan);
-    let requests: Vec<(String, Value)> = producers.iter().map(|n| (url(n, "producer/resume"), json!({}))).collect();
-    let answers = client.call_urls(&requests, 5).await?;
-    let refused: Vec<String> = producers
-        .iter()
-        .zip(&answers)
-        .filter(|(_, (status, _))| !(200..300).contains(status))
-        .map(|(n, (status, v))| format!("{} ({status}: {v})", n.name))
-        .collect();
-    if !refused.is_empty() {
-        anyhow::bail!("producer/resume was refused by {}", refused.join(", "));
+    // A node busy starting on a loaded machine may not answer within a request's time: it is
+    // asked again (resuming is idempotent) until RESUME_TIMEOUT.
+    let mut pending = producing_nodes(plan);
+    let start = Instant::now();
+    loop {
+        let requests: Vec<(String, Value)> = pending.iter().map(|n| (url(n, "producer/resume"), json!({}))).collect();
+        let answers = client.call_urls(&requests, 5).await.unwrap_or_default();
+        let refused: Vec<(&NodePlan, String)> = pending
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| match answers.get(i) {
+                Some((status, _)) if (200..300).contains(status) => None,
+                Some((status, v)) => Some((*n, format!("{} ({status}: {v})", n.name))),
+                None => Some((*n, format!("{} (no answer)", n.name))),
+            })
+            .collect();
+        if refused.is_empty() {
+            break;
+        }
+        if start.elapsed() > RESUME_TIMEOUT {
+            let names: Vec<String> = refused.into_iter().map(|(_, why)| why).collect();
+            anyhow::bail!(
+                "producer/resume was not answered within {}s by {}",
+                RESUME_TIMEOUT.as_secs(),
+                names.join(", ")
+            );
+        }
+        pending = refused.into_iter().map(|(n, _)| n).collect();
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     Ok(connected)
 }
@@ -115,7 +136,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_producers_are_released_once_every_node_has_shaken_hands_with_its_peers() {
+    async fn the_producers_are_released_once_every_node_has_shaken_hands_and_asked_again_until_each_answers() {
         let plan = plan();
         let rt = FakeRuntime::new();
         rt.add_image(plan.image.reference());
@@ -165,8 +186,14 @@ mod tests {
             } else {
                 for u in &urls {
                     assert!(*p.lock().unwrap() >= 2, "released before every node was connected");
+                    let first_ask = !r.lock().unwrap().contains(u);
                     r.lock().unwrap().push(u.clone());
-                    out.push_str(&format!("{{\"result\":\"ok\"}}\n{SEP}200\n"));
+                    // accountnum22, busy, does not answer the first time.
+                    if first_ask && u.contains("accountnum22") {
+                        out.push_str(&format!("curl: (28) Operation timed out\n{SEP}000\n"));
+                    } else {
+                        out.push_str(&format!("{{\"result\":\"ok\"}}\n{SEP}200\n"));
+                    }
                 }
             }
             Some(ExecOutput::ok(out))
@@ -174,10 +201,11 @@ mod tests {
         let connected = release_when_connected(&rt, &plan, &plan.genesis().container).await.unwrap();
         assert!(connected);
         assert_eq!(*polls.lock().unwrap(), 2);
-        let expected: Vec<String> = producing_nodes(&plan)
+        let mut expected: Vec<String> = producing_nodes(&plan)
             .iter()
             .map(|n| format!("http://{}:{HTTP_PORT}/v1/producer/resume", n.container))
             .collect();
+        expected.push(format!("http://lab-accountnum22:{HTTP_PORT}/v1/producer/resume"));
         assert_eq!(*resumed.lock().unwrap(), expected);
     }
 
