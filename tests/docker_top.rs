@@ -15,12 +15,14 @@ fn main() {
     run_docker_tests(
         docker_tests![docker_top_and_graph_on_a_booted_lab],
         |args, engine| {
-            // The dashboard test drives tmux; without it there is nothing to run it in.
+            // The dashboard test drives tmux; without it there is nothing to run it in. In CI it
+            // runs anyway, and fails, rather than being skipped.
             let tmux = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
-            if engine && !tmux && !args.list {
+            let ci = std::env::var_os("CI").is_some();
+            if engine && !tmux && !ci && !args.list {
                 eprintln!("tmux is not installed: docker_top_and_graph_on_a_booted_lab is ignored");
             }
-            if tmux {
+            if tmux || ci {
                 vec![]
             } else {
                 vec!["docker_top_and_graph_on_a_booted_lab"]
