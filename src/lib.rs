@@ -3,6 +3,7 @@
 //! Data flows one way: `topology` (the file) → `plan` (pure resolution) → `render` (pure files)
 //! → `runtime` (Docker) → `boot` (the bios boot sequence through cleos).
 
+pub mod api;
 pub mod boot;
 pub mod bundle;
 pub mod chain;
@@ -25,6 +26,11 @@ pub mod top;
 pub mod topology;
 pub mod verify;
 pub mod wait;
+
+pub use api::{AccountRole, Lab, LabAccount, LabConfig, LabConfigBuilder, UpOptions};
+pub use boot::BootOptions;
+pub use lab::DownReport;
+pub use runtime::ExecOutput;
 
 use std::process::ExitCode;
 
