@@ -2,9 +2,9 @@
 //! the chain what is already done ([`Step::check`], which changes nothing) and acts only on what
 //! is missing, so a rerun is safe and a failed run resumes.
 //!
-//! The steps live in [`steps`], one file each; what they share sits beside them: the cleos
+//! The steps live in `steps`, one file each; what they share sits beside them: the cleos
 //! command line ([`cleos`]), pushing actions with retries and splitting ([`push`], [`retry`]),
-//! waiting on the chain ([`wait`], [`confirm`]), the system contract's tables ([`tables`]).
+//! waiting on the chain (`wait`, `confirm`), the system contract's tables (`tables`).
 
 pub mod cleos;
 mod confirm;

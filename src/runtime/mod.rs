@@ -1,5 +1,5 @@
 //! The container runtime: the only part of `lab` that talks to Docker. It speaks the project's own
-//! types; bollard stays inside [`docker`].
+//! types; bollard stays inside `docker`.
 
 mod docker;
 pub mod fake;
