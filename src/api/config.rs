@@ -135,7 +135,7 @@ impl LabConfig {
         let path = state.root.join(TOPOLOGY_COPY);
         if !path.is_file() {
             anyhow::bail!(
-                "no lab `{name}` was brought up from this state folder ({} is missing): attach with its LabConfig instead",
+                "no lab `{name}` is known here: {} is missing (`up` keeps the lab's topology there; a lab in another state folder needs `attach_at`, one brought up by an older `lab` needs `attach_config`)",
                 path.display()
             );
         }

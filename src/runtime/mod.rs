@@ -153,10 +153,14 @@ impl ContainerInfo {
     }
 }
 
+/// What a command run in a container (`docker exec`) gave: its exit code and output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecOutput {
+    /// The exit code (0: success).
     pub code: i64,
+    /// Its standard output, as text.
     pub stdout: String,
+    /// Its standard error, as text.
     pub stderr: String,
 }
 
