@@ -150,7 +150,13 @@ fn docker_api_deploy_a_contract_push_an_action_read_the_table() {
         })
         .await;
 
+        // A failing cleos is an output with its exit code, not an error.
+        let missing = lab.cleos(&["get", "account", "nosuchacct11"]).await.unwrap();
+        assert!(!missing.success() && missing.stderr.contains("nosuchacct11"), "{missing:?}");
+
         // Deploy from the host: the build folder copied into the lab, then `set contract`.
+        let err = lab.upload(build.path().join("nowhere")).await.unwrap_err();
+        assert!(format!("{err:#}").contains("nowhere"), "{err:#}");
         let built = contract_files(&lab, build.path()).await;
         let inside = lab.upload(&built).await.unwrap();
         assert_eq!(inside, "/lab/data/uploads/token");
@@ -199,9 +205,10 @@ fn docker_api_guard_takes_the_lab_down_when_the_test_panics() {
     let yaml = format!("name: {name}\nproducers: 1\naccounts: {{count: 3}}\nnodes:\n  genesis: {{http_port: 18961}}\n");
     let config = LabConfig::from_yaml(&yaml).unwrap().state_dir(state.path());
 
-    // A test body that fails half-way, with the lab up.
+    // A test body that fails half-way, with the lab up, in a runtime like `#[tokio::test]`'s.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runtime().block_on(async {
+        let current_thread = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        current_thread.block_on(async {
             let lab = Lab::up_with(config.clone(), UpOptions::default().no_boot()).await.unwrap();
             assert_eq!(labelled("container", name).len(), 2);
             assert!(lab.chain_id().await.is_ok());
@@ -218,6 +225,12 @@ fn docker_api_guard_takes_the_lab_down_when_the_test_panics() {
         labelled("volume", name)
     );
     assert!(!state.path().join(name).exists());
+
+    // A handle dropped outside any runtime takes its lab down too.
+    let lab = runtime().block_on(Lab::up_with(config.clone(), UpOptions::default().no_boot())).unwrap();
+    assert_eq!(labelled("container", name).len(), 2);
+    drop(lab);
+    assert!(nothing_left(name));
 
     // Kept, the lab outlives its handle; a new handle attaches to it by name and takes it down.
     runtime().block_on(async {
