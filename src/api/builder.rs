@@ -17,7 +17,7 @@ use crate::topology::{self, ConfigValue, ImageConfig, ProducersConfig, Topology,
 ///     .producers(2)
 ///     .accounts(10)
 ///     .api_port(18888)
-///     .genesis("initial_configuration", serde_json::json!({"max_transaction_cpu_usage": 150000}))
+///     .genesis("initial_configuration", serde_json::json!({"max_transaction_cpu_usage": 150000, "max_block_cpu_usage": 200000}))
 ///     .config("max-clients", "50")
 ///     .build()
 ///     .unwrap();
@@ -132,7 +132,10 @@ mod tests {
             .accounts(12)
             .image_ref("example/nodeos:1")
             .api_port(18001)
-            .genesis("initial_configuration", serde_json::json!({"max_transaction_cpu_usage": 150000}))
+            .genesis(
+                "initial_configuration",
+                serde_json::json!({"max_transaction_cpu_usage": 150000, "max_block_cpu_usage": 200000}),
+            )
             .config("max-clients", "50")
             .args(["--verbose-http-errors"])
             .build()
