@@ -199,6 +199,8 @@ pub struct SnapshotArgs {
     /// The node whose chain is saved.
     #[arg(long, default_value = "genesis")]
     pub node: String,
+    // The help text is clap's, where `<lab>` is no HTML tag.
+    #[allow(rustdoc::invalid_html_tags)]
     /// The bundle to write [default: <lab>-<head block>.labsnap.tar.gz in the current folder].
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,

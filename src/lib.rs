@@ -2,7 +2,35 @@
 //!
 //! Data flows one way: `topology` (the file) → `plan` (pure resolution) → `render` (pure files)
 //! → `runtime` (Docker) → `boot` (the bios boot sequence through cleos).
+//!
+//! # As a test fixture
+//!
+//! The [`api`] module is the library the `lab` command line is built on: a [`LabConfig`] (a
+//! topology file, a YAML string or a builder), [`Lab::up`] to bring it up and boot it, and a
+//! [`Lab`] handle that knows its API URL, chain id and accounts, runs cleos, and takes the lab
+//! down when dropped unless [`Lab::keep`] was called.
+//!
+//! ```no_run
+//! use antelope_lab::{Lab, LabConfig};
+//!
+//! # async fn example() -> anyhow::Result<()> {
+//! let config = LabConfig::builder("my-contract-tests").producers(4).api_port(18888).build()?;
+//! let lab = Lab::up(config).await?;
+//! println!("API on {}, chain {}", lab.api_url().await?, lab.chain_id().await?);
+//!
+//! // A user account with its keys, and a contract built on the host deployed to it.
+//! let user = lab.accounts()?.into_iter().find(|a| a.role == antelope_lab::AccountRole::User).unwrap();
+//! lab.cleos(&["system", "buyram", &user.name, &user.name, "--kbytes", "300"]).await?;
+//! let dir = lab.upload("build/hello").await?;
+//! let out = lab.cleos(&["set", "contract", &user.name, &dir]).await?;
+//! assert!(out.success(), "{}", out.stderr);
+//!
+//! lab.down().await?; // or let the handle drop
+//! # Ok(())
+//! # }
+//! ```
 
+pub mod api;
 pub mod boot;
 pub mod bundle;
 pub mod chain;
@@ -25,6 +53,11 @@ pub mod top;
 pub mod topology;
 pub mod verify;
 pub mod wait;
+
+pub use api::{AccountRole, Lab, LabAccount, LabConfig, LabConfigBuilder, UpOptions};
+pub use boot::BootOptions;
+pub use lab::DownReport;
+pub use runtime::ExecOutput;
 
 use std::process::ExitCode;
 

@@ -2,9 +2,9 @@
 //! the chain what is already done ([`Step::check`], which changes nothing) and acts only on what
 //! is missing, so a rerun is safe and a failed run resumes.
 //!
-//! The steps live in [`steps`], one file each; what they share sits beside them: the cleos
+//! The steps live in `steps`, one file each; what they share sits beside them: the cleos
 //! command line ([`cleos`]), pushing actions with retries and splitting ([`push`], [`retry`]),
-//! waiting on the chain ([`wait`], [`confirm`]), the system contract's tables ([`tables`]).
+//! waiting on the chain (`wait`, `confirm`), the system contract's tables (`tables`).
 
 pub mod cleos;
 mod confirm;
@@ -42,17 +42,22 @@ use crate::state::StateDir;
 /// Options of one boot run.
 #[derive(Debug, Clone)]
 pub struct BootOptions {
+    /// The steps to run, in the boot's order ([`select`] picks them as `lab boot` does).
     pub steps: Vec<StepName>,
+    /// How many random transfers the optional `xfer` step makes.
     pub xfer_count: usize,
 }
 
 /// What one step did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepReport {
+    /// The step.
     pub step: StepName,
     /// Whether it changed the chain (false: everything was already done).
     pub changed: bool,
+    /// What it did or found, as its progress line says.
     pub note: String,
+    /// How long it took.
     pub seconds: f64,
 }
 

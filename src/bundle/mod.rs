@@ -2,7 +2,7 @@
 //! started from it (`lab up --from`), so that a chain booted once is reused in seconds.
 //!
 //! The bundle's members are in [`archive`], its manifest and the version rule in [`manifest`];
-//! [`make`] gathers a bundle from a running lab, [`restore`] brings a lab up from one.
+//! [`make()`] gathers a bundle from a running lab, `restore` brings a lab up from one.
 
 pub mod archive;
 pub mod make;

@@ -3,41 +3,45 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 use super::Ctx;
+use crate::api::{Lab, LabConfig};
 use crate::boot::{select, Boot, BootOptions, Check, StepName};
 use crate::cli::BootArgs;
 use crate::plan::NetworkPlan;
-use crate::runtime::Runtime;
-use crate::topology::{self, TopologySource};
+use crate::runtime::{ContainerState, Runtime};
+use crate::topology;
 
 pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
-    let (mut plan, state) = ctx.plan()?;
+    let mut config = LabConfig::discover(ctx.file.as_deref())?;
     if let Some(file) = &args.accounts {
+        let (plan, _) = config.plan()?;
         // The topology with its accounts taken from the given file.
-        let mut source: TopologySource = ctx.topology()?;
-        source.topology.accounts =
-            topology::AccountsConfig { count: None, file: Some(std::env::current_dir()?.join(file)) };
-        let with_file = NetworkPlan::build(&source, &plan.seed)?;
+        let file = std::env::current_dir()?.join(file);
+        let with_file = config
+            .clone()
+            .map_topology(|t| t.accounts = topology::AccountsConfig { count: None, file: Some(file.clone()) });
+        let (with_file_plan, _) = with_file.plan()?;
         // The lab's nodes were made for the topology's producers; a file naming others would
         // boot accounts no node produces for.
         let nodes = |p: &NetworkPlan| p.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
-        if nodes(&with_file) != nodes(&plan) {
+        if nodes(&with_file_plan) != nodes(&plan) {
             bail!(
                 "{} names the producers {}, but lab `{}` runs nodes for {}: set accounts.file in the topology, then `lab down` and `lab up`",
-                file.display(),
-                with_file.producers().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+                args.accounts.as_ref().expect("given").display(),
+                with_file_plan.producers().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
                 plan.lab,
                 plan.producers().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
             );
         }
-        plan = with_file;
+        config = with_file;
     }
-    let rt = ctx.docker().await?;
-    if rt.container_state(&plan.genesis().container).await? != Some(crate::runtime::ContainerState::Running) {
-        bail!("the genesis node {} is not running; `lab up --no-boot` starts the lab", plan.genesis().container);
+    let lab = Lab::attach_config(&config).await?.with_printer(ctx.printer.clone());
+    let genesis = &lab.plan().genesis().container;
+    if lab.runtime().container_state(genesis).await? != Some(ContainerState::Running) {
+        bail!("the genesis node {genesis} is not running; `lab up --no-boot` starts the lab");
     }
-    let boot = Boot::new(&rt, &plan, &state, &ctx.printer);
     let steps = select(&args.only, args.from, &args.skip, args.all);
     if args.list {
+        let boot = Boot::new(lab.runtime(), lab.plan(), lab.state(), &ctx.printer);
         for step in StepName::ALL {
             let done = match boot.check(step).await {
                 Ok(Check::Done(_)) => "done",
@@ -51,7 +55,7 @@ pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let reports = boot.run(&BootOptions { steps, xfer_count: args.count }).await?;
+    let reports = lab.boot_with(&BootOptions { steps, xfer_count: args.count }).await?;
     let changed = reports.iter().filter(|r| r.changed).count();
     if changed == 0 {
         ctx.printer.info("nothing to do: every step was already done");

@@ -11,9 +11,13 @@ use crate::runtime::Runtime;
 /// What `down` removed.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct DownReport {
+    /// The containers removed, by name.
     pub containers: Vec<String>,
+    /// The networks removed.
     pub networks: Vec<String>,
+    /// The volumes removed (none when data is kept).
     pub volumes: Vec<String>,
+    /// The labs these belonged to.
     pub labs: Vec<String>,
 }
 

@@ -4,7 +4,7 @@
 //! [`ensure_image`] makes the nodeos image present (`image`), [`up`] decides and does what the lab
 //! needs (`up`), [`wait_ready`] waits for the nodes to answer (`ready`), and [`down`] removes what
 //! carries the lab's label (`down`). [`select`] resolves node names given on the command line,
-//! [`health`] reads a container as running, stopped, paused or crashed, [`lifecycle`] stops,
+//! [`health`] reads a container as running, stopped, paused or crashed, `lifecycle` stops,
 //! starts, kills and pauses nodes, and [`recover`] brings back one that crashed.
 
 mod down;

@@ -5,7 +5,7 @@ mod config_ini;
 mod genesis;
 
 pub use config_ini::config_ini;
-pub use genesis::genesis_json;
+pub use genesis::{genesis_json, tutorial_configuration};
 
 use crate::plan::{NetworkPlan, NodePlan};
 

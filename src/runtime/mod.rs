@@ -1,5 +1,5 @@
 //! The container runtime: the only part of `lab` that talks to Docker. It speaks the project's own
-//! types; bollard stays inside [`docker`].
+//! types; bollard stays inside `docker`.
 
 mod docker;
 pub mod fake;
@@ -153,10 +153,14 @@ impl ContainerInfo {
     }
 }
 
+/// What a command run in a container (`docker exec`) gave: its exit code and output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecOutput {
+    /// The exit code (0: success).
     pub code: i64,
+    /// Its standard output, as text.
     pub stdout: String,
+    /// Its standard error, as text.
     pub stderr: String,
 }
 

@@ -93,6 +93,29 @@ fn check_configuration(at: &str, fields: &Map<String, Value>, add: &mut impl FnM
     if get("max_authority_depth") == Some(0) {
         add(format!("{at}.max_authority_depth"), "is zero; it must be at least 1".into());
     }
+    // A transaction's limits stay below the block's, the values not given being the tutorial's.
+    let tutorial = crate::render::tutorial_configuration();
+    let value = |k: &str| get(k).or_else(|| tutorial.get(k).and_then(Value::as_u64));
+    for (tx, block) in
+        [("max_transaction_cpu_usage", "max_block_cpu_usage"), ("max_transaction_net_usage", "max_block_net_usage")]
+    {
+        let (Some(t), Some(b)) = (value(tx), value(block)) else { continue };
+        if t >= b {
+            let path = if fields.contains_key(tx) { tx } else { block };
+            add(
+                format!("{at}.{path}"),
+                format!("{tx} ({t}) must be below {block} ({b}), or nodeos refuses the genesis"),
+            );
+        }
+    }
+    if let (Some(min), Some(max)) = (value("min_transaction_cpu_usage"), value("max_transaction_cpu_usage")) {
+        if min > max {
+            add(
+                format!("{at}.min_transaction_cpu_usage"),
+                format!("({min}) is above max_transaction_cpu_usage ({max})"),
+            );
+        }
+    }
 }
 
 fn field_names() -> String {
@@ -181,5 +204,27 @@ mod tests {
         let errs = errors(json!({"initial_configuration": {"target_block_cpu_usage_pct": 10001,
             "context_free_discount_net_usage_den": 0, "max_authority_depth": 0}}));
         assert_eq!(errs.len(), 3, "{errs:?}");
+    }
+
+    #[test]
+    fn a_transaction_limit_at_or_above_the_block_limit_is_refused() {
+        let at = "chain.genesis.initial_configuration";
+        let errs = errors(
+            json!({"initial_configuration": {"max_transaction_cpu_usage": 2000000, "max_block_cpu_usage": 2000000}}),
+        );
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].0, format!("{at}.max_transaction_cpu_usage"));
+        assert!(errs[0].1.contains("must be below max_block_cpu_usage (2000000)"), "{errs:?}");
+        // Against the tutorial's block limit (100 000) when only the transaction's is given.
+        let errs = errors(json!({"initial_configuration": {"max_transaction_cpu_usage": 150000}}));
+        assert!(errs[0].1.contains("(150000) must be below max_block_cpu_usage (100000)"), "{errs:?}");
+        let errs = errors(json!({"initial_configuration": {"max_block_net_usage": 4096}}));
+        assert_eq!(errs[0].0, format!("{at}.max_block_net_usage"));
+        let errs = errors(json!({"initial_configuration": {"min_transaction_cpu_usage": 60000}}));
+        assert_eq!(errs[0].0, format!("{at}.min_transaction_cpu_usage"));
+        assert!(errors(
+            json!({"initial_configuration": {"max_transaction_cpu_usage": 300000, "max_block_cpu_usage": 400000}})
+        )
+        .is_empty());
     }
 }

@@ -17,7 +17,7 @@ pub const MAX_VOTES_PER_VOTER: usize = 30;
 
 /// Problems of size and of settings that can never give a booted chain; each names its field and,
 /// for a size, the limit. When this finds a size problem, nothing should be generated from the
-/// topology (see [`too_big`]).
+/// topology (see `too_big`).
 pub fn check_limits(t: &Topology) -> Vec<ValidationError> {
     let mut errs = Vec::new();
     let mut add = |path: &str, message: String| errs.push(ValidationError { path: path.into(), message });

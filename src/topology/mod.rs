@@ -338,6 +338,12 @@ pub fn parse(text: &str) -> Result<Topology, String> {
     parse_at(text).map_err(|e| format!("{}: {}", e.path, e.message))
 }
 
+/// Parses a topology read from `source` (a file name, or a description such as "the given
+/// topology"); a structural error becomes [`ValidationErrors`] with its path, as `lab` reports it.
+pub fn parse_source(text: &str, source: &str) -> Result<Topology, ValidationErrors> {
+    parse_at(text).map_err(|e| ValidationErrors { source: source.to_string(), errors: vec![e] })
+}
+
 fn parse_at(text: &str) -> Result<Topology, validate::ValidationError> {
     let de = serde_norway::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -363,8 +369,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<TopologySource> {
     match path {
         Some(path) => {
             let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let topology = parse_at(&text)
-                .map_err(|e| ValidationErrors { source: path.display().to_string(), errors: vec![e] })?;
+            let topology = parse_source(&text, &path.display().to_string())?;
             Ok(TopologySource { topology, path: Some(path) })
         }
         None => Ok(TopologySource { topology: parse(DEFAULT_TOPOLOGY).expect("the default parses"), path: None }),

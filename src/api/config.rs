@@ -1,0 +1,222 @@
+//! [`LabConfig`]: the lab to bring up, from a topology file, a YAML string or a builder, checked
+//! by the same validation as `lab.yaml` (every problem at once, each with its field path).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::plan::NetworkPlan;
+use crate::state::StateDir;
+use crate::topology::{self, Topology, TopologySource, ValidationErrors, DEFAULT_TOPOLOGY};
+
+/// What a YAML string is called in error messages.
+const GIVEN: &str = "the given topology";
+
+/// The lab to bring up: a topology (the same types and checks as `lab.yaml`) and where its state
+/// folder lives.
+///
+/// ```
+/// use antelope_lab::LabConfig;
+///
+/// let config = LabConfig::from_yaml("name: my-lab\nproducers: 2\n").unwrap();
+/// assert_eq!(config.name(), "my-lab");
+///
+/// // Bad input is refused before anything is created, every problem with its path.
+/// let err = LabConfig::from_yaml("name: My Lab\nproducers: 0\n").unwrap_err();
+/// assert!(err.to_string().contains("name: \"My Lab\" is not a lab name"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    source: TopologySource,
+    state_base: Option<PathBuf>,
+    /// What errors call a topology given in code (it has no file).
+    given: bool,
+}
+
+impl LabConfig {
+    /// Reads and checks a topology file (`lab.yaml`). Relative paths in it (an accounts file, an
+    /// image folder) are relative to the file's folder.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let source = topology::load(Some(path.as_ref()))?;
+        Self::checked(source)
+    }
+
+    /// Parses and checks a topology given as YAML. Relative paths in it are relative to the
+    /// current folder.
+    pub fn from_yaml(yaml: &str) -> Result<Self> {
+        let topology = topology::parse_source(yaml, GIVEN)?;
+        Self::checked(TopologySource { topology, path: None })
+    }
+
+    /// Checks a topology built in code. Relative paths in it are relative to the current folder.
+    pub fn from_topology(topology: Topology) -> Result<Self> {
+        Self::checked(TopologySource { topology, path: None })
+    }
+
+    /// The built-in default: a genesis node and 4 producers among 25 accounts, named `lab`.
+    pub fn default_lab() -> Self {
+        let topology = topology::parse(DEFAULT_TOPOLOGY).expect("the built-in default parses");
+        LabConfig { source: TopologySource { topology, path: None }, state_base: None, given: false }
+    }
+
+    /// A builder for the common fields, starting from the defaults of `lab.yaml`.
+    pub fn builder(name: impl Into<String>) -> super::LabConfigBuilder {
+        super::LabConfigBuilder::new(name)
+    }
+
+    /// What the command line does: the file given, else `lab.yaml` in the current folder, else the
+    /// built-in default. Parsed but not yet checked: commands that need only the lab's name work
+    /// with a file that has other problems; [`LabConfig::plan`] checks it.
+    pub fn discover(file: Option<&Path>) -> Result<Self> {
+        Ok(LabConfig { source: topology::load(file)?, state_base: None, given: false })
+    }
+
+    /// Keeps the lab's state folder (keys, seed, rendered node files) under `base` instead of
+    /// `$LAB_STATE_DIR` (else `$XDG_STATE_HOME/antelope-lab`, else `~/.local/state/antelope-lab`).
+    pub fn state_dir(mut self, base: impl Into<PathBuf>) -> Self {
+        self.state_base = Some(base.into());
+        self
+    }
+
+    /// The same lab with its topology changed in code; checked when planned ([`LabConfig::plan`],
+    /// [`super::Lab::up`]).
+    pub fn map_topology(mut self, change: impl FnOnce(&mut Topology)) -> Self {
+        change(&mut self.source.topology);
+        self
+    }
+
+    /// The lab's name: the label on everything it creates, and the prefix of its containers.
+    pub fn name(&self) -> &str {
+        &self.source.topology.name
+    }
+
+    /// The topology as given.
+    pub fn topology(&self) -> &Topology {
+        &self.source.topology
+    }
+
+    /// The topology with the file it came from, if any.
+    pub fn source(&self) -> &TopologySource {
+        &self.source
+    }
+
+    /// The lab's state folder.
+    pub fn state(&self) -> StateDir {
+        match &self.state_base {
+            Some(base) => StateDir { root: base.join(self.name()) },
+            None => StateDir::for_lab(self.name()),
+        }
+    }
+
+    /// The resolved plan (names, keys, ports, peers) with the lab's seed: the topology's, else
+    /// the one kept in the state folder by an earlier `up`, else a new one. Every problem of the
+    /// topology is reported at once ([`ValidationErrors`]).
+    pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
+        let state = self.state();
+        let seed = state.seed(self.source.topology.seed.as_deref())?;
+        Ok((NetworkPlan::build(&self.source, &seed).map_err(|e| self.named(e))?, state))
+    }
+
+    /// The topology with its relative paths made absolute, so that it reads the same from the
+    /// state folder (where `up` keeps a copy, for [`super::Lab::attach`]).
+    pub(crate) fn absolute_topology(&self) -> Result<Topology> {
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        let absolute = |p: &Path| cwd.join(self.source.resolve(p));
+        let mut t = self.source.topology.clone();
+        t.accounts.file = t.accounts.file.as_deref().map(absolute);
+        t.image.build = t.image.build.as_deref().map(absolute);
+        t.image.files = t.image.files.as_deref().map(absolute);
+        t.image.ca_cert = t.image.ca_cert.as_deref().map(absolute);
+        Ok(t)
+    }
+
+    /// The topology `up` kept in a lab's state folder.
+    pub(crate) fn from_state(state: StateDir, name: &str) -> Result<Self> {
+        let path = state.root.join(TOPOLOGY_COPY);
+        if !path.is_file() {
+            anyhow::bail!(
+                "no lab `{name}` is known here: {} is missing (`up` keeps the lab's topology there; a lab in another state folder needs `attach_at`, one brought up by an older `lab` needs `attach_config`)",
+                path.display()
+            );
+        }
+        let source = topology::load(Some(&path))?;
+        let base = state.root.parent().map(Path::to_path_buf);
+        Ok(LabConfig { source, state_base: base, given: false })
+    }
+
+    fn checked(source: TopologySource) -> Result<Self> {
+        let config = LabConfig { given: source.path.is_none(), source, state_base: None };
+        topology::validate(&config.source).map_err(|e| config.named(e))?;
+        Ok(config)
+    }
+
+    /// The errors under the name of where the topology came from.
+    fn named(&self, mut errors: ValidationErrors) -> ValidationErrors {
+        if self.given {
+            errors.source = GIVEN.to_string();
+        }
+        errors
+    }
+}
+
+/// The copy of the topology `up` keeps in the state folder (the name `up --from` uses too).
+pub(crate) const TOPOLOGY_COPY: &str = "lab.yaml";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_yaml_string_is_checked_with_the_paths_of_its_problems() {
+        let err = LabConfig::from_yaml("name: x\nproducers: [accountnum11, Prod1]\n").unwrap_err();
+        let errors = err.downcast_ref::<ValidationErrors>().expect("validation errors");
+        assert_eq!(errors.source, "the given topology");
+        assert!(errors.errors.iter().any(|e| e.path == "producers[1]"), "{err}");
+        let err = LabConfig::from_yaml("name: x\nchain: {symbl: SYS}\n").unwrap_err();
+        assert!(err.to_string().contains("chain: unknown field `symbl`"), "{err}");
+    }
+
+    #[test]
+    fn a_file_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lab.yaml");
+        std::fs::write(&file, "name: from-file\naccounts: {file: accounts.json}\n").unwrap();
+        let err = LabConfig::from_file(&file).unwrap_err();
+        assert!(err.to_string().contains("accounts.file"), "{err}");
+        std::fs::write(&file, "name: from-file\nproducers: 3\n").unwrap();
+        let config = LabConfig::from_file(&file).unwrap();
+        assert_eq!(config.name(), "from-file");
+        assert!(LabConfig::from_file(dir.path().join("missing.yaml"))
+            .unwrap_err()
+            .to_string()
+            .contains("missing.yaml"));
+    }
+
+    #[test]
+    fn the_state_folder_can_be_chosen_and_the_plan_uses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = LabConfig::from_yaml("name: st\nseed: s\n").unwrap().state_dir(dir.path());
+        assert_eq!(config.state().root, dir.path().join("st"));
+        let (plan, state) = config.plan().unwrap();
+        assert_eq!(plan.lab, "st");
+        assert_eq!(state.root, dir.path().join("st"));
+    }
+
+    #[test]
+    fn relative_paths_become_absolute_in_the_kept_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lab.yaml");
+        std::fs::write(&file, "name: rel\nimage: {ref: example/nodeos:1}\n").unwrap();
+        let mut config = LabConfig::from_file(&file).unwrap();
+        config.source.topology.accounts.file = Some(PathBuf::from("accounts.json"));
+        let t = config.absolute_topology().unwrap();
+        assert_eq!(t.accounts.file.unwrap(), dir.path().join("accounts.json"));
+    }
+
+    #[test]
+    fn the_default_lab_is_the_built_in_topology() {
+        let config = LabConfig::default_lab();
+        assert_eq!(config.name(), "lab");
+        assert!(config.plan().is_ok());
+    }
+}

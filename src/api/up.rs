@@ -1,0 +1,210 @@
+//! Bringing a lab up: image, options check, containers, readiness, boot; and undoing what a
+//! failed or stopped `up` created.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::LabConfig;
+use crate::boot::{select, Boot, BootOptions, StepName};
+use crate::error::UpInterrupted;
+use crate::lab::{self, Created};
+use crate::plan::NetworkPlan;
+use crate::printer::Printer;
+use crate::runtime::{ContainerState, DockerRuntime, Runtime};
+use crate::state::StateDir;
+
+/// How [`super::Lab::up_with`] brings a lab up.
+#[derive(Clone)]
+pub struct UpOptions {
+    /// Run the boot sequence (default); without it the nodes are started and answer, the chain
+    /// holds only `eosio`.
+    pub boot: bool,
+    /// How long to wait for each node to answer `get_info`.
+    pub timeout: Duration,
+    /// When `up` fails, keep what it created for inspection instead of removing it.
+    pub keep_failed: bool,
+    /// Where progress goes (stderr: bars on a terminal, plain lines otherwise).
+    pub printer: Printer,
+}
+
+impl Default for UpOptions {
+    fn default() -> Self {
+        UpOptions {
+            boot: true,
+            timeout: Duration::from_secs(120),
+            keep_failed: false,
+            printer: Printer::new(false, false),
+        }
+    }
+}
+
+impl UpOptions {
+    /// Start the nodes without booting the chain.
+    pub fn no_boot(mut self) -> Self {
+        self.boot = false;
+        self
+    }
+
+    /// Wait this long for each node to answer.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Progress through this printer (`Printer::new(true, true)` prints only warnings).
+    pub fn printer(mut self, printer: Printer) -> Self {
+        self.printer = printer;
+        self
+    }
+}
+
+/// What [`up`] did.
+pub(crate) struct UpDone {
+    /// The plan as rendered for the image's nodeos.
+    pub plan: NetworkPlan,
+    pub state: StateDir,
+    /// Whether anything was created, started or recovered (else the lab was up already).
+    pub changed: bool,
+}
+
+/// Brings the lab up; on a failure, or when `stop` completes first, removes what this `up`
+/// created (unless `keep_failed`) and returns the error.
+pub(crate) async fn up(
+    rt: &DockerRuntime,
+    config: &LabConfig,
+    options: &UpOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<UpDone> {
+    let (plan, state) = config.plan()?;
+    let state_existed = state.exists();
+    let created = Created::default();
+    let outcome = tokio::select! {
+        r = bring_up(rt, config, options, &plan, &state, &created) => r,
+        _ = stop => Err(UpInterrupted.into()),
+    };
+    match outcome {
+        Ok((plan, changed)) => Ok(UpDone { plan, state, changed }),
+        Err(e) => {
+            undo(options, rt, &plan, &state, state_existed, &created, &e).await;
+            Err(e)
+        }
+    }
+}
+
+/// Image, options check, containers, readiness, boot. Returns the plan as rendered and whether
+/// anything changed.
+async fn bring_up(
+    rt: &DockerRuntime,
+    config: &LabConfig,
+    options: &UpOptions,
+    plan: &NetworkPlan,
+    state: &StateDir,
+    created: &Created,
+) -> Result<(NetworkPlan, bool)> {
+    let printer = &options.printer;
+    // The options are asked of the image, so it must be there first; nothing of the lab is made
+    // until they are checked.
+    lab::ensure_image(rt, plan, printer).await?;
+    let checked = lab::check_options(rt, plan, config.source(), created).await?;
+    if let Some(note) = checked.note {
+        printer.warn(note);
+    }
+    // Rendered for this image's nodeos: only options it knows, finalizer keys if it has Savanna.
+    let plan = plan.clone().with_nodeos(checked.facts);
+    let start_all = !options.boot || lab::start_all_at_once(&plan);
+    let report = lab::up_recorded(rt, &plan, state, printer, start_all, created).await?;
+    keep_topology(config, state)?;
+    if !report.recover.is_empty() {
+        // The crashed nodes come back from a snapshot of one that runs, so they go last.
+        let crashed = lab::select(&plan, &report.recover, false)?;
+        lab::recover_all(rt, &plan, &crashed, options.timeout, printer).await?;
+    }
+    if !options.boot {
+        lab::wait_ready(rt, &plan.nodes.iter().collect::<Vec<_>>(), options.timeout, printer).await?;
+    } else {
+        // The boot needs only the genesis node. Producers not started yet are started by
+        // `start-prod`, as the tutorial does, once the accounts are staked and registered.
+        lab::wait_ready(rt, &[plan.genesis()], options.timeout, printer).await?;
+        let boot = Boot::new(rt, &plan, state, printer);
+        let steps = select(&[], None, &[], false);
+        // On a lab that has a chain (running, or stopped and started again), ask the chain about
+        // every step at once; only if something is missing does the boot run (and resume where
+        // it stopped). A chain just created has everything missing: no need to ask.
+        let fresh = report.created.contains(&plan.genesis().container);
+        // keosd lives in the genesis container's processes, not in its chain: after a restart
+        // it is started again on its own, and that is no reason to run the boot.
+        let chain_steps: Vec<StepName> = steps.iter().copied().filter(|s| *s != StepName::Wallet).collect();
+        if !fresh && boot.all_done(&chain_steps).await? {
+            if !boot.all_done(&[StepName::Wallet]).await? {
+                boot.run(&BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 }).await?;
+            }
+            printer.info("the chain is booted: every boot step checked on the chain is done; no step was run again");
+        } else {
+            boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
+        }
+    }
+    let changed = report.changed();
+    Ok((plan, changed))
+}
+
+/// A copy of the topology (paths made absolute) in the state folder, for `Lab::attach(name)`.
+fn keep_topology(config: &LabConfig, state: &StateDir) -> Result<()> {
+    let yaml = serde_norway::to_string(&config.absolute_topology()?)?;
+    let path = state.root.join(super::config::TOPOLOGY_COPY);
+    // The seed may be in it: private, as the seed file is.
+    crate::state::write_secret(&path, yaml.as_bytes())
+}
+
+/// After a failure or an interrupt: shows the last log lines of nodes that stopped, then removes
+/// what this `up` created (or keeps it with `keep_failed`, and says so). Problems while undoing
+/// are printed; the error that stopped `up` stays the one reported.
+async fn undo(
+    options: &UpOptions,
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    state: &StateDir,
+    state_existed: bool,
+    created: &Created,
+    error: &anyhow::Error,
+) {
+    let printer = &options.printer;
+    let objects = created.objects();
+    let shown = format!("{error:#}");
+    for node in &plan.nodes {
+        // The error shows the lines of the node it is about already.
+        if !objects.containers.contains(&node.container) || shown.contains(&format!("{} stopped", node.container)) {
+            continue;
+        }
+        if let Ok(Some(ContainerState::Exited | ContainerState::Dead)) = rt.container_state(&node.container).await {
+            let logs = rt.logs(&node.container, 20).await.unwrap_or_default();
+            printer.warn(format!("{} stopped; its last log lines:\n{}", node.container, lab::indent(&logs)));
+        }
+    }
+    let nothing = objects.is_empty() && objects.fresh_lab.is_none();
+    if nothing {
+        if !state_existed {
+            let _ = state.remove();
+        }
+        return;
+    }
+    let task = printer.task("undo what this `up` created");
+    match lab::undo(rt, created, options.keep_failed).await {
+        Ok(lab::Undone::Nothing) => task.done("nothing was created"),
+        Ok(lab::Undone::Kept(objects)) => {
+            task.done("kept");
+            printer.warn(format!("kept for inspection: {}; `lab down` removes them", objects.describe()));
+        }
+        Ok(lab::Undone::Removed(objects)) => {
+            task.done(format!("removed {}", objects.describe()));
+            if !state_existed {
+                let _ = state.remove();
+            }
+        }
+        Err(e) => {
+            task.fail();
+            printer.warn(format!("could not remove everything this `up` created ({e:#}); `lab down` removes the rest"));
+        }
+    }
+}
