@@ -17,10 +17,9 @@ pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
     } else {
         CleosCommand::to_node(&target.container)
     };
-    let cmd = cleos.args(&args.args);
     let rt = ctx.docker().await?;
     if rt.container_state(genesis).await? != Some(crate::runtime::ContainerState::Running) {
         return Err(anyhow!("{genesis} is not running; `lab up` starts the lab"));
     }
-    Ok(relay(&rt.exec(genesis, &cmd, None).await?))
+    Ok(relay(&crate::deploy::run_cleos(&rt, genesis, &cleos, &args.args, &std::env::current_dir()?).await?))
 }

@@ -7,7 +7,10 @@
 //! [`health`] reads a container as running, stopped, paused or crashed, [`lifecycle`] stops,
 //! starts, kills and pauses nodes, and [`recover`] brings back one that crashed.
 
+pub mod accounts;
+pub mod api_port;
 mod down;
+pub mod endpoints;
 mod health;
 mod image;
 mod lifecycle;
