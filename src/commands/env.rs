@@ -18,7 +18,9 @@ pub async fn run(ctx: &Ctx, _args: EnvArgs) -> Result<ExitCode> {
     let containers = rt.containers(&lab_filter(Some(&name))).await?;
     let genesis = containers
         .iter()
-        .find(|c| c.labels.get(labels::ROLE).map(String::as_str) == Some("genesis") && !c.labels.contains_key(labels::HELPER))
+        .find(|c| {
+            c.labels.get(labels::ROLE).map(String::as_str) == Some("genesis") && !c.labels.contains_key(labels::HELPER)
+        })
         .ok_or_else(|| anyhow!("lab `{name}` has no genesis container; `lab up` starts it"))?;
     if !genesis.running() {
         return Err(anyhow!("lab `{name}` is not running ({} is {}); `lab up` starts it", genesis.name, genesis.state));

@@ -3,11 +3,11 @@
 mod accounts;
 mod boot;
 mod cleos;
+mod completions;
 mod deploy;
+mod down;
 mod dump;
 mod env;
-mod completions;
-mod down;
 mod exec;
 mod graph;
 mod heal;

@@ -100,26 +100,30 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     }))
     .await;
     let chain_id = infos.iter().flatten().next().map(|i| i.chain_id.clone());
-    let nodes: Vec<NodeStatus> = containers.iter().zip(infos).map(|(c, info)| {
-        let endpoints = crate::lab::endpoints::of(c);
-        let node = c.labels.get(labels::NODE).cloned().unwrap_or_default();
-        NodeStatus {
-            faults: faults.get(&node).cloned().unwrap_or_default(),
-            node,
-            status: health(c),
-            exit_code: c.exit_code,
-            role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
-            container: c.name.clone(),
-            state: c.state,
-            head_block: info.as_ref().map(|i| i.head_block_num),
-            last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
-            head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
-            http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
-            p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
-            api_url: endpoints.api_url,
-            p2p_address: endpoints.p2p_address,
-        }
-    }).collect();
+    let nodes: Vec<NodeStatus> = containers
+        .iter()
+        .zip(infos)
+        .map(|(c, info)| {
+            let endpoints = crate::lab::endpoints::of(c);
+            let node = c.labels.get(labels::NODE).cloned().unwrap_or_default();
+            NodeStatus {
+                faults: faults.get(&node).cloned().unwrap_or_default(),
+                node,
+                status: health(c),
+                exit_code: c.exit_code,
+                role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
+                container: c.name.clone(),
+                state: c.state,
+                head_block: info.as_ref().map(|i| i.head_block_num),
+                last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
+                head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
+                http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
+                p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
+                api_url: endpoints.api_url,
+                p2p_address: endpoints.p2p_address,
+            }
+        })
+        .collect();
     let asked = containers.iter().find(|c| c.running());
     let finality = match asked {
         Some(c) => finality(rt_ref, &c.name).await,

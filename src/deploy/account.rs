@@ -44,7 +44,8 @@ mod tests {
 
     #[test]
     fn one_transaction_creates_and_provisions() {
-        let a = create_actions("hello", "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV", ram_for(20_000, 5_000));
+        let a =
+            create_actions("hello", "EOS6MRyAjQq8ud7hVNYcfnVPJqcVpscN5So8BhtHuGYqET5GDW5CV", ram_for(20_000, 5_000));
         let names: Vec<&str> = a.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["newaccount", "setacctram", "setacctnet", "setacctcpu"]);
         assert!(a.iter().all(|a| a.authorization[0]["actor"] == "eosio"));

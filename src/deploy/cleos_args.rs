@@ -204,13 +204,24 @@ mod tests {
         std::fs::create_dir_all(&build).unwrap();
         std::fs::write(build.join("hello.wasm"), b"w").unwrap();
         std::fs::write(build.join("hello.abi"), b"{}").unwrap();
-        let r = rewrite(&s(&["set", "contract", "hello", "build/hello", "-p", "hello@active"]), d.path(), "/up").unwrap();
-        assert_eq!(r.args, s(&["set", "contract", "hello", "/up", "/up/0-hello.wasm", "/up/1-hello.abi", "-p", "hello@active"]));
-        assert_eq!(r.files, vec![(build.join("hello.wasm"), "0-hello.wasm".into()), (build.join("hello.abi"), "1-hello.abi".into())]);
+        let r =
+            rewrite(&s(&["set", "contract", "hello", "build/hello", "-p", "hello@active"]), d.path(), "/up").unwrap();
+        assert_eq!(
+            r.args,
+            s(&["set", "contract", "hello", "/up", "/up/0-hello.wasm", "/up/1-hello.abi", "-p", "hello@active"])
+        );
+        assert_eq!(
+            r.files,
+            vec![(build.join("hello.wasm"), "0-hello.wasm".into()), (build.join("hello.abi"), "1-hello.abi".into())]
+        );
         // --abi and a named wasm, relative to the folder as cleos reads them.
         std::fs::write(build.join("other.abi"), b"{}").unwrap();
-        let r = rewrite(&s(&["set", "contract", "hello", "build/hello", "hello.wasm", "--abi", "other.abi"]), d.path(), "/up")
-            .unwrap();
+        let r = rewrite(
+            &s(&["set", "contract", "hello", "build/hello", "hello.wasm", "--abi", "other.abi"]),
+            d.path(),
+            "/up",
+        )
+        .unwrap();
         assert_eq!(r.args, s(&["set", "contract", "hello", "/up", "/up/0-hello.wasm", "/up/1-other.abi"]));
     }
 

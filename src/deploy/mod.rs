@@ -147,6 +147,9 @@ pub async fn deploy(
     match &existing {
         None => {
             pusher.push(&account::create_actions(account, &key.public, needed_ram)).await?;
+            // The node answers once it applied the transaction speculatively; the account is
+            // there for the next transaction once its block is.
+            wait_for(|| async { Ok(chain.account(account).await?.is_some()) }, &format!("account {account}")).await?;
             record::add(state, account, &key.public)?;
             report.created = true;
             report.public_key = Some(key.public.clone());
@@ -180,7 +183,8 @@ pub async fn deploy(
             Some(_) => {
                 let wasm = format!("{dir}/contract.wasm");
                 let abi = format!("{dir}/contract.abi");
-                let out = cleos(rt, genesis, &["set", "contract", account, &dir, &wasm, &abi, "-p", &permission]).await?;
+                let out =
+                    cleos(rt, genesis, &["set", "contract", account, &dir, &wasm, &abi, "-p", &permission]).await?;
                 check(&out, "set contract", &files.wasm_path)?;
                 report.code_set = !code_same && !out.stderr.contains("Skipping set code");
                 report.abi_set = !abi_same && !out.stderr.contains("Skipping set abi");
@@ -203,14 +207,25 @@ pub async fn deploy(
     }
     result?;
     // Done when the node's state has it: a read (or a rerun) right after sees the new code.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while chain.code_hash(account).await? != files.code_hash {
+    let want = &files.code_hash;
+    wait_for(|| async { Ok(&chain.code_hash(account).await? == want) }, &format!("code {want} on {account}")).await?;
+    Ok(report)
+}
+
+/// Asks `cond` until it holds, for up to 30 s.
+async fn wait_for<F, Fut>(cond: F, what: &str) -> anyhow::Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<bool>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !cond().await? {
         if std::time::Instant::now() > deadline {
-            anyhow::bail!("the chain does not show code {} on {account} 15s after it was set", files.code_hash);
+            anyhow::bail!("the chain does not show {what} 30s after it was pushed");
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    Ok(report)
+    Ok(())
 }
 
 async fn cleos(rt: &dyn Runtime, container: &str, args: &[&str]) -> anyhow::Result<ExecOutput> {

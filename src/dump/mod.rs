@@ -12,8 +12,8 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
 use crate::client::NodeClient;
-use crate::labels;
 use crate::lab::lab_filter;
+use crate::labels;
 use crate::runtime::Runtime;
 use crate::state::StateDir;
 

@@ -78,7 +78,8 @@ pub async fn list_accounts(
     let symbol = &plan.chain.symbol;
     let code = symbol.code.clone();
     let holders: Vec<&str> = names.iter().map(String::as_str).collect();
-    let (accounts, balances) = futures::try_join!(chain.accounts(&names), chain.balances("eosio.token", &holders, &code))?;
+    let (accounts, balances) =
+        futures::try_join!(chain.accounts(&names), chain.balances("eosio.token", &holders, &code))?;
     let units = |text: Option<&str>| -> anyhow::Result<i64> {
         match text {
             None => Ok(0),

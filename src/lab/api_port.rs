@@ -84,7 +84,8 @@ mod tests {
         assert_eq!(state.api_port(), None);
         state.keep_api_port(taken).unwrap();
         assert_eq!(state.api_port(), Some(taken));
-        let source = crate::topology::TopologySource { topology: crate::topology::parse("name: x\n").unwrap(), path: None };
+        let source =
+            crate::topology::TopologySource { topology: crate::topology::parse("name: x\n").unwrap(), path: None };
         let mut plan = NetworkPlan::build(&source, "s").unwrap();
         assert_eq!(plan.genesis().host_http_port, None);
         assert_eq!(apply(&mut plan, &state), Some(PortSource::Kept));
