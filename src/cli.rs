@@ -179,7 +179,7 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct UpArgs {
     #[command(flatten)]
     pub topology: FileArg,

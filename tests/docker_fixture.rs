@@ -216,14 +216,21 @@ fn env_of(lab: &Lab) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
-/// (d) Two labs whose files name no port: both boot, each API published on its own port of
-/// 127.0.0.1, which `lab env` and `lab status --json` report, and kept across a restart.
+/// (d) Two labs whose files name no port, brought up at the same time: both boot, each API
+/// published on its own port of 127.0.0.1, which `lab env` and `lab status --json` report, and
+/// kept across a restart.
 fn docker_two_labs_from_files_naming_no_ports_answer_on_their_own_ports() {
     let _engine = engine_lock();
     let one = Lab::new("fixture-ports-a", "producers: 1\n");
     let two = Lab::new("fixture-ports-b", "producers: 1\n");
-    one.run(&["up"]).success();
-    two.run(&["up"]).success();
+    // At the same instant, as parallel CI jobs on one machine would: both may see 8888 free.
+    let mut a = one.spawn(&["up", "--no-progress"]);
+    let mut b = two.spawn(&["up", "--no-progress"]);
+    for (lab, child) in [(&one, &mut a), (&two, &mut b)] {
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        assert!(child.wait().unwrap().success(), "up of {} failed:\n{err}", lab.name);
+    }
     let (e1, e2) = (env_of(&one), env_of(&two));
     let (u1, u2) = (&e1["LAB_API_URL"], &e2["LAB_API_URL"]);
     assert!(u1.starts_with("http://127.0.0.1:") && u2.starts_with("http://127.0.0.1:"), "{e1:?} {e2:?}");

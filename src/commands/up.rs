@@ -16,6 +16,15 @@ use crate::state::StateDir;
 use crate::topology::TopologySource;
 
 pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
+    let state = ctx.topology().ok().map(|s| StateDir::for_lab(&s.topology.name));
+    lab::api_port::retry_when_taken(
+        || state.as_ref().is_some_and(|s| s.api_port().is_some()),
+        || run_once(ctx, args.clone()),
+    )
+    .await
+}
+
+async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     // Listening from the start: from here on Ctrl-C undoes what this `up` did instead of killing it.
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
     let started = Instant::now();

@@ -59,9 +59,55 @@ pub fn apply(plan: &mut NetworkPlan, state: &StateDir) -> Option<PortSource> {
     Some(source)
 }
 
+/// How the engine says a host port is held by someone else when a container starts.
+const TAKEN: &str = "port is already allocated";
+
+/// Runs `up` again, up to three times, when it failed because the port the rule chose was taken
+/// between the choice and the container's start (another lab's `up` at the same instant) and
+/// nothing keeps that port any more (`port_kept` is false: the failed `up` undid the lab, its
+/// state folder included, so the next attempt chooses again). A port given in the file or kept
+/// from an earlier `up` fails as it is.
+pub async fn retry_when_taken<T, F, Fut>(port_kept: impl Fn() -> bool, mut up: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match up().await {
+            Err(e) if attempt < 3 && format!("{e:#}").contains(TAKEN) && !port_kept() => {
+                tracing::warn!("the API port was taken while the lab came up; choosing another ({e:#})");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_port_taken_meanwhile_is_chosen_again_unless_kept() {
+        let calls = std::cell::Cell::new(0);
+        let taken = || {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move {
+                if n < 2 {
+                    anyhow::bail!("start lab-genesis: Bind for 127.0.0.1:8888 failed: port is already allocated")
+                }
+                Ok(n)
+            }
+        };
+        assert_eq!(retry_when_taken(|| false, taken).await.unwrap(), 2);
+        calls.set(0);
+        assert!(retry_when_taken(|| true, taken).await.is_err(), "a kept port is not chosen again");
+        assert_eq!(calls.get(), 1);
+        let other = || async { anyhow::bail!("something else") as anyhow::Result<()> };
+        assert!(retry_when_taken(|| false, other).await.is_err());
+    }
 
     #[test]
     fn the_given_port_wins_then_the_kept_one_then_8888_then_any() {
