@@ -91,6 +91,11 @@ fn docker_a_contract_from_host_files_deploys_once_and_works_and_the_accounts_add
         "hello.tok@active",
     ])
     .success();
+    // The genesis node does not produce: a transaction it took is in its state once its block
+    // arrives, so the issue waits for the create.
+    wait_until("the created token", 15, || {
+        lab.cleos(&["get", "currency", "stats", "hello.tok", "HEL"])["HEL"]["max_supply"] == "1000.0000 HEL"
+    });
     lab.run(&[
         "cleos",
         "--",
