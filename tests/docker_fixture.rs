@@ -59,7 +59,7 @@ fn code_hash(lab: &Lab, account: &str) -> String {
 /// machine's time small.
 fn docker_a_contract_from_host_files_deploys_once_and_works_and_the_accounts_add_up() {
     let _engine = engine_lock();
-    let lab = Lab::new("fixture-deploy", "nodes:\n  genesis:\n    http_port: 18950\n");
+    let lab = Lab::new("fixture-deploy", "nodes:\n  genesis:\n    http_port: 18956\n");
     // Not running yet: a clear error, and nothing is created.
     let token = lab.dir.path().join("token");
     std::fs::create_dir_all(&token).unwrap();
@@ -193,6 +193,13 @@ fn docker_a_contract_from_host_files_deploys_once_and_works_and_the_accounts_add
         assert!(dump.join(f).is_file(), "{f} is missing from the dump");
     }
     assert!(lab.dir.path().join("dump.tar.gz").is_file());
+    // A lab none of whose nodes runs still gives its logs; what the chain could not say is named.
+    lab.run(&["stop"]).success();
+    let dead = lab.dir.path().join("dead");
+    lab.run(&["dump", dead.to_str().unwrap()]).success();
+    assert!(std::fs::read_to_string(dead.join("nodes/genesis/nodeos.log")).unwrap().contains("producer_plugin"));
+    let errors = std::fs::read_to_string(dead.join("chain/errors.txt")).unwrap();
+    assert!(errors.contains("no node of the lab runs"), "{errors}");
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left());
