@@ -183,8 +183,21 @@ pub async fn deploy(
             Some(_) => {
                 let wasm = format!("{dir}/contract.wasm");
                 let abi = format!("{dir}/contract.abi");
-                let out =
-                    cleos(rt, genesis, &["set", "contract", account, &dir, &wasm, &abi, "-p", &permission]).await?;
+                let args = ["set", "contract", account, &dir, &wasm, &abi, "-p", &permission];
+                // On a busy machine `setcode` may be billed more CPU than the chain allows one
+                // transaction (wall-clock time, 50 ms by default): tried again, as boot steps are.
+                let mut attempt = 0;
+                let out = loop {
+                    let out = cleos(rt, genesis, &args).await?;
+                    attempt += 1;
+                    if out.success()
+                        || crate::boot::retry::classify(&out.stderr) == crate::boot::retry::Verdict::Final
+                        || attempt == crate::boot::retry::ATTEMPTS
+                    {
+                        break out;
+                    }
+                    tokio::time::sleep(crate::boot::retry::backoff(attempt)).await;
+                };
                 check(&out, "set contract", &files.wasm_path)?;
                 report.code_set = !code_same && !out.stderr.contains("Skipping set code");
                 report.abi_set = !abi_same && !out.stderr.contains("Skipping set abi");
