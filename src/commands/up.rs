@@ -16,12 +16,8 @@ use crate::state::StateDir;
 use crate::topology::TopologySource;
 
 pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
-    let state = ctx.topology().ok().map(|s| StateDir::for_lab(&s.topology.name));
-    lab::api_port::retry_when_taken(
-        || state.as_ref().is_some_and(|s| s.api_port().is_some()),
-        || run_once(ctx, args.clone()),
-    )
-    .await
+    let fixed = || ctx.topology().map(|s| lab::api_port::port_fixed(&s)).unwrap_or(true);
+    lab::api_port::retry_when_taken(fixed, || run_once(ctx, args.clone())).await
 }
 
 async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {

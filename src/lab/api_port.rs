@@ -59,15 +59,23 @@ pub fn apply(plan: &mut NetworkPlan, state: &StateDir) -> Option<PortSource> {
     Some(source)
 }
 
-/// How the engine says a host port is held by someone else when a container starts.
-const TAKEN: &str = "port is already allocated";
+/// How the engine says a host port is held by someone else when a container starts, and how
+/// `up` says so when it finds the port held before it creates anything.
+const TAKEN: &[&str] = &["port is already allocated", "is already in use"];
+
+/// Whether the lab's API port is fixed: given in the file, or kept from an earlier `up`. Only a
+/// port the rule chose this time is chosen again.
+pub fn port_fixed(source: &crate::topology::TopologySource) -> bool {
+    let given = source.topology.nodes.get(crate::topology::GENESIS_NODE).and_then(|n| n.http_port).is_some();
+    given || StateDir::for_lab(&source.topology.name).api_port().is_some()
+}
 
 /// Runs `up` again, up to three times, when it failed because the port the rule chose was taken
 /// between the choice and the container's start (another lab's `up` at the same instant) and
-/// nothing keeps that port any more (`port_kept` is false: the failed `up` undid the lab, its
-/// state folder included, so the next attempt chooses again). A port given in the file or kept
-/// from an earlier `up` fails as it is.
-pub async fn retry_when_taken<T, F, Fut>(port_kept: impl Fn() -> bool, mut up: F) -> anyhow::Result<T>
+/// the port is not fixed (`port_fixed` is false: not in the file, and the failed `up` undid the
+/// lab, its state folder included, so the next attempt chooses again). A port given in the file
+/// or kept from an earlier `up` fails as it is.
+pub async fn retry_when_taken<T, F, Fut>(port_fixed: impl Fn() -> bool, mut up: F) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<T>>,
@@ -75,7 +83,7 @@ where
     let mut attempt = 1;
     loop {
         match up().await {
-            Err(e) if attempt < 3 && format!("{e:#}").contains(TAKEN) && !port_kept() => {
+            Err(e) if attempt < 3 && TAKEN.iter().any(|t| format!("{e:#}").contains(t)) && !port_fixed() => {
                 tracing::warn!("the API port was taken while the lab came up; choosing another ({e:#})");
                 attempt += 1;
             }
@@ -87,6 +95,16 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_port_in_the_file_is_fixed() {
+        let source = |yaml: &str| crate::topology::TopologySource {
+            topology: crate::topology::parse(yaml).unwrap(),
+            path: None,
+        };
+        assert!(port_fixed(&source("name: api-port-given\nnodes:\n  genesis:\n    http_port: 9999\n")));
+        assert!(!port_fixed(&source("name: api-port-test-never-up\n")));
+    }
 
     #[tokio::test]
     async fn a_port_taken_meanwhile_is_chosen_again_unless_kept() {
