@@ -91,6 +91,14 @@ pub enum Command {
     Top(TopArgs),
     /// The lab's p2p topology as Mermaid, DOT or an SVG picture (with live state when it runs).
     Graph(GraphArgs),
+    /// Deploy a contract from host files (a folder or a .wasm) to an account, creating it if missing.
+    Deploy(DeployArgs),
+    /// Every account the lab made: role, public key, liquid and staked balance.
+    Accounts(AccountsArgs),
+    /// Shell exports for scripts: LAB_NAME, LAB_API_URL, LAB_CHAIN_ID, LAB_STATE_DIR, …
+    Env(EnvArgs),
+    /// Gather every node's log, files and state and the chain's info into a folder (for CI).
+    Dump(DumpArgs),
     /// Print the JSON Schema of the topology file (lab.yaml), for editors and checks.
     Schema,
     /// Print a shell completion script (bash, zsh or fish).
@@ -171,7 +179,7 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct UpArgs {
     #[command(flatten)]
     pub topology: FileArg,
@@ -360,6 +368,58 @@ pub struct CleosArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The account (created when missing, with a key from the lab's seed).
+    pub account: String,
+    /// A folder holding one .wasm (and its .abi), or a .wasm file.
+    #[arg(value_name = "DIR|WASM")]
+    pub path: PathBuf,
+    /// The ABI file [default: the .abi beside the wasm]
+    #[arg(long, value_name = "FILE")]
+    pub abi: Option<PathBuf>,
+    /// What was done, as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Include private keys.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    // The help text is clap's, where `<lab>` is no HTML tag.
+    #[allow(rustdoc::invalid_html_tags)]
+    /// The folder to write [default: lab-dump-<lab>]
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Also write DIR.tar.gz.
+    #[arg(long)]
+    pub tar: bool,
+    /// Leave keys in the nodes' files unmasked.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ExecArgs {
     #[command(flatten)]
     pub topology: FileArg,
@@ -457,6 +517,10 @@ impl Command {
             Command::Wait(a) => a.topology.file.as_ref(),
             Command::Top(a) => a.topology.file.as_ref(),
             Command::Graph(a) => a.topology.file.as_ref(),
+            Command::Deploy(a) => a.topology.file.as_ref(),
+            Command::Accounts(a) => a.topology.file.as_ref(),
+            Command::Env(a) => a.topology.file.as_ref(),
+            Command::Dump(a) => a.topology.file.as_ref(),
             Command::Schema | Command::Completions(_) | Command::Man => None,
         }
     }

@@ -37,6 +37,8 @@ pub mod chain;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod deploy;
+pub mod dump;
 pub mod error;
 pub mod faults;
 pub mod graph;

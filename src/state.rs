@@ -98,8 +98,25 @@ impl StateDir {
             "accounts": plan.accounts,
         });
         write_secret(&self.root.join("seed"), plan.seed.as_bytes())?;
+        if let Some(port) = plan.genesis().host_http_port {
+            self.keep_api_port(port)?;
+        }
         write_secret(&self.root.join("keys.json"), serde_json::to_string_pretty(&keys)?.as_bytes())?;
         Ok(())
+    }
+
+    /// The genesis API's host port chosen at the lab's first `up` (see `lab::api_port`).
+    pub fn api_port(&self) -> Option<u16> {
+        fs::read_to_string(self.root.join("api-port")).ok().and_then(|s| s.trim().parse().ok())
+    }
+
+    pub fn keep_api_port(&self, port: u16) -> Result<()> {
+        self.ensure()?;
+        let path = self.root.join("api-port");
+        if self.api_port() == Some(port) {
+            return Ok(());
+        }
+        fs::write(&path, format!("{port}\n")).with_context(|| format!("cannot write {}", path.display()))
     }
 
     fn faults_path(&self) -> PathBuf {

@@ -114,7 +114,10 @@ impl LabConfig {
     pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
         let state = self.state();
         let seed = state.seed(self.source.topology.seed.as_deref())?;
-        Ok((NetworkPlan::build(&self.source, &seed).map_err(|e| self.named(e))?, state))
+        let mut plan = NetworkPlan::build(&self.source, &seed).map_err(|e| self.named(e))?;
+        // The genesis API on the host: the port given, else the one kept, else 8888, else a free one.
+        crate::lab::api_port::apply(&mut plan, &state);
+        Ok((plan, state))
     }
 
     /// The topology with its relative paths made absolute, so that it reads the same from the

@@ -154,6 +154,13 @@ impl Lab {
         accounts::accounts(&self.state)
     }
 
+    /// Every account the lab made (system accounts, producers, staked accounts, those `lab
+    /// deploy` created) with its liquid and staked core token read from the chain, as `lab
+    /// accounts` lists them; private keys only with `show_secrets`.
+    pub async fn balances(&self, show_secrets: bool) -> Result<Vec<crate::lab::ListedAccount>> {
+        crate::lab::list_accounts(&self.rt, &self.plan, &self.state, show_secrets).await
+    }
+
     /// Runs cleos in the genesis container against the genesis node, wallet (with the lab's keys)
     /// and API URL already set: `lab.cleos(&["get", "info"])`. A non-zero exit is not an error:
     /// read [`ExecOutput::code`].
@@ -161,13 +168,18 @@ impl Lab {
         self.cleos_on(&self.plan.genesis().name.clone(), args).await
     }
 
-    /// Runs cleos in the genesis container (next to the wallet) against the node `node`.
+    /// Runs cleos in the genesis container (next to the wallet) against the node `node`. Host
+    /// files that cleos reads (`set contract`, `set code`, `set abi`, `push transaction FILE`) are
+    /// copied in for the call and the arguments rewritten to their copies; relative paths start
+    /// at the current folder.
     pub async fn cleos_on<S: AsRef<str>>(&self, node: &str, args: &[S]) -> Result<ExecOutput> {
         let target = self.node_container(node)?;
         let genesis = &self.plan.genesis().container;
         let cleos = if target == *genesis { CleosCommand::local() } else { CleosCommand::to_node(&target) };
         self.require_running(genesis).await?;
-        Ok(self.rt.exec(genesis, &cleos.args(args), None).await?)
+        let args: Vec<String> = args.iter().map(|a| a.as_ref().to_string()).collect();
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        crate::deploy::run_cleos(&self.rt, genesis, &cleos, &args, &cwd).await
     }
 
     /// Runs a command in the container of node `node`.

@@ -73,7 +73,8 @@ pub async fn prepare(
             write_secret(&state.root.join(ACCOUNTS), accounts)?;
         }
         let source = TopologySource { topology: t.clone(), path: Some(path.clone()) };
-        let plan = NetworkPlan::build(&source, &bundle.seed)?;
+        let mut plan = NetworkPlan::build(&source, &bundle.seed)?;
+        lab::api_port::apply(&mut plan, &state);
         let busy = lab::busy_ports(&plan, &[]);
         if !busy.is_empty() {
             bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));

@@ -1,9 +1,13 @@
 //! One file per subcommand.
 
+mod accounts;
 mod boot;
 mod cleos;
 mod completions;
+mod deploy;
 mod down;
+mod dump;
+mod env;
 mod exec;
 mod graph;
 mod heal;
@@ -53,7 +57,9 @@ impl Ctx {
         let state = StateDir::for_lab(&source.topology.name);
         let seed = state.seed(source.topology.seed.as_deref())?;
         // `build` validates: every error at once, before anything is created.
-        Ok((NetworkPlan::build(&source, &seed)?, state))
+        let mut plan = NetworkPlan::build(&source, &seed)?;
+        crate::lab::api_port::apply(&mut plan, &state);
+        Ok((plan, state))
     }
 
     pub async fn docker(&self) -> Result<DockerRuntime> {
@@ -87,6 +93,10 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Wait(a) => wait::run(&ctx, a).await,
         Command::Top(a) => top::run(&ctx, a).await,
         Command::Graph(a) => graph::run(&ctx, a).await,
+        Command::Deploy(a) => deploy::run(&ctx, a).await,
+        Command::Accounts(a) => accounts::run(&ctx, a).await,
+        Command::Env(a) => env::run(&ctx, a).await,
+        Command::Dump(a) => dump::run(&ctx, a).await,
         Command::Schema => schema::run(),
         Command::Completions(a) => completions::run_completions(a),
         Command::Man => completions::run_man(),

@@ -31,11 +31,17 @@ struct NodeStatus {
     head_producer: Option<String>,
     http_port: Option<u16>,
     p2p_port: Option<u16>,
+    /// The node's HTTP API for a client on the host, when published.
+    api_url: Option<String>,
+    /// The node's p2p address for a node on the host, when published.
+    p2p_address: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct LabStatus {
     lab: String,
+    /// As the first running node answers.
+    chain_id: Option<String>,
     nodes: Vec<NodeStatus>,
     /// How blocks become final, as the first running node says; absent when none runs.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,31 +91,45 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     let faults = StateDir::for_lab(&name).faults()?;
     let faults = &faults;
     let rt_ref: &dyn Runtime = &rt;
-    let nodes: Vec<NodeStatus> = join_all(containers.iter().map(|c| async move {
-        let info = if c.running() { NodeClient::new(rt_ref, &c.name).get_info().await.ok() } else { None };
-        let node = c.labels.get(labels::NODE).cloned().unwrap_or_default();
-        NodeStatus {
-            faults: faults.get(&node).cloned().unwrap_or_default(),
-            node,
-            status: health(c),
-            exit_code: c.exit_code,
-            role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
-            container: c.name.clone(),
-            state: c.state,
-            head_block: info.as_ref().map(|i| i.head_block_num),
-            last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
-            head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
-            http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
-            p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
+    let infos = join_all(containers.iter().map(|c| async move {
+        if c.running() {
+            NodeClient::new(rt_ref, &c.name).get_info().await.ok()
+        } else {
+            None
         }
     }))
     .await;
+    let chain_id = infos.iter().flatten().next().map(|i| i.chain_id.clone());
+    let nodes: Vec<NodeStatus> = containers
+        .iter()
+        .zip(infos)
+        .map(|(c, info)| {
+            let endpoints = crate::lab::endpoints::of(c);
+            let node = c.labels.get(labels::NODE).cloned().unwrap_or_default();
+            NodeStatus {
+                faults: faults.get(&node).cloned().unwrap_or_default(),
+                node,
+                status: health(c),
+                exit_code: c.exit_code,
+                role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
+                container: c.name.clone(),
+                state: c.state,
+                head_block: info.as_ref().map(|i| i.head_block_num),
+                last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
+                head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
+                http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
+                p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
+                api_url: endpoints.api_url,
+                p2p_address: endpoints.p2p_address,
+            }
+        })
+        .collect();
     let asked = containers.iter().find(|c| c.running());
     let finality = match asked {
         Some(c) => finality(rt_ref, &c.name).await,
         None => None,
     };
-    let status = LabStatus { lab: name.clone(), nodes, finality };
+    let status = LabStatus { lab: name.clone(), chain_id, nodes, finality };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(ExitCode::SUCCESS);

@@ -8,8 +8,14 @@ use super::Ctx;
 use crate::api::{Lab, LabConfig, UpOptions};
 use crate::bundle;
 use crate::cli::UpArgs;
+use crate::lab;
 
 pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
+    let fixed = || ctx.topology().map(|s| lab::api_port::port_fixed(&s)).unwrap_or(true);
+    lab::api_port::retry_when_taken(fixed, || run_once(ctx, args.clone())).await
+}
+
+async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     // Listening from the start: from here on Ctrl-C undoes what this `up` did instead of killing it.
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
     let started = Instant::now();

@@ -7,7 +7,11 @@
 //! [`health`] reads a container as running, stopped, paused or crashed, `lifecycle` stops,
 //! starts, kills and pauses nodes, and [`recover`] brings back one that crashed.
 
+pub mod accounts;
+pub use accounts::{list_accounts, ListedAccount, ListedRole};
+pub mod api_port;
 mod down;
+pub mod endpoints;
 mod health;
 mod image;
 mod lifecycle;

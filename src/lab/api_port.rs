@@ -1,0 +1,158 @@
+//! The host port the genesis node's API is published on. A topology that names no port still gets
+//! its API on 127.0.0.1: the port the file gives, else the one the lab kept from its first `up` (a
+//! restart keeps its URL), else 8888 when free, else one the system hands out. The choice is kept
+//! in the lab's state folder for the lab's life ([`StateDir::api_port`]).
+
+use std::net::TcpListener;
+
+use crate::plan::{NetworkPlan, HTTP_PORT};
+use crate::state::StateDir;
+
+/// Where the port came from, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortSource {
+    Given,
+    Kept,
+    Default,
+    Free,
+}
+
+/// The rule, pure: `is_free` says whether a port can be bound now, `any_free` asks the system for
+/// an unused one.
+pub fn choose(
+    given: Option<u16>,
+    kept: Option<u16>,
+    is_free: impl Fn(u16) -> bool,
+    any_free: impl FnOnce() -> Option<u16>,
+) -> Option<(u16, PortSource)> {
+    if let Some(p) = given {
+        return Some((p, PortSource::Given));
+    }
+    if let Some(p) = kept {
+        return Some((p, PortSource::Kept));
+    }
+    if is_free(HTTP_PORT) {
+        return Some((HTTP_PORT, PortSource::Default));
+    }
+    any_free().map(|p| (p, PortSource::Free))
+}
+
+/// Whether 127.0.0.1:`port` can be bound now.
+pub fn port_is_free(port: u16) -> bool {
+    TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+/// A port the system considers unused now. Between this answer and the container binding it,
+/// another process may take it: `up` then fails with "port is already allocated" and a rerun
+/// chooses again (nothing was kept).
+pub fn any_free_port() -> Option<u16> {
+    TcpListener::bind(("127.0.0.1", 0)).ok().and_then(|l| l.local_addr().ok()).map(|a| a.port())
+}
+
+/// Gives the plan's genesis node its API port by the rule. The kept port is read from `state`;
+/// `up` keeps the port once the lab's files are written ([`StateDir::write_plan`]).
+pub fn apply(plan: &mut NetworkPlan, state: &StateDir) -> Option<PortSource> {
+    let kept = state.api_port();
+    let genesis = plan.nodes.iter_mut().find(|n| n.role == crate::plan::Role::Genesis)?;
+    let (port, source) = choose(genesis.host_http_port, kept, port_is_free, any_free_port)?;
+    genesis.host_http_port = Some(port);
+    Some(source)
+}
+
+/// How the engine says a host port is held by someone else when a container starts, and how
+/// `up` says so when it finds the port held before it creates anything.
+const TAKEN: &[&str] = &["port is already allocated", "is already in use"];
+
+/// Whether the lab's API port is fixed: given in the file, or kept from an earlier `up`. Only a
+/// port the rule chose this time is chosen again.
+pub fn port_fixed(source: &crate::topology::TopologySource) -> bool {
+    let given = source.topology.nodes.get(crate::topology::GENESIS_NODE).and_then(|n| n.http_port).is_some();
+    given || StateDir::for_lab(&source.topology.name).api_port().is_some()
+}
+
+/// Runs `up` again, up to three times, when it failed because the port the rule chose was taken
+/// between the choice and the container's start (another lab's `up` at the same instant) and
+/// the port is not fixed (`port_fixed` is false: not in the file, and the failed `up` undid the
+/// lab, its state folder included, so the next attempt chooses again). A port given in the file
+/// or kept from an earlier `up` fails as it is.
+pub async fn retry_when_taken<T, F, Fut>(port_fixed: impl Fn() -> bool, mut up: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        match up().await {
+            Err(e) if attempt < 3 && TAKEN.iter().any(|t| format!("{e:#}").contains(t)) && !port_fixed() => {
+                tracing::warn!("the API port was taken while the lab came up; choosing another ({e:#})");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_in_the_file_is_fixed() {
+        let source = |yaml: &str| crate::topology::TopologySource {
+            topology: crate::topology::parse(yaml).unwrap(),
+            path: None,
+        };
+        assert!(port_fixed(&source("name: api-port-given\nnodes:\n  genesis:\n    http_port: 9999\n")));
+        assert!(!port_fixed(&source("name: api-port-test-never-up\n")));
+    }
+
+    #[tokio::test]
+    async fn a_port_taken_meanwhile_is_chosen_again_unless_kept() {
+        let calls = std::cell::Cell::new(0);
+        let taken = || {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move {
+                if n < 2 {
+                    anyhow::bail!("start lab-genesis: Bind for 127.0.0.1:8888 failed: port is already allocated")
+                }
+                Ok(n)
+            }
+        };
+        assert_eq!(retry_when_taken(|| false, taken).await.unwrap(), 2);
+        calls.set(0);
+        assert!(retry_when_taken(|| true, taken).await.is_err(), "a kept port is not chosen again");
+        assert_eq!(calls.get(), 1);
+        let other = || async { anyhow::bail!("something else") as anyhow::Result<()> };
+        assert!(retry_when_taken(|| false, other).await.is_err());
+    }
+
+    #[test]
+    fn the_given_port_wins_then_the_kept_one_then_8888_then_any() {
+        let none = || -> Option<u16> { panic!("no free port needed") };
+        assert_eq!(choose(Some(9000), Some(9001), |_| true, none), Some((9000, PortSource::Given)));
+        assert_eq!(choose(Some(9000), None, |_| false, none), Some((9000, PortSource::Given)));
+        assert_eq!(choose(None, Some(9001), |_| false, none), Some((9001, PortSource::Kept)));
+        assert_eq!(choose(None, None, |p| p == 8888, none), Some((8888, PortSource::Default)));
+        assert_eq!(choose(None, None, |_| false, || Some(40123)), Some((40123, PortSource::Free)));
+        assert_eq!(choose(None, None, |_| false, || None), None);
+    }
+
+    #[test]
+    fn a_taken_8888_gives_another_port_and_a_kept_one_stays() {
+        let holder = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let taken = holder.local_addr().unwrap().port();
+        assert!(!port_is_free(taken));
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir { root: dir.path().join("x") };
+        assert_eq!(state.api_port(), None);
+        state.keep_api_port(taken).unwrap();
+        assert_eq!(state.api_port(), Some(taken));
+        let source =
+            crate::topology::TopologySource { topology: crate::topology::parse("name: x\n").unwrap(), path: None };
+        let mut plan = NetworkPlan::build(&source, "s").unwrap();
+        assert_eq!(plan.genesis().host_http_port, None);
+        assert_eq!(apply(&mut plan, &state), Some(PortSource::Kept));
+        assert_eq!(plan.genesis().host_http_port, Some(taken));
+    }
+}
