@@ -32,14 +32,16 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
-use crate::runtime::DockerRuntime;
+use crate::runtime::{DockerRuntime, Runtime};
 use crate::state::StateDir;
-use crate::topology::{self, TopologySource};
+use crate::topology::{self, Engine, TopologySource};
 
 /// What every command starts from.
 pub struct Ctx {
     pub file: Option<PathBuf>,
     pub printer: Printer,
+    /// `--engine`: what runs the lab, over the topology's `engine`.
+    pub engine: Option<Engine>,
 }
 
 impl Ctx {
@@ -59,11 +61,34 @@ impl Ctx {
     pub async fn docker(&self) -> Result<DockerRuntime> {
         Ok(DockerRuntime::connect().await?)
     }
+
+    /// The runtime of the engine that runs the lab: `--engine` (remembered in the lab's state
+    /// folder for its later commands), else what the lab was last run with, else the topology's
+    /// `engine`.
+    pub async fn runtime(&self) -> Result<Box<dyn Runtime>> {
+        let topology = self.topology()?.topology;
+        let remembered = StateDir::for_lab(&topology.name).root.join("engine");
+        let engine = match self.engine {
+            Some(e) => {
+                if e != topology.engine || remembered.exists() {
+                    std::fs::create_dir_all(&StateDir::for_lab(&topology.name).root)?;
+                    std::fs::write(&remembered, e.as_str())?;
+                }
+                e
+            }
+            None => match std::fs::read_to_string(&remembered).ok().as_deref().map(str::trim) {
+                Some("swarm") => Engine::Swarm,
+                Some("docker") => Engine::Docker,
+                _ => topology.engine,
+            },
+        };
+        Ok(crate::runtime::connect(engine).await?)
+    }
 }
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let file = cli.command.file().cloned().or(cli.global.file.clone());
-    let ctx = Ctx { file, printer: Printer::new(cli.global.quiet, cli.global.no_progress) };
+    let ctx = Ctx { file, printer: Printer::new(cli.global.quiet, cli.global.no_progress), engine: cli.global.engine };
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Up(a) => up::run(&ctx, a).await,

@@ -3,6 +3,7 @@
 
 mod docker;
 pub mod fake;
+mod swarm;
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use futures::stream::BoxStream;
 use thiserror::Error;
 
 pub use docker::DockerRuntime;
+pub use swarm::{SwarmRuntime, HOST_LABEL};
 
 #[derive(Debug, Error)]
 pub enum RuntimeError {
@@ -31,6 +33,14 @@ impl RuntimeError {
 }
 
 pub type Result<T> = std::result::Result<T, RuntimeError>;
+
+/// The runtime of an engine kind: one Docker engine, or a swarm through its manager.
+pub async fn connect(engine: crate::topology::Engine) -> Result<Box<dyn Runtime>> {
+    Ok(match engine {
+        crate::topology::Engine::Docker => Box::new(DockerRuntime::connect().await?),
+        crate::topology::Engine::Swarm => Box::new(SwarmRuntime::connect().await?),
+    })
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mount {
