@@ -31,7 +31,7 @@ pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
         }
         plan = with_file;
     }
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     if rt.container_state(&plan.genesis().container).await? != Some(crate::runtime::ContainerState::Running) {
         bail!("the genesis node {} is not running; `lab up --no-boot` starts the lab", plan.genesis().container);
     }

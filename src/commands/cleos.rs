@@ -18,7 +18,7 @@ pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
         CleosCommand::to_node(&target.container)
     };
     let cmd = cleos.args(&args.args);
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     if rt.container_state(genesis).await? != Some(crate::runtime::ContainerState::Running) {
         return Err(anyhow!("{genesis} is not running; `lab up` starts the lab"));
     }

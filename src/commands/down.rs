@@ -14,7 +14,7 @@ pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
         (Some(n), _) => Some(n.clone()),
         (None, false) => Some(ctx.topology()?.topology.name),
     };
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let report = lab::down(&rt, name.as_deref(), args.keep_data, &ctx.printer).await?;
     if !args.keep_data {
         let mut labs = report.labs.clone();

@@ -69,7 +69,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         Some(n) => n,
         None => ctx.topology()?.topology.name,
     };
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let mut containers = rt.containers(&lab_filter(Some(&name))).await?;
     // One-shot helpers (network faults) are not nodes.
     containers.retain(|c| !c.labels.contains_key(labels::HELPER));

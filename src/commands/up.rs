@@ -11,7 +11,7 @@ use crate::cli::UpArgs;
 use crate::error::UpInterrupted;
 use crate::lab::{self, Created};
 use crate::plan::NetworkPlan;
-use crate::runtime::{ContainerState, DockerRuntime, Runtime};
+use crate::runtime::{ContainerState, Runtime};
 use crate::state::StateDir;
 use crate::topology::TopologySource;
 
@@ -24,7 +24,7 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     }
     let source = ctx.topology()?;
     let (plan, state) = ctx.plan()?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let state_existed = state.exists();
     let created = Created::default();
     let outcome = tokio::select! {
@@ -53,7 +53,7 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
 async fn bring_up(
     ctx: &Ctx,
     args: &UpArgs,
-    rt: &DockerRuntime,
+    rt: &dyn Runtime,
     source: &TopologySource,
     plan: &NetworkPlan,
     state: &StateDir,
@@ -160,7 +160,7 @@ async fn undo(
 
 /// `lab up --from FILE [--name NEW]`: a lab from a bundle, no boot steps but the wallet's.
 async fn up_from(ctx: &Ctx, from: &std::path::Path, name: Option<&str>, started: Instant) -> Result<ExitCode> {
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let r = bundle::up_from(&rt, from, name, &ctx.printer).await?;
     ctx.printer.info(format!(
         "lab `{}` up from {} in {:.1}s: {} nodes{}, block {} by {}. Its topology is {}: give it to other commands with `-f {}`.",
