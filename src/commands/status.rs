@@ -31,6 +31,9 @@ struct NodeStatus {
     head_producer: Option<String>,
     http_port: Option<u16>,
     p2p_port: Option<u16>,
+    /// The host it runs on, where the engine has several (`<host> (lost)` when that host is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,6 +104,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
             http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
             p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
+            host: c.labels.get(crate::runtime::HOST_LABEL).cloned(),
         }
     }))
     .await;
@@ -119,9 +123,17 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let dash = || "-".to_string();
+    let hosts = status.nodes.iter().any(|n| n.host.is_some());
     println!(
         "{:<14} {:<9} {:<13} {:>8} {:>8} {:<14} {:<40} FAULTS",
-        "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER", "PORTS"
+        "NODE",
+        "ROLE",
+        "STATE",
+        "HEAD",
+        "LIB",
+        "PRODUCER",
+        // A swarm publishes no ports on this machine: the column says where each node runs.
+        if hosts { "HOST" } else { "PORTS" },
     );
     for n in &status.nodes {
         let ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
@@ -140,7 +152,13 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             n.head_block.map(|h| h.to_string()).unwrap_or_else(dash),
             n.last_irreversible_block.map(|h| h.to_string()).unwrap_or_else(dash),
             n.head_producer.clone().unwrap_or_else(dash),
-            if ports.is_empty() { dash() } else { ports.join(", ") },
+            if hosts {
+                n.host.clone().unwrap_or_else(dash)
+            } else if ports.is_empty() {
+                dash()
+            } else {
+                ports.join(", ")
+            },
             if n.faults.is_empty() { dash() } else { n.faults.join("; ") }
         );
         if !n.faults.is_empty() {

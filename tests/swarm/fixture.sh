@@ -2,6 +2,8 @@
 # A real three-host Docker Swarm on one machine, for the swarm end-to-end tests.
 #
 #   fixture.sh up   DIR PREFIX SUBNET IMAGE...   three engines, one swarm, IMAGEs loaded on each
+#   fixture.sh stop  DIR PREFIX N                engine N killed by process id (a lost host)
+#   fixture.sh start DIR PREFIX N                engine N started again on its data
 #   fixture.sh down DIR PREFIX                   everything `up` made, removed (also half-made)
 #
 # Each engine is a `dockerd` in a network namespace of its own (PREFIX-1..3), entered with
@@ -58,6 +60,50 @@ down() {
     return 0
 }
 
+# Starts engine N in its namespaces; its process id goes to DIR/engines.
+start_engine() {
+    local n=$1 ns="$prefix-$1" e="$dir/e$1"
+    mkdir -p "$e/data" "$e/exec" "$e/cg"
+    echo '{}' >"$e/daemon.json"
+    # Its own sysfs (for the namespace's devices) with the host's cgroup mounts back on top.
+    nsenter --net="/run/netns/$ns" unshare -m -u sh -c "
+        mount --make-rprivate /
+        mount --rbind /sys/fs/cgroup '$e/cg'
+        mount -t sysfs sysfs /sys
+        mount --move '$e/cg' /sys/fs/cgroup
+        hostname '$ns'
+        exec dockerd --config-file '$e/daemon.json' --data-root '$e/data' --exec-root '$e/exec' \
+            -H 'unix://$e/docker.sock' --pidfile '$e/docker.pid' --storage-driver fuse-overlayfs \
+            --bridge none --iptables=false --ip-forward=false --ip-masq=false --mtu 1400
+    " >>"$e/dockerd.log" 2>&1 &
+    echo "$n $! $e/docker.sock" >>"$dir/engines"
+}
+
+wait_engine() {
+    for _ in $(seq 100); do
+        docker -H "unix://$(engine_sock "$1")" version >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    docker -H "unix://$(engine_sock "$1")" version >/dev/null
+}
+
+if [ "$cmd" = stop ]; then
+    # Engine N (argument 4) stopped at once, as a host that is lost: its process and what runs
+    # in its namespace killed by process id. The namespace and its link stay.
+    n=${4:?N}
+    pid=$(awk -v n="$n" '$1==n{print $2}' "$dir/engines" | tail -1)
+    kill -KILL "$pid"
+    for p in $(ip netns pids "$prefix-$n"); do kill -KILL "$p" 2>/dev/null || true; done
+    exit 0
+fi
+
+if [ "$cmd" = start ]; then
+    # Engine N started again on its data: it rejoins the swarm.
+    start_engine "${4:?N}"
+    wait_engine "$4"
+    exit 0
+fi
+
 if [ "$cmd" = down ]; then
     down
     exit 0
@@ -95,30 +141,10 @@ for n in 1 2 3; do
     ip -n "$ns" addr add "$subnet.$((10 + n))/24" dev eth0
     ip -n "$ns" link set eth0 up
 
-    e="$dir/e$n"
-    mkdir -p "$e/data" "$e/exec" "$e/cg"
-    echo '{}' >"$e/daemon.json"
-    # Its own sysfs (for the namespace's devices) with the host's cgroup mounts back on top.
-    nsenter --net="/run/netns/$ns" unshare -m -u sh -c "
-        mount --make-rprivate /
-        mount --rbind /sys/fs/cgroup '$e/cg'
-        mount -t sysfs sysfs /sys
-        mount --move '$e/cg' /sys/fs/cgroup
-        hostname '$ns'
-        exec dockerd --config-file '$e/daemon.json' --data-root '$e/data' --exec-root '$e/exec' \
-            -H 'unix://$e/docker.sock' --pidfile '$e/docker.pid' --storage-driver fuse-overlayfs \
-            --bridge none --iptables=false --ip-forward=false --ip-masq=false --mtu 1400
-    " >"$e/dockerd.log" 2>&1 &
-    echo "$n $! $e/docker.sock" >>"$dir/engines"
+    start_engine "$n"
 done
 
-for n in 1 2 3; do
-    for _ in $(seq 100); do
-        docker -H "unix://$(engine_sock $n)" version >/dev/null 2>&1 && break
-        sleep 0.2
-    done
-    docker -H "unix://$(engine_sock $n)" version >/dev/null
-done
+for n in 1 2 3; do wait_engine "$n"; done
 
 m="unix://$(engine_sock 1)"
 docker -H "$m" swarm init --advertise-addr "$subnet.11" --listen-addr "$subnet.11:2377" \

@@ -63,6 +63,8 @@ pub struct SwarmRuntime {
     manager_host: String,
     /// Engines of the other hosts, by host name.
     engines: BTreeMap<String, DockerRuntime>,
+    /// Engines named in `LAB_SWARM_ENGINES` that did not answer, with why: a lost host.
+    unreachable: BTreeMap<String, String>,
     /// Nodes pinned so far by this process, per host: the spread of the next one.
     pinned: Mutex<BTreeMap<String, usize>>,
 }
@@ -105,12 +107,23 @@ impl SwarmRuntime {
         }
         let manager_host = info.name.unwrap_or_default();
         let mut engines = BTreeMap::new();
+        let mut unreachable = BTreeMap::new();
         if let Ok(value) = std::env::var(ENGINES_ENV) {
-            for (host, url) in parse_engines(&value).map_err(RuntimeError::Connect)? {
-                engines.insert(host, DockerRuntime::connect_to(&url).await?);
+            let named = parse_engines(&value).map_err(RuntimeError::Connect)?;
+            let connected = futures::future::join_all(named.values().map(|url| DockerRuntime::connect_to(url))).await;
+            for ((host, _), engine) in named.into_iter().zip(connected) {
+                match engine {
+                    Ok(e) => {
+                        engines.insert(host, e);
+                    }
+                    // A host that is gone: its nodes are reported lost, the others work.
+                    Err(e) => {
+                        unreachable.insert(host, e.to_string());
+                    }
+                }
             }
         }
-        Ok(SwarmRuntime { manager, local, manager_host, engines, pinned: Mutex::new(BTreeMap::new()) })
+        Ok(SwarmRuntime { manager, local, manager_host, engines, unreachable, pinned: Mutex::new(BTreeMap::new()) })
     }
 
     pub(crate) async fn hosts(&self) -> Result<Vec<Host>> {
@@ -142,12 +155,13 @@ impl SwarmRuntime {
         if host == self.manager_host {
             return Ok(&self.local);
         }
-        self.engines.get(host).ok_or_else(|| {
-            RuntimeError::op(
+        self.engines.get(host).ok_or_else(|| match self.unreachable.get(host) {
+            Some(why) => RuntimeError::op("reach", node, format!("it runs on host {host}, whose engine does not answer: {why}")),
+            None => RuntimeError::op(
                 "reach",
                 node,
                 format!("it runs on host {host}, whose engine is not in {ENGINES_ENV} (host=url,…)"),
-            )
+            ),
         })
     }
 
