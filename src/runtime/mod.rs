@@ -298,7 +298,14 @@ impl<T: Runtime + ?Sized> Runtime for Box<T> {
     async fn image_id(&self, reference: &str) -> Result<Option<String>> {
         (**self).image_id(reference).await
     }
-    async fn build_image( &self, tag: &str, context: Vec<u8>, build_args: BTreeMap<String, String>, labels: BTreeMap<String, String>, progress: ProgressFn<'_>, ) -> Result<()> {
+    async fn build_image(
+        &self,
+        tag: &str,
+        context: Vec<u8>,
+        build_args: BTreeMap<String, String>,
+        labels: BTreeMap<String, String>,
+        progress: ProgressFn<'_>,
+    ) -> Result<()> {
         (**self).build_image(tag, context, build_args, labels, progress).await
     }
     async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()> {

@@ -156,7 +156,9 @@ impl SwarmRuntime {
             return Ok(&self.local);
         }
         self.engines.get(host).ok_or_else(|| match self.unreachable.get(host) {
-            Some(why) => RuntimeError::op("reach", node, format!("it runs on host {host}, whose engine does not answer: {why}")),
+            Some(why) => {
+                RuntimeError::op("reach", node, format!("it runs on host {host}, whose engine does not answer: {why}"))
+            }
             None => RuntimeError::op(
                 "reach",
                 node,
@@ -486,7 +488,10 @@ mod tests {
         };
         assert_eq!(node_state(Some(&t), true), ContainerState::Running);
         assert_eq!(node_state(Some(&t), false), ContainerState::Dead);
-        assert_eq!(node_state(Some(&TaskView { state: TaskState::PENDING, ..t.clone() }), true), ContainerState::Restarting);
+        assert_eq!(
+            node_state(Some(&TaskView { state: TaskState::PENDING, ..t.clone() }), true),
+            ContainerState::Restarting
+        );
         assert_eq!(node_state(Some(&TaskView { state: TaskState::COMPLETE, ..t }), true), ContainerState::Exited);
         assert_eq!(node_state(None, true), ContainerState::Created);
     }

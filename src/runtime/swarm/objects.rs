@@ -177,7 +177,9 @@ impl SwarmRuntime {
         pinned.entry(self.manager_host.clone()).or_insert(0);
         let host = candidates
             .iter()
-            .min_by_key(|h| (pinned.get(*h).copied().unwrap_or(0) + usize::from(**h == self.manager_host), (*h).clone()))
+            .min_by_key(|h| {
+                (pinned.get(*h).copied().unwrap_or(0) + usize::from(**h == self.manager_host), (*h).clone())
+            })
             .cloned()
             .expect("a candidate");
         *pinned.entry(host.clone()).or_insert(0) += 1;
@@ -198,8 +200,7 @@ impl SwarmRuntime {
     pub(super) async fn create_service(&self, spec: &ContainerSpec) -> Result<()> {
         let host = self.pin(spec).await?;
         let image = self.service_image(&spec.image).await?;
-        let mut obj_labels: HashMap<String, String> =
-            spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut obj_labels: HashMap<String, String> = spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         obj_labels.remove(labels::SPEC);
         obj_labels.insert(SERVICE_LABEL.into(), spec.name.clone());
         let mut mounts = Vec::new();
@@ -319,12 +320,14 @@ impl SwarmRuntime {
         let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
         let existing =
             self.manager.list_configs(Some(ListConfigsOptionsBuilder::new().filters(&filters).build())).await;
-        if let Some(c) = existing.ok().and_then(|l| {
-            l.into_iter().find(|c| c.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(name))
-        }) {
+        if let Some(c) = existing
+            .ok()
+            .and_then(|l| l.into_iter().find(|c| c.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(name)))
+        {
             return Ok(c.id.unwrap_or_default());
         }
-        let spec = ConfigSpec { name: Some(name.into()), labels: Some(labels), data: Some(b64(data)), ..Default::default() };
+        let spec =
+            ConfigSpec { name: Some(name.into()), labels: Some(labels), data: Some(b64(data)), ..Default::default() };
         self.manager
             .create_config(spec)
             .await
@@ -336,12 +339,14 @@ impl SwarmRuntime {
         let filters = HashMap::from([("name".to_string(), vec![name.to_string()])]);
         let existing =
             self.manager.list_secrets(Some(ListSecretsOptionsBuilder::new().filters(&filters).build())).await;
-        if let Some(c) = existing.ok().and_then(|l| {
-            l.into_iter().find(|c| c.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(name))
-        }) {
+        if let Some(c) = existing
+            .ok()
+            .and_then(|l| l.into_iter().find(|c| c.spec.as_ref().and_then(|s| s.name.as_deref()) == Some(name)))
+        {
             return Ok(c.id.unwrap_or_default());
         }
-        let spec = SecretSpec { name: Some(name.into()), labels: Some(labels), data: Some(b64(data)), ..Default::default() };
+        let spec =
+            SecretSpec { name: Some(name.into()), labels: Some(labels), data: Some(b64(data)), ..Default::default() };
         self.manager
             .create_secret(spec)
             .await
@@ -350,8 +355,11 @@ impl SwarmRuntime {
     }
 
     pub(super) async fn scale(&self, name: &str, replicas: i64) -> Result<()> {
-        let service =
-            self.manager.inspect_service(name, None).await.map_err(|e| RuntimeError::op("inspect service", name, message(e)))?;
+        let service = self
+            .manager
+            .inspect_service(name, None)
+            .await
+            .map_err(|e| RuntimeError::op("inspect service", name, message(e)))?;
         let version = service.version.and_then(|v| v.index).unwrap_or(0);
         let mut spec = service.spec.unwrap_or_default();
         spec.mode = Some(ServiceSpecMode {
@@ -359,11 +367,9 @@ impl SwarmRuntime {
             ..Default::default()
         });
         let options = UpdateServiceOptionsBuilder::new().version(version as i32).build();
-        self.manager
-            .update_service(name, spec, options, None)
-            .await
-            .map(|_| ())
-            .map_err(|e| RuntimeError::op(if replicas > 0 { "start service" } else { "stop service" }, name, message(e)))
+        self.manager.update_service(name, spec, options, None).await.map(|_| ()).map_err(|e| {
+            RuntimeError::op(if replicas > 0 { "start service" } else { "stop service" }, name, message(e))
+        })
     }
 
     /// Waits until the service's task runs; a task the swarm cannot place or start is an error
@@ -382,7 +388,12 @@ impl SwarmRuntime {
                         return Err(RuntimeError::op(
                             "start service",
                             name,
-                            format!("its task on host {} ended ({}): {}", t.host.unwrap_or_default(), t.state, t.message),
+                            format!(
+                                "its task on host {} ended ({}): {}",
+                                t.host.unwrap_or_default(),
+                                t.state,
+                                t.message
+                            ),
                         ))
                     }
                     TaskState::PENDING if t.message.contains("no suitable node") => {
