@@ -221,7 +221,10 @@ async fn run(rt: &DockerRuntime, s: &Scenario, lab_bin: &Path, watch: u64, rest:
 
 /// The default topology's image, which the swarm's hosts are given.
 fn s1_image() -> Result<String> {
-    let source = TopologySource { topology: topology::parse(topology::DEFAULT_TOPOLOGY).map_err(anyhow::Error::msg)?, path: None };
+    let source = TopologySource {
+        topology: topology::parse(topology::DEFAULT_TOPOLOGY).map_err(anyhow::Error::msg)?,
+        path: None,
+    };
     let plan = NetworkPlan::build(&source, "bench")?;
     Ok(plan.image.reference().to_string())
 }

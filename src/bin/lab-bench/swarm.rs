@@ -102,10 +102,8 @@ pub fn run(lab_bin: &Path, dir: PathBuf, image: &str) -> Result<SwarmOutcome> {
     let swarm_dir = dir.join("on-swarm");
     std::fs::create_dir_all(&swarm_dir)?;
     std::fs::write(swarm_dir.join("lab.yaml"), "name: bench-w1-swarm\nengine: swarm\n")?;
-    let env = [
-        ("DOCKER_HOST", sock(1)),
-        ("LAB_SWARM_ENGINES", format!("{PREFIX}-2={},{PREFIX}-3={}", sock(2), sock(3))),
-    ];
+    let env =
+        [("DOCKER_HOST", sock(1)), ("LAB_SWARM_ENGINES", format!("{PREFIX}-2={},{PREFIX}-3={}", sock(2), sock(3)))];
     let (swarm_up_s, producer_hosts) = up_timed(lab_bin, &swarm_dir, &env)?;
     drop(fixture);
 

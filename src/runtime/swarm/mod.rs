@@ -379,8 +379,6 @@ impl Runtime for SwarmRuntime {
         if !self.service_exists(name).await? {
             return self.local.container_state(name).await;
         }
-        let filter = [format!("{}={}", labels::KIND, "container")];
-        let _ = filter;
         let all = self.containers(&[]).await?;
         Ok(all.into_iter().find(|c| c.name == name).map(|c| c.state))
     }
