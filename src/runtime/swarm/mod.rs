@@ -27,7 +27,6 @@ use super::{
     ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecOutput, FileEntry, ObjectInfo, ProgressFn,
     Result, Runtime, RuntimeError,
 };
-use crate::labels;
 
 /// The label a swarm lab's containers carry in [`Runtime::containers`]: the host the node runs on.
 pub const HOST_LABEL: &str = "antelope-lab.host";
