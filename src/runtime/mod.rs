@@ -287,6 +287,12 @@ pub trait Runtime: Send + Sync {
 
     /// The log from the last `tail` lines on, following new output.
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>>;
+
+    /// Refuses, before anything is created, containers this engine cannot run (a swarm's
+    /// placement that no host satisfies). One engine runs any.
+    async fn check_specs(&self, _specs: &[ContainerSpec]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A boxed runtime is one: what `Ctx::runtime` gives the commands.
@@ -382,6 +388,9 @@ impl<T: Runtime + ?Sized> Runtime for Box<T> {
     }
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {
         (**self).follow_logs(container, tail)
+    }
+    async fn check_specs(&self, specs: &[ContainerSpec]) -> Result<()> {
+        (**self).check_specs(specs).await
     }
 }
 

@@ -455,6 +455,14 @@ impl Runtime for SwarmRuntime {
         }
     }
 
+    async fn check_specs(&self, specs: &[ContainerSpec]) -> Result<()> {
+        let hosts = self.hosts().await?;
+        for spec in specs.iter().filter(|s| s.share_network_of.is_none() && s.network != super::NO_NETWORK) {
+            self.candidates(spec, &hosts)?;
+        }
+        Ok(())
+    }
+
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {
         // The service's log through the manager, whichever host the task is on.
         objects::follow_service_logs(&self.manager, container, tail)

@@ -138,13 +138,23 @@ impl SwarmRuntime {
         }
     }
 
-    /// The host a new node is pinned to: the genesis node on the manager; the others on the ready
-    /// host that satisfies its constraints and holds fewest of the lab's nodes.
-    async fn pin(&self, spec: &ContainerSpec) -> Result<String> {
-        let hosts = self.hosts().await?;
+    /// The ready hosts that satisfy a node's placement constraints; none is an error naming the
+    /// node and its constraints.
+    pub(super) fn candidates(&self, spec: &ContainerSpec, hosts: &[super::Host]) -> Result<Vec<String>> {
+        let node = spec.labels.get(labels::NODE).cloned().unwrap_or_else(|| spec.name.clone());
         let constraints = placement_constraints(&spec.labels);
         if spec.labels.get(labels::ROLE).map(String::as_str) == Some("genesis") {
-            return Ok(self.manager_host.clone());
+            // On the manager `lab` talks to: the boot runs cleos there.
+            let manager = hosts.iter().find(|h| h.hostname == self.manager_host);
+            let refused = manager.and_then(|m| constraints.iter().find(|c| satisfies(m, c) == Some(false)));
+            if let Some(c) = refused {
+                return Err(RuntimeError::op(
+                    "place",
+                    node,
+                    format!("the genesis node runs on the manager {}, which does not satisfy `{c}`", self.manager_host),
+                ));
+            }
+            return Ok(vec![self.manager_host.clone()]);
         }
         let mut candidates = Vec::new();
         for h in hosts.iter().filter(|h| h.ready) {
@@ -155,7 +165,7 @@ impl SwarmRuntime {
                     None => {
                         return Err(RuntimeError::op(
                             "place",
-                            spec.labels.get(labels::NODE).cloned().unwrap_or_else(|| spec.name.clone()),
+                            node,
                             format!("placement constraint `{c}` is not one of node.hostname, node.id, node.role, node.labels.<name> with == or !="),
                         ))
                     }
@@ -165,13 +175,24 @@ impl SwarmRuntime {
                 candidates.push(h.hostname.clone());
             }
         }
-        let node = spec.labels.get(labels::NODE).cloned().unwrap_or_else(|| spec.name.clone());
         if candidates.is_empty() {
             return Err(RuntimeError::op(
                 "place",
-                &node,
+                node,
                 format!("no ready host of the swarm satisfies its placement `{}`", constraints.join("; ")),
             ));
+        }
+        Ok(candidates)
+    }
+
+    /// The host a new node is pinned to: the genesis node on the manager; the others on the ready
+    /// host that satisfies its constraints and holds fewest of the lab's nodes.
+    async fn pin(&self, spec: &ContainerSpec) -> Result<String> {
+        let hosts = self.hosts().await?;
+        let candidates = self.candidates(spec, &hosts)?;
+        if spec.labels.get(labels::ROLE).map(String::as_str) == Some("genesis") {
+            // Not counted: the manager's share of the others is kept one smaller instead.
+            return Ok(self.manager_host.clone());
         }
         let mut pinned = self.pinned.lock().expect("pin lock");
         pinned.entry(self.manager_host.clone()).or_insert(0);
