@@ -42,6 +42,9 @@ pub struct GlobalArgs {
     /// More log output (-v, -vv); or set RUST_LOG.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// What runs the lab, over the topology's `engine` (kept for the lab's later commands).
+    #[arg(long, global = true, value_enum, env = "LAB_ENGINE")]
+    pub engine: Option<crate::topology::Engine>,
 }
 
 #[derive(Debug, Subcommand)]

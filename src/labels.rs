@@ -22,3 +22,6 @@ pub const HELPER: &str = "antelope-lab.helper";
 pub fn filter(key: &str, value: &str) -> String {
     format!("{key}={value}")
 }
+
+/// A node's swarm placement constraints from the topology, `; `-separated.
+pub const PLACEMENT: &str = "antelope-lab.placement";

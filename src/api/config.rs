@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use crate::plan::NetworkPlan;
 use crate::state::StateDir;
-use crate::topology::{self, Topology, TopologySource, ValidationErrors, DEFAULT_TOPOLOGY};
+use crate::topology::{self, Engine, Topology, TopologySource, ValidationErrors, DEFAULT_TOPOLOGY};
 
 /// What a YAML string is called in error messages.
 const GIVEN: &str = "the given topology";
@@ -29,6 +29,8 @@ const GIVEN: &str = "the given topology";
 pub struct LabConfig {
     source: TopologySource,
     state_base: Option<PathBuf>,
+    /// The engine asked for over the topology's (see [`LabConfig::engine`]).
+    engine: Option<Engine>,
     /// What errors call a topology given in code (it has no file).
     given: bool,
 }
@@ -56,7 +58,7 @@ impl LabConfig {
     /// The built-in default: a genesis node and 4 producers among 25 accounts, named `lab`.
     pub fn default_lab() -> Self {
         let topology = topology::parse(DEFAULT_TOPOLOGY).expect("the built-in default parses");
-        LabConfig { source: TopologySource { topology, path: None }, state_base: None, given: false }
+        LabConfig { source: TopologySource { topology, path: None }, state_base: None, engine: None, given: false }
     }
 
     /// A builder for the common fields, starting from the defaults of `lab.yaml`.
@@ -68,7 +70,20 @@ impl LabConfig {
     /// built-in default. Parsed but not yet checked: commands that need only the lab's name work
     /// with a file that has other problems; [`LabConfig::plan`] checks it.
     pub fn discover(file: Option<&Path>) -> Result<Self> {
-        Ok(LabConfig { source: topology::load(file)?, state_base: None, given: false })
+        Ok(LabConfig { source: topology::load(file)?, state_base: None, engine: None, given: false })
+    }
+
+    /// Runs the lab on `engine` instead of the topology's `engine` (`lab --engine`); the choice
+    /// is remembered in the lab's state folder for later handles and commands.
+    pub fn engine(mut self, engine: Option<Engine>) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// The engine that runs the lab: the one given to [`LabConfig::engine`], else the one
+    /// remembered in its state folder, else the topology's.
+    pub fn resolved_engine(&self) -> Result<Engine> {
+        crate::lab::engine::resolve(self.engine, self.source.topology.engine, &self.state())
     }
 
     /// Keeps the lab's state folder (keys, seed, rendered node files) under `base` instead of
@@ -144,11 +159,11 @@ impl LabConfig {
         }
         let source = topology::load(Some(&path))?;
         let base = state.root.parent().map(Path::to_path_buf);
-        Ok(LabConfig { source, state_base: base, given: false })
+        Ok(LabConfig { source, state_base: base, engine: None, given: false })
     }
 
     fn checked(source: TopologySource) -> Result<Self> {
-        let config = LabConfig { given: source.path.is_none(), source, state_base: None };
+        let config = LabConfig { given: source.path.is_none(), source, state_base: None, engine: None };
         topology::validate(&config.source).map_err(|e| config.named(e))?;
         Ok(config)
     }

@@ -8,6 +8,7 @@ use crate::lab::{self, DownReport};
 use crate::printer::Printer;
 use crate::runtime::Runtime;
 use crate::state::StateDir;
+use crate::topology::Engine;
 
 /// Removes everything labelled with lab `name` (every lab with `None`): containers, network and,
 /// unless `keep_data`, volumes and the state folder. `state_base` is the folder state folders are
@@ -37,11 +38,11 @@ pub async fn down_labs(
     Ok(report)
 }
 
-/// Takes lab `name` down (`None`: every lab), connecting to the engine first. What `lab down`
-/// runs.
-pub async fn down(name: Option<&str>, keep_data: bool, printer: &Printer) -> Result<DownReport> {
-    let rt = crate::runtime::DockerRuntime::connect().await?;
-    down_labs(&rt, name, keep_data, None, printer).await
+/// Takes lab `name` down (`None`: every lab on that engine), connecting to `engine` first. What
+/// `lab down` runs.
+pub async fn down(engine: Engine, name: Option<&str>, keep_data: bool, printer: &Printer) -> Result<DownReport> {
+    let rt = crate::runtime::connect(engine).await?;
+    down_labs(rt.as_ref(), name, keep_data, None, printer).await
 }
 
 #[cfg(test)]

@@ -7,22 +7,25 @@
 use std::path::PathBuf;
 
 use crate::printer::Printer;
+use crate::topology::Engine;
 
 /// Takes lab `lab` down when dropped, unless disarmed.
 pub(crate) struct DownGuard {
     lab: String,
     /// The folder the lab's state folder is in.
     state_base: PathBuf,
+    /// The engine that runs it.
+    engine: Engine,
     armed: bool,
 }
 
 impl DownGuard {
-    pub fn armed(lab: &str, state_base: PathBuf) -> Self {
-        DownGuard { lab: lab.to_string(), state_base, armed: true }
+    pub fn armed(lab: &str, state_base: PathBuf, engine: Engine) -> Self {
+        DownGuard { lab: lab.to_string(), state_base, engine, armed: true }
     }
 
-    pub fn disarmed(lab: &str, state_base: PathBuf) -> Self {
-        DownGuard { lab: lab.to_string(), state_base, armed: false }
+    pub fn disarmed(lab: &str, state_base: PathBuf, engine: Engine) -> Self {
+        DownGuard { lab: lab.to_string(), state_base, engine, armed: false }
     }
 
     pub fn disarm(&mut self) {
@@ -41,11 +44,12 @@ impl Drop for DownGuard {
         }
         let lab = self.lab.clone();
         let base = self.state_base.clone();
+        let engine = self.engine;
         let teardown = std::thread::spawn(move || -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async {
-                let rt = crate::runtime::DockerRuntime::connect().await?;
-                super::down::down_labs(&rt, Some(&lab), false, Some(&base), &Printer::new(true, true)).await?;
+                let rt = crate::runtime::connect(engine).await?;
+                super::down::down_labs(rt.as_ref(), Some(&lab), false, Some(&base), &Printer::new(true, true)).await?;
                 anyhow::Ok(())
             })
         });

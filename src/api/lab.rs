@@ -15,7 +15,7 @@ use crate::chain::Chain;
 use crate::lab::{lab_filter, DownReport};
 use crate::plan::{NetworkPlan, HTTP_PORT};
 use crate::printer::Printer;
-use crate::runtime::{ContainerState, DockerRuntime, ExecOutput, FileEntry, Runtime};
+use crate::runtime::{ContainerState, ExecOutput, FileEntry, Runtime};
 use crate::state::StateDir;
 
 /// Where [`Lab::upload`] puts host files: a folder on the genesis node's volume, so they stay
@@ -28,7 +28,7 @@ pub const UPLOADS_DIR: &str = "/lab/data/uploads";
 /// volumes, state folder), also when a test panics, unless [`Lab::keep`] was called. A handle made
 /// by `attach` leaves the lab as it is when dropped.
 pub struct Lab {
-    rt: DockerRuntime,
+    rt: Box<dyn Runtime>,
     plan: NetworkPlan,
     state: StateDir,
     printer: Printer,
@@ -52,9 +52,10 @@ impl Lab {
     /// what this `up` created is then removed (or kept with `keep_failed`) and the error is
     /// [`crate::error::UpInterrupted`]. A failed `up` removes what it created the same way.
     pub async fn up_until(config: LabConfig, options: UpOptions, stop: impl Future<Output = ()>) -> Result<Lab> {
-        let rt = DockerRuntime::connect().await?;
-        let done = up::up(&rt, &config, &options, stop).await?;
-        let guard = DownGuard::armed(config.name(), state_base(&done.state));
+        let engine = config.resolved_engine()?;
+        let rt = crate::runtime::connect(engine).await?;
+        let done = up::up(rt.as_ref(), &config, &options, stop).await?;
+        let guard = DownGuard::armed(config.name(), state_base(&done.state), engine);
         Ok(Lab { rt, plan: done.plan, state: done.state, printer: options.printer, already_up: !done.changed, guard })
     }
 
@@ -80,8 +81,9 @@ impl Lab {
     /// `exec` and `boot` start from this). Dropping it leaves the lab as it is.
     pub async fn attach_config(config: &LabConfig) -> Result<Lab> {
         let (plan, state) = config.plan()?;
-        let rt = DockerRuntime::connect().await?;
-        let guard = DownGuard::disarmed(config.name(), state_base(&state));
+        let engine = config.resolved_engine()?;
+        let rt = crate::runtime::connect(engine).await?;
+        let guard = DownGuard::disarmed(config.name(), state_base(&state), engine);
         Ok(Lab { rt, plan, state, printer: Printer::new(false, false), already_up: true, guard })
     }
 
@@ -107,7 +109,7 @@ impl Lab {
     }
 
     /// The container engine the lab runs on.
-    pub fn runtime(&self) -> &DockerRuntime {
+    pub fn runtime(&self) -> &dyn Runtime {
         &self.rt
     }
 

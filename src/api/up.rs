@@ -12,7 +12,7 @@ use crate::error::UpInterrupted;
 use crate::lab::{self, Created};
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
-use crate::runtime::{ContainerState, DockerRuntime, Runtime};
+use crate::runtime::{ContainerState, Runtime};
 use crate::state::StateDir;
 
 /// How [`super::Lab::up_with`] brings a lab up.
@@ -72,7 +72,7 @@ pub(crate) struct UpDone {
 /// Brings the lab up; on a failure, or when `stop` completes first, removes what this `up`
 /// created (unless `keep_failed`) and returns the error.
 pub(crate) async fn up(
-    rt: &DockerRuntime,
+    rt: &dyn Runtime,
     config: &LabConfig,
     options: &UpOptions,
     stop: impl Future<Output = ()>,
@@ -96,7 +96,7 @@ pub(crate) async fn up(
 /// Image, options check, containers, readiness, boot. Returns the plan as rendered and whether
 /// anything changed.
 async fn bring_up(
-    rt: &DockerRuntime,
+    rt: &dyn Runtime,
     config: &LabConfig,
     options: &UpOptions,
     plan: &NetworkPlan,

@@ -7,7 +7,7 @@ use crate::cli::AccountsArgs;
 
 pub async fn run(ctx: &Ctx, args: AccountsArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan()?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     crate::deploy::require_running(&rt, &plan).await?;
     let accounts = crate::lab::accounts::list_accounts(&rt, &plan, &state, args.show_secrets).await?;
     if args.json {

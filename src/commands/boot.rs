@@ -7,11 +7,11 @@ use crate::api::{Lab, LabConfig};
 use crate::boot::{select, Boot, BootOptions, Check, StepName};
 use crate::cli::BootArgs;
 use crate::plan::NetworkPlan;
-use crate::runtime::{ContainerState, Runtime};
+use crate::runtime::ContainerState;
 use crate::topology;
 
 pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
-    let mut config = LabConfig::discover(ctx.file.as_deref())?;
+    let mut config = LabConfig::discover(ctx.file.as_deref())?.engine(ctx.engine);
     if let Some(file) = &args.accounts {
         let (plan, _) = config.plan()?;
         // The topology with its accounts taken from the given file.

@@ -7,7 +7,7 @@ use crate::api::{Lab, LabConfig};
 use crate::cli::CleosArgs;
 
 pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
-    let lab = Lab::attach_config(&LabConfig::discover(ctx.file.as_deref())?).await?;
+    let lab = Lab::attach_config(&LabConfig::discover(ctx.file.as_deref())?.engine(ctx.engine)).await?;
     // cleos runs next to the wallet, in the genesis container, and talks to the chosen node.
     Ok(relay(&lab.cleos_on(&args.node, &args.args).await?))
 }

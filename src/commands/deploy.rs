@@ -11,7 +11,7 @@ pub async fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     crate::chain::check_account_name(&args.account)
         .map_err(|e| crate::deploy::DeployError::BadName(format!("account: {e}")))?;
     crate::deploy::input::read_contract(&args.path, args.abi.as_deref())?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let r = crate::deploy::deploy(&rt, &plan, &state, &args.account, &args.path, args.abi.as_deref()).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);

@@ -5,6 +5,7 @@ use anyhow::Result;
 use super::Ctx;
 use crate::api::{self, LabConfig};
 use crate::cli::DownArgs;
+use crate::state::StateDir;
 
 pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
     // Only the name is needed: `--name` or `--all` work without (or with a broken) topology file.
@@ -13,7 +14,14 @@ pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
         (Some(n), _) => Some(n.clone()),
         (None, false) => Some(LabConfig::discover(ctx.file.as_deref())?.name().to_string()),
     };
-    let report = api::down(name.as_deref(), args.keep_data, &ctx.printer).await?;
+    // The engine the lab was run on (remembered in its state folder), else the topology's when
+    // there is one to read, else the local engine.
+    let topology = LabConfig::discover(ctx.file.as_deref()).map(|c| c.topology().engine).unwrap_or_default();
+    let engine = match &name {
+        Some(n) => crate::lab::engine::resolve(ctx.engine, topology, &StateDir::for_lab(n))?,
+        None => ctx.engine.unwrap_or(topology),
+    };
+    let report = api::down(engine, name.as_deref(), args.keep_data, &ctx.printer).await?;
     let target = name.map(|n| format!("lab `{n}`")).unwrap_or_else(|| "all labs".into());
     if report.containers.is_empty() && report.networks.is_empty() && report.volumes.is_empty() {
         ctx.printer.info(format!("{target}: nothing to remove"));

@@ -10,7 +10,7 @@ use crate::state::StateDir;
 pub async fn run(ctx: &Ctx, args: DumpArgs) -> Result<ExitCode> {
     let lab = ctx.topology()?.topology.name;
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(format!("lab-dump-{lab}")));
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let mut r = crate::dump::dump(&rt, &lab, &StateDir::for_lab(&lab), &dir, args.show_secrets).await?;
     if args.tar {
         r.archive = Some(crate::dump::archive::tar_gz(&dir)?);

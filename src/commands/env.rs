@@ -14,7 +14,7 @@ use crate::state::StateDir;
 /// `eval "$(lab env)"`: the running lab's endpoints as shell exports, read from its containers.
 pub async fn run(ctx: &Ctx, _args: EnvArgs) -> Result<ExitCode> {
     let name = ctx.topology()?.topology.name;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let containers = rt.containers(&lab_filter(Some(&name))).await?;
     let genesis = containers
         .iter()

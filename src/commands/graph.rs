@@ -15,7 +15,7 @@ pub async fn run(ctx: &Ctx, args: GraphArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan()?;
     let mut graph = Graph::from_plan(&plan);
     if !args.offline {
-        match ctx.docker().await {
+        match ctx.runtime().await {
             Ok(rt) => {
                 let collector = Collector::new(&rt, &plan.lab, state);
                 if collector.containers().await?.is_empty() {

@@ -9,7 +9,7 @@ use crate::lab;
 
 pub async fn run(ctx: &Ctx, _args: HealArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan()?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let nodes = match apply::live_nodes(&rt, &plan).await {
         Ok(n) => n,
         // A stopped container's network namespace is gone, and its rules with it.

@@ -10,7 +10,7 @@ pub async fn run(ctx: &Ctx, args: KillArgs) -> Result<ExitCode> {
     let signal = lab::parse_signal(&args.signal)?;
     let (plan, state) = ctx.plan()?;
     let nodes = lab::select(&plan, &args.nodes, false)?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     lab::kill(&rt, &plan, &nodes, &signal).await?;
     let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     state.forget_faults(&names)?;

@@ -18,7 +18,7 @@ pub async fn run(ctx: &Ctx, args: LogsArgs) -> Result<ExitCode> {
             plan.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
         )
     })?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     if rt.container_state(&node.container).await?.is_none() {
         return Err(anyhow!("{} has no container; `lab up` creates it", node.name));
     }

@@ -36,14 +36,16 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
-use crate::runtime::DockerRuntime;
+use crate::runtime::Runtime;
 use crate::state::StateDir;
-use crate::topology::{self, TopologySource};
+use crate::topology::{self, Engine, TopologySource};
 
 /// What every command starts from.
 pub struct Ctx {
     pub file: Option<PathBuf>,
     pub printer: Printer,
+    /// `--engine`: what runs the lab, over the topology's `engine`.
+    pub engine: Option<Engine>,
 }
 
 impl Ctx {
@@ -62,14 +64,19 @@ impl Ctx {
         Ok((plan, state))
     }
 
-    pub async fn docker(&self) -> Result<DockerRuntime> {
-        Ok(DockerRuntime::connect().await?)
+    /// The runtime of the engine that runs the lab: `--engine` (remembered in the lab's state
+    /// folder for its later commands), else what the lab was last run with, else the topology's
+    /// `engine`.
+    pub async fn runtime(&self) -> Result<Box<dyn Runtime>> {
+        let topology = self.topology()?.topology;
+        let engine = crate::lab::engine::resolve(self.engine, topology.engine, &StateDir::for_lab(&topology.name))?;
+        Ok(crate::runtime::connect(engine).await?)
     }
 }
 
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let file = cli.command.file().cloned().or(cli.global.file.clone());
-    let ctx = Ctx { file, printer: Printer::new(cli.global.quiet, cli.global.no_progress) };
+    let ctx = Ctx { file, printer: Printer::new(cli.global.quiet, cli.global.no_progress), engine: cli.global.engine };
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Up(a) => up::run(&ctx, a).await,

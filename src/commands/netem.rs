@@ -21,7 +21,7 @@ pub async fn run(ctx: &Ctx, args: NetemArgs) -> Result<ExitCode> {
             return Err(SpecErrors(all).into());
         }
     };
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let nodes = apply::live_nodes(&rt, &plan).await?;
     let targets: Vec<&apply::LiveNode> = nodes.iter().filter(|n| targets.contains(&n.name)).collect();
     let stopped: Vec<String> = targets

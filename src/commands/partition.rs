@@ -12,7 +12,7 @@ pub async fn run(ctx: &Ctx, args: PartitionArgs) -> Result<ExitCode> {
     let names: Vec<String> = plan.nodes.iter().map(|n| n.name.clone()).collect();
     // Checked before the engine is asked anything: a refused partition changes nothing.
     let partition = spec::parse_partition(&args.groups, &names)?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let nodes = apply::live_nodes(&rt, &plan).await?;
     let image = lab::ensure_nettools_image(&rt, &plan, &ctx.printer).await?;
     let groups: Vec<String> = partition.groups.iter().map(|g| g.join(",")).collect();

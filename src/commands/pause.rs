@@ -11,7 +11,7 @@ use crate::lab;
 pub async fn run(ctx: &Ctx, args: PauseArgs, pause: bool) -> Result<ExitCode> {
     let (plan, _) = ctx.plan()?;
     let nodes = lab::select(&plan, &args.nodes, false)?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     if pause {
         lab::pause(&rt, &plan, &nodes).await?;

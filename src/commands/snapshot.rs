@@ -32,7 +32,7 @@ pub async fn run(ctx: &Ctx, args: SnapshotArgs) -> Result<ExitCode> {
             bail!("-o: {} exists; `lab snapshot` does not overwrite a file", out.display());
         }
     }
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let task = ctx.printer.task(format!("snapshot of {}", node.name));
     let made = bundle::make(&rt, &source, &plan, node).await;
     let b = match made {

@@ -11,7 +11,7 @@ pub async fn run(ctx: &Ctx, args: StartArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let (plan, _) = ctx.plan()?;
     let nodes = lab::select(&plan, &args.nodes, true)?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let report = lab::start(&rt, &plan, &nodes, Duration::from_secs(args.timeout), &ctx.printer).await?;
     super::start_summary(ctx, &plan.lab, &report, started);
     Ok(ExitCode::SUCCESS)

@@ -35,6 +35,9 @@ struct NodeStatus {
     api_url: Option<String>,
     /// The node's p2p address for a node on the host, when published.
     p2p_address: Option<String>,
+    /// The host it runs on, where the engine has several (`<host> (lost)` when that host is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,7 +78,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         Some(n) => n,
         None => ctx.topology()?.topology.name,
     };
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let mut containers = rt.containers(&lab_filter(Some(&name))).await?;
     // One-shot helpers (network faults) are not nodes.
     containers.retain(|c| !c.labels.contains_key(labels::HELPER));
@@ -121,6 +124,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
                 p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
                 api_url: endpoints.api_url,
                 p2p_address: endpoints.p2p_address,
+                host: c.labels.get(crate::runtime::HOST_LABEL).cloned(),
             }
         })
         .collect();
@@ -139,9 +143,17 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let dash = || "-".to_string();
+    let hosts = status.nodes.iter().any(|n| n.host.is_some());
     println!(
         "{:<14} {:<9} {:<13} {:>8} {:>8} {:<14} {:<40} FAULTS",
-        "NODE", "ROLE", "STATE", "HEAD", "LIB", "PRODUCER", "PORTS"
+        "NODE",
+        "ROLE",
+        "STATE",
+        "HEAD",
+        "LIB",
+        "PRODUCER",
+        // A swarm publishes no ports on this machine: the column says where each node runs.
+        if hosts { "HOST" } else { "PORTS" },
     );
     for n in &status.nodes {
         let ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
@@ -160,7 +172,13 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             n.head_block.map(|h| h.to_string()).unwrap_or_else(dash),
             n.last_irreversible_block.map(|h| h.to_string()).unwrap_or_else(dash),
             n.head_producer.clone().unwrap_or_else(dash),
-            if ports.is_empty() { dash() } else { ports.join(", ") },
+            if hosts {
+                n.host.clone().unwrap_or_else(dash)
+            } else if ports.is_empty() {
+                dash()
+            } else {
+                ports.join(", ")
+            },
             if n.faults.is_empty() { dash() } else { n.faults.join("; ") }
         );
         if !n.faults.is_empty() {

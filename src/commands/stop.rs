@@ -11,7 +11,7 @@ pub async fn run(ctx: &Ctx, args: StopArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let (plan, state) = ctx.plan()?;
     let nodes = lab::select(&plan, &args.nodes, true)?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let stopped = lab::stop(&rt, &plan, &nodes, &ctx.printer).await?;
     state.forget_faults(&nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>())?;
     if stopped.is_empty() {

@@ -22,7 +22,7 @@ pub async fn run(ctx: &Ctx, args: TopArgs) -> Result<ExitCode> {
         Some(n) => n,
         None => ctx.topology()?.topology.name,
     };
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let collector = Collector::new(&rt, &name, StateDir::for_lab(&name));
     if collector.containers().await?.is_empty() {
         bail!("lab `{name}` has no containers (`lab up` starts it)");

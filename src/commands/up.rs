@@ -22,7 +22,7 @@ async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     if let Some(from) = &args.from {
         return up_from(ctx, from, args.name.as_deref(), started).await;
     }
-    let config = LabConfig::discover(ctx.file.as_deref())?;
+    let config = LabConfig::discover(ctx.file.as_deref())?.engine(ctx.engine);
     let options = UpOptions {
         boot: !args.no_boot,
         timeout: Duration::from_secs(args.timeout),
@@ -49,7 +49,7 @@ async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
 
 /// `lab up --from FILE [--name NEW]`: a lab from a bundle, no boot steps but the wallet's.
 async fn up_from(ctx: &Ctx, from: &std::path::Path, name: Option<&str>, started: Instant) -> Result<ExitCode> {
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let r = bundle::up_from(&rt, from, name, &ctx.printer).await?;
     ctx.printer.info(format!(
         "lab `{}` up from {} in {:.1}s: {} nodes{}, block {} by {}. Its topology is {}: give it to other commands with `-f {}`.",

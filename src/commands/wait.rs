@@ -21,7 +21,7 @@ pub async fn run(ctx: &Ctx, args: WaitArgs) -> Result<ExitCode> {
         crate::chain::check_account_name(p).map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
     }
     let (plan, _) = ctx.plan()?;
-    let rt = ctx.docker().await?;
+    let rt = ctx.runtime().await?;
     let task = ctx.printer.task("wait for the chain");
     match wait::wait(&rt, &plan, &conditions, Duration::from_secs(args.timeout)).await {
         Ok(verdict) => {

@@ -8,6 +8,7 @@
 //! starts, kills and pauses nodes, and [`recover`] brings back one that crashed.
 
 pub mod accounts;
+pub mod engine;
 pub use accounts::{list_accounts, ListedAccount, ListedRole};
 pub mod api_port;
 mod down;

@@ -151,6 +151,9 @@ pub async fn up_recorded(
     state.write_plan(plan)?;
 
     let specs: Vec<ContainerSpec> = plan.nodes.iter().map(|n| container_spec(plan, n, state)).collect();
+    // Whatever the engine cannot run (a swarm's placement no host satisfies) is refused here,
+    // before anything is created.
+    rt.check_specs(&specs).await?;
     let decided = decide(plan, &specs, &existing, start_all);
     for w in &decided.warnings {
         printer.warn(w);

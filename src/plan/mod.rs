@@ -251,6 +251,15 @@ impl NetworkPlan {
                 let mut node_labels = lab_labels.clone();
                 node_labels.insert(labels::NODE.into(), name.clone());
                 node_labels.insert(labels::ROLE.into(), role.as_str().into());
+                let placement: Vec<String> = [t.placement.get(role.as_str()), t.placement.get(&name)]
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .cloned()
+                    .collect();
+                if !placement.is_empty() {
+                    node_labels.insert(labels::PLACEMENT.into(), placement.join("; "));
+                }
                 NodePlan {
                     container: format!("{lab}-{name}"),
                     volume: format!("{lab}-{name}-data"),

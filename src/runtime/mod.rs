@@ -3,6 +3,7 @@
 
 mod docker;
 pub mod fake;
+mod swarm;
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use futures::stream::BoxStream;
 use thiserror::Error;
 
 pub use docker::DockerRuntime;
+pub use swarm::{SwarmRuntime, HOST_LABEL};
 
 #[derive(Debug, Error)]
 pub enum RuntimeError {
@@ -31,6 +33,14 @@ impl RuntimeError {
 }
 
 pub type Result<T> = std::result::Result<T, RuntimeError>;
+
+/// The runtime of an engine kind: one Docker engine, or a swarm through its manager.
+pub async fn connect(engine: crate::topology::Engine) -> Result<Box<dyn Runtime>> {
+    Ok(match engine {
+        crate::topology::Engine::Docker => Box::new(DockerRuntime::connect().await?),
+        crate::topology::Engine::Swarm => Box::new(SwarmRuntime::connect().await?),
+    })
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mount {
@@ -281,6 +291,111 @@ pub trait Runtime: Send + Sync {
 
     /// The log from the last `tail` lines on, following new output.
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>>;
+
+    /// Refuses, before anything is created, containers this engine cannot run (a swarm's
+    /// placement that no host satisfies). One engine runs any.
+    async fn check_specs(&self, _specs: &[ContainerSpec]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A boxed runtime is one: what `Ctx::runtime` gives the commands.
+#[async_trait]
+impl<T: Runtime + ?Sized> Runtime for Box<T> {
+    async fn image_present(&self, reference: &str) -> Result<bool> {
+        (**self).image_present(reference).await
+    }
+    async fn image_id(&self, reference: &str) -> Result<Option<String>> {
+        (**self).image_id(reference).await
+    }
+    async fn build_image(
+        &self,
+        tag: &str,
+        context: Vec<u8>,
+        build_args: BTreeMap<String, String>,
+        labels: BTreeMap<String, String>,
+        progress: ProgressFn<'_>,
+    ) -> Result<()> {
+        (**self).build_image(tag, context, build_args, labels, progress).await
+    }
+    async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()> {
+        (**self).pull_image(reference, progress).await
+    }
+    async fn ensure_network(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+        (**self).ensure_network(name, labels).await
+    }
+    async fn ensure_volume(&self, name: &str, labels: &BTreeMap<String, String>) -> Result<()> {
+        (**self).ensure_volume(name, labels).await
+    }
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<()> {
+        (**self).create_container(spec).await
+    }
+    async fn start_container(&self, name: &str) -> Result<()> {
+        (**self).start_container(name).await
+    }
+    async fn stop_container(&self, name: &str, timeout_secs: i64) -> Result<()> {
+        (**self).stop_container(name, timeout_secs).await
+    }
+    async fn remove_container(&self, name: &str) -> Result<()> {
+        (**self).remove_container(name).await
+    }
+    async fn remove_network(&self, name: &str) -> Result<()> {
+        (**self).remove_network(name).await
+    }
+    async fn remove_volume(&self, name: &str) -> Result<()> {
+        (**self).remove_volume(name).await
+    }
+    async fn containers(&self, labels: &[String]) -> Result<Vec<ContainerInfo>> {
+        (**self).containers(labels).await
+    }
+    async fn container_state(&self, name: &str) -> Result<Option<ContainerState>> {
+        (**self).container_state(name).await
+    }
+    async fn networks(&self, labels: &[String]) -> Result<Vec<ObjectInfo>> {
+        (**self).networks(labels).await
+    }
+    async fn volumes(&self, labels: &[String]) -> Result<Vec<ObjectInfo>> {
+        (**self).volumes(labels).await
+    }
+    async fn exec(&self, container: &str, cmd: &[String], stdin: Option<Vec<u8>>) -> Result<ExecOutput> {
+        (**self).exec(container, cmd, stdin).await
+    }
+    async fn logs(&self, container: &str, tail: usize) -> Result<String> {
+        (**self).logs(container, tail).await
+    }
+    async fn kill_container(&self, name: &str, signal: &str) -> Result<()> {
+        (**self).kill_container(name, signal).await
+    }
+    async fn pause_container(&self, name: &str) -> Result<()> {
+        (**self).pause_container(name).await
+    }
+    async fn unpause_container(&self, name: &str) -> Result<()> {
+        (**self).unpause_container(name).await
+    }
+    async fn wait_container(&self, name: &str) -> Result<i64> {
+        (**self).wait_container(name).await
+    }
+    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
+        (**self).connect_network(network, container, aliases).await
+    }
+    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
+        (**self).disconnect_network(network, container).await
+    }
+    async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()> {
+        (**self).put_files(container, dir, files).await
+    }
+    async fn get_file(&self, container: &str, path: &str) -> Result<Vec<u8>> {
+        (**self).get_file(container, path).await
+    }
+    async fn container_stats(&self, name: &str) -> Result<Option<ContainerStats>> {
+        (**self).container_stats(name).await
+    }
+    fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {
+        (**self).follow_logs(container, tail)
+    }
+    async fn check_specs(&self, specs: &[ContainerSpec]) -> Result<()> {
+        (**self).check_specs(specs).await
+    }
 }
 
 #[cfg(test)]

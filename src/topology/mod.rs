@@ -69,6 +69,34 @@ pub struct Topology {
     /// Settings for one node, by node name (`genesis`, a producer's account, an extra node).
     #[serde(default)]
     pub nodes: BTreeMap<String, NodeSettings>,
+    /// What runs the lab: `docker` (one engine, the default) or `swarm` (services on a Docker
+    /// Swarm, through the manager DOCKER_HOST names). `lab up --engine` overrides it.
+    #[serde(default)]
+    pub engine: Engine,
+    /// Swarm placement constraints, by role (`genesis`, `producer`, `node`) or node name, for
+    /// example `producer: ["node.labels.region == eu"]`. Used by `engine: swarm` only.
+    #[serde(default)]
+    pub placement: BTreeMap<String, Vec<String>>,
+}
+
+/// What runs the lab.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// One Docker engine.
+    #[default]
+    Docker,
+    /// A Docker Swarm, through a manager.
+    Swarm,
+}
+
+impl Engine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker",
+            Engine::Swarm => "swarm",
+        }
+    }
 }
 
 fn default_name() -> String {

@@ -322,6 +322,28 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
         }
     }
 
+    for (key, constraints) in &t.placement {
+        let at = format!("placement.{key}");
+        if !["genesis", "producer", "node"].contains(&key.as_str()) && !known(key) {
+            errs.add(&at, format!("{key:?} is neither a role (genesis, producer, node) nor a node of this lab"));
+        }
+        for (i, c) in constraints.iter().enumerate() {
+            let Some((k, v)) = c.split_once("==").or_else(|| c.split_once("!=")) else {
+                errs.add(format!("{at}[{i}]"), format!("{c:?} is not `<attribute> == <value>` or `!=`"));
+                continue;
+            };
+            let k = k.trim();
+            let attribute = ["node.hostname", "node.id", "node.role"].contains(&k)
+                || k.strip_prefix("node.labels.").is_some_and(|l| !l.is_empty());
+            if !attribute || v.trim().is_empty() {
+                errs.add(
+                    format!("{at}[{i}]"),
+                    format!("{c:?}: the attribute is one of node.hostname, node.id, node.role, node.labels.<name>, with a value"),
+                );
+            }
+        }
+    }
+
     check_settings("node_defaults", &t.node_defaults, &mut errs);
     let mut ports: BTreeMap<u16, String> = BTreeMap::new();
     for (node, settings) in &t.nodes {
@@ -481,6 +503,19 @@ mod tests {
         assert_eq!(check("image: {recipe: default, ref: x/y:1}")[0].0, "image");
         assert_eq!(check("image: {}"), vec![]);
         assert_eq!(check("image: {recipe: fancy}")[0].0, "image.recipe");
+    }
+
+    #[test]
+    fn placement_is_by_role_or_node_with_swarm_constraints() {
+        assert_eq!(
+            check("placement: {producer: [\"node.labels.region == eu\"], genesis: [\"node.role==manager\"]}"),
+            vec![]
+        );
+        let errs =
+            check("placement: {ghost: [\"node.hostname == a\"], accountnum11: [\"region = eu\", \"node.cpu == 4\"]}");
+        let paths: Vec<&str> = errs.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["placement.accountnum11[0]", "placement.accountnum11[1]", "placement.ghost"]);
+        assert!(errs[2].1.contains("neither a role"), "{errs:?}");
     }
 
     #[test]

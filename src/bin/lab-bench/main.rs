@@ -23,6 +23,7 @@ use antelope_lab::state::StateDir;
 use antelope_lab::topology::{self, TopologySource};
 use antelope_lab::{lab, verify};
 mod experiments;
+mod swarm;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
@@ -73,8 +74,9 @@ struct Outcome {
 struct Args {
     /// Scenarios to run (s1: 4 producers, 25 accounts; s2: 21, 200; s3: 21, 3000: a boot from
     /// scratch; x1: 4, 25; x2: 21, 200: recovery of a crashed producer, `lab stop`/`lab start`,
-    /// `lab up --from` a snapshot); s1, s2 and s3 when omitted.
-    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3", "x1", "x2"])]
+    /// `lab up --from` a snapshot; w1: the default topology on a three-host swarm of this machine
+    /// against one engine, needs root); s1, s2 and s3 when omitted.
+    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3", "x1", "x2", "w1"])]
     scenario: Vec<String>,
     /// Seconds to watch block production for missed slots.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -114,8 +116,18 @@ async fn main() -> Result<()> {
         failed |= !o.meets_targets();
         experiment_outcomes.push(o);
     }
+    let mut swarm_outcomes = Vec::new();
+    if ids.iter().any(|i| i == "w1") {
+        eprintln!("== w1: the default topology on a three-host swarm and on one engine");
+        let image = s1_image()?;
+        let o = swarm::run(&lab_bin, tempfile_dir("w1")?, &image).context("scenario w1")?;
+        swarm::print(&o);
+        failed |= !o.meets_target();
+        swarm_outcomes.push(o);
+    }
     std::fs::create_dir_all("target/bench")?;
-    let results = serde_json::json!({ "scenarios": outcomes, "experiments": experiment_outcomes });
+    let results =
+        serde_json::json!({ "scenarios": outcomes, "experiments": experiment_outcomes, "swarm": swarm_outcomes });
     std::fs::write("target/bench/results.json", serde_json::to_string_pretty(&results)?)?;
     eprintln!("results in target/bench/results.json");
     if failed {
@@ -205,6 +217,16 @@ async fn run(rt: &DockerRuntime, s: &Scenario, lab_bin: &Path, watch: u64, rest:
         down_s,
         verify,
     })
+}
+
+/// The default topology's image, which the swarm's hosts are given.
+fn s1_image() -> Result<String> {
+    let source = TopologySource {
+        topology: topology::parse(topology::DEFAULT_TOPOLOGY).map_err(anyhow::Error::msg)?,
+        path: None,
+    };
+    let plan = NetworkPlan::build(&source, "bench")?;
+    Ok(plan.image.reference().to_string())
 }
 
 fn tempfile_dir(id: &str) -> Result<PathBuf> {

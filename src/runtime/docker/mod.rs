@@ -78,6 +78,24 @@ impl DockerRuntime {
         docker.ping().await.map_err(|e| RuntimeError::Connect(e.to_string()))?;
         Ok(DockerRuntime { docker })
     }
+
+    /// Connects to the engine at `url` (`unix:///…` or `tcp://…`), as [`DockerRuntime::connect`].
+    pub async fn connect_to(url: &str) -> Result<Self> {
+        let docker = if let Some(path) = url.strip_prefix("unix://") {
+            Docker::connect_with_unix(path, 120, bollard::API_DEFAULT_VERSION)
+        } else {
+            Docker::connect_with_http(url, 120, bollard::API_DEFAULT_VERSION)
+        }
+        .map_err(|e| RuntimeError::Connect(format!("{url}: {e}")))?;
+        let docker = docker.negotiate_version().await.map_err(|e| RuntimeError::Connect(format!("{url}: {e}")))?;
+        docker.ping().await.map_err(|e| RuntimeError::Connect(format!("{url}: {e}")))?;
+        Ok(DockerRuntime { docker })
+    }
+
+    /// The engine's client, for the swarm runtime's own requests.
+    pub(crate) fn client(&self) -> &Docker {
+        &self.docker
+    }
 }
 
 #[async_trait]
