@@ -1,0 +1,133 @@
+//! The arguments of the commands that experiment on a live lab: lifecycle (stop, start,
+//! restart, kill, pause), network faults (partition, heal, netem), snapshots and waiting.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::FileArg;
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The node whose chain is saved.
+    #[arg(long, default_value = "genesis")]
+    pub node: String,
+    // The help text is clap's, where `<lab>` is no HTML tag.
+    #[allow(rustdoc::invalid_html_tags)]
+    /// The bundle to write [default: <lab>-<head block>.labsnap.tar.gz in the current folder].
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// LIB moves N blocks past its value when the wait begins.
+    #[arg(long, value_name = "N")]
+    pub lib_advances: Option<u64>,
+    /// The head block is at least N.
+    #[arg(long, value_name = "N")]
+    pub head: Option<u64>,
+    /// Every running node is within K blocks of the genesis node's head.
+    #[arg(long, value_name = "K")]
+    pub in_sync: Option<u64>,
+    /// The active schedule holds at least these producers (others may be in it too).
+    #[arg(long, value_name = "P1,P2,…", value_delimiter = ',')]
+    pub schedule: Vec<String>,
+    /// Seconds before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The nodes (genesis, a producer's account, an extra node) [default: every node]
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The nodes [default: every node]
+    #[arg(value_name = "NODE")]
+    pub nodes: Vec<String>,
+    /// Seconds to wait for each node to answer (and a restored one to reach the head).
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    #[arg(value_name = "NODE", required = true)]
+    pub nodes: Vec<String>,
+    /// Seconds to wait for each node to answer again.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    #[arg(value_name = "NODE", required = true)]
+    pub nodes: Vec<String>,
+    /// The signal: a name (SIGKILL, KILL, SIGTERM…) or a number.
+    #[arg(long, short = 's', default_value = "SIGKILL")]
+    pub signal: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    #[arg(value_name = "NODE", required = true)]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PartitionArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// Comma-separated node names; traffic between groups is cut, within a group kept.
+    #[arg(required = true, num_args = 1.., value_name = "GROUP")]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HealArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+}
+
+#[derive(Debug, Args)]
+pub struct NetemArgs {
+    #[command(flatten)]
+    pub topology: FileArg,
+    /// The nodes whose links to change.
+    #[arg(required = true, num_args = 1.., value_name = "NODE")]
+    pub nodes: Vec<String>,
+    /// Delay of what the node sends: milliseconds (100, 100ms) or seconds (1s). Needs netem.
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub delay: Option<String>,
+    /// Variation of the delay, in milliseconds. Needs netem.
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub jitter: Option<String>,
+    /// Percent of the packets the node sends that are dropped (0–100).
+    #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
+    pub loss: Option<String>,
+    /// Bandwidth of what the node sends, as tc writes it (1mbit, 500kbit).
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
+    pub rate: Option<String>,
+    /// Remove every link setting of these nodes (partitions stay; `lab heal` removes all).
+    #[arg(long)]
+    pub clear: bool,
+}
