@@ -40,7 +40,7 @@ fn conflict(e: &BollardError) -> bool {
     matches!(e, BollardError::DockerResponseServerError { status_code: 409, .. })
 }
 
-fn message(e: BollardError) -> String {
+pub(super) fn message(e: BollardError) -> String {
     match e {
         BollardError::DockerResponseServerError { message, .. } => message,
         // An error the engine reports inside a build or pull stream (its `errorDetail`).
@@ -454,15 +454,21 @@ impl Runtime for DockerRuntime {
 
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {
         let options = LogsOptionsBuilder::new().stdout(true).stderr(true).follow(true).tail(&tail.to_string()).build();
-        let name = container.to_string();
-        self.docker
-            .logs(container, Some(options))
-            .map(move |c| {
-                c.map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
-                    .map_err(|e| RuntimeError::op("follow logs of", name.clone(), message(e)))
-            })
-            .boxed()
+        log_text(self.docker.logs(container, Some(options)), container)
     }
+}
+
+/// A followed log (a container's, or a swarm service's) as text, its errors naming `name`.
+pub(super) fn log_text(
+    log: impl futures::Stream<Item = std::result::Result<bollard::container::LogOutput, BollardError>> + Send + 'static,
+    name: &str,
+) -> BoxStream<'static, Result<String>> {
+    let name = name.to_string();
+    log.map(move |c| {
+        c.map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
+            .map_err(|e| RuntimeError::op("follow logs of", name.clone(), message(e)))
+    })
+    .boxed()
 }
 
 #[cfg(test)]

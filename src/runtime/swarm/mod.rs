@@ -23,7 +23,7 @@ use bollard::query_parameters::{ListNodesOptions, ListServicesOptionsBuilder, Li
 use bollard::Docker;
 use futures::stream::BoxStream;
 
-use super::docker::DockerRuntime;
+use super::docker::{message, DockerRuntime};
 use super::{
     ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecOutput, FileEntry, ObjectInfo, ProgressFn,
     Result, Runtime, RuntimeError,
@@ -67,13 +67,6 @@ pub struct SwarmRuntime {
     unreachable: BTreeMap<String, String>,
     /// Nodes pinned so far by this process, per host: the spread of the next one.
     pinned: Mutex<BTreeMap<String, usize>>,
-}
-
-fn message(e: bollard::errors::Error) -> String {
-    match e {
-        bollard::errors::Error::DockerResponseServerError { message, .. } => message,
-        other => other.to_string(),
-    }
 }
 
 /// `host=url,host=url` as a map.

@@ -17,7 +17,6 @@ use bollard::query_parameters::{
 };
 use bollard::Docker;
 use futures::stream::BoxStream;
-use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::rules::{is_secret, placement_constraints, registry_reference, satisfies};
@@ -470,12 +469,5 @@ impl SwarmRuntime {
 /// A service's log, following, through the manager.
 pub fn follow_service_logs(manager: &Docker, service: &str, tail: usize) -> BoxStream<'static, Result<String>> {
     let options = LogsOptionsBuilder::new().stdout(true).stderr(true).follow(true).tail(&tail.to_string()).build();
-    let name = service.to_string();
-    manager
-        .service_logs(service, Some(options))
-        .map(move |c| {
-            c.map(|c| String::from_utf8_lossy(&c.into_bytes()).into_owned())
-                .map_err(|e| RuntimeError::op("follow logs of", name.clone(), message(e)))
-        })
-        .boxed()
+    crate::runtime::docker::log_text(manager.service_logs(service, Some(options)), service)
 }
