@@ -56,6 +56,28 @@ pub fn answer_is_not_found(status: u16, body: &Value) -> bool {
 /// Separates answers in a `call_many` stream.
 const SEP: &str = "@@antelope-lab@@";
 
+/// One request of a curl config (`curl -K`): a POST of `body` to `url`, its answer followed by a
+/// line of [`SEP`] and the HTTP status, given at most `max_time` seconds. Pure.
+fn curl_config(url: &str, body: &Value, max_time: u64) -> String {
+    let data = body.to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    format!(
+        "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}}\\n\"\nsilent\nshow-error\nconnect-timeout = 1\nmax-time = {max_time}\n"
+    )
+}
+
+/// A POSIX shell script that runs one curl per config at once, each writing to a file of its own
+/// in a temporary folder, then prints the files in order and removes the folder. The configs are
+/// here-documents with quoted delimiters: the shell expands nothing in them. Pure.
+fn at_once_script(configs: &[String]) -> String {
+    let mut script = String::from("d=$(mktemp -d) || exit 1\n");
+    for (i, config) in configs.iter().enumerate() {
+        script.push_str(&format!("curl -K - > \"$d/{i}\" <<'LAB_REQUEST_{i}' &\n{config}LAB_REQUEST_{i}\n"));
+    }
+    let files: Vec<String> = (0..configs.len()).map(|i| format!("\"$d/{i}\"")).collect();
+    script.push_str(&format!("wait\ncat {}\nrm -rf \"$d\"\n", files.join(" ")));
+    script
+}
+
 pub struct NodeClient<'a> {
     pub rt: &'a dyn Runtime,
     pub container: &'a str,
@@ -160,18 +182,36 @@ impl<'a> NodeClient<'a> {
         if requests.is_empty() {
             return Ok((vec![], ExecOutput { code: 0, stdout: String::new(), stderr: String::new() }));
         }
-        let mut config = String::new();
-        for (i, (url, body)) in requests.iter().enumerate() {
-            if i > 0 {
-                config.push_str("next\n");
-            }
-            let data = body.to_string().replace('\\', "\\\\").replace('"', "\\\"");
-            config.push_str(&format!(
-                "url = \"{url}\"\nrequest = \"POST\"\ndata-binary = \"{data}\"\nwrite-out = \"\\n{SEP}%{{http_code}}\\n\"\nsilent\nshow-error\nconnect-timeout = 1\nmax-time = {max_time}\n"
-            ));
-        }
+        let config: Vec<String> = requests.iter().map(|(url, body)| curl_config(url, body, max_time)).collect();
         let cmd: Vec<String> = ["curl", "-K", "-"].iter().map(|s| s.to_string()).collect();
-        let out = self.rt.exec(self.container, &cmd, Some(config.into_bytes())).await?;
+        let out = self.rt.exec(self.container, &cmd, Some(config.join("next\n").into_bytes())).await?;
+        self.answers(requests, out)
+    }
+
+    /// [`Self::call_urls`], every request sent at once, each by a curl of its own, so that a node
+    /// busy on its main thread delays only its own answer. Returns the answers in order.
+    pub async fn call_urls_at_once(
+        &self,
+        requests: &[(String, Value)],
+        secs: u64,
+    ) -> Result<Vec<(u16, Value)>, ApiError> {
+        if requests.is_empty() {
+            return Ok(vec![]);
+        }
+        let script =
+            at_once_script(&requests.iter().map(|(url, body)| curl_config(url, body, secs)).collect::<Vec<_>>());
+        let cmd: Vec<String> = ["sh", "-c", &script].iter().map(|s| s.to_string()).collect();
+        let out = self.rt.exec(self.container, &cmd, None).await?;
+        Ok(self.answers(requests, out)?.0)
+    }
+
+    /// Reads the answers of `requests` from curl's output: each body followed by a line of
+    /// [`SEP`] and its HTTP status.
+    fn answers(
+        &self,
+        requests: &[(String, Value)],
+        out: ExecOutput,
+    ) -> Result<(Vec<(u16, Value)>, ExecOutput), ApiError> {
         let mut answers = Vec::with_capacity(requests.len());
         let mut body = String::new();
         for line in out.stdout.lines() {
@@ -216,5 +256,34 @@ impl<'a> NodeClient<'a> {
 
     pub async fn get_info(&self) -> Result<ChainInfo, ApiError> {
         self.call_as("chain/get_info", &json!({})).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// The script runs in a real shell, with a `curl` that echoes its config back: the answers
+    /// come out in the order asked, and nothing in a body is expanded by the shell.
+    #[test]
+    fn the_at_once_script_prints_each_answer_in_order_and_expands_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let curl = dir.path().join("curl");
+        std::fs::write(&curl, "#!/bin/sh\nsleep 0.$(($$ % 3))\ncat\n").unwrap();
+        std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let bodies = [json!({"a": "$HOME `id` $(id)"}), json!({"b": "it's \\ \"quoted\""}), json!({})];
+        let configs: Vec<String> =
+            bodies.iter().enumerate().map(|(i, b)| curl_config(&format!("http://n{i}:8888/v1/x"), b, 2)).collect();
+        let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(at_once_script(&configs))
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), configs.concat());
     }
 }

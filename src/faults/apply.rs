@@ -110,6 +110,7 @@ pub async fn run_helper(
         stop_timeout: 1,
         share_network_of: Some(node.container.clone()),
         cap_add: vec!["NET_ADMIN".into()],
+        cpu_shares: None,
     };
     // A helper left by an interrupted run is of no use: start from a clean one.
     rt.remove_container(&name).await?;

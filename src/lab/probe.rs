@@ -46,6 +46,7 @@ pub async fn run_probe(
         stop_timeout: 1,
         share_network_of: None,
         cap_add: vec![],
+        cpu_shares: None,
     };
     rt.remove_container(name).await?;
     created.container(name);

@@ -77,6 +77,7 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         stop_timeout: STOP_TIMEOUT_SECS,
         share_network_of: None,
         cap_add: vec![],
+        cpu_shares: (node.role == Role::Genesis).then(|| genesis_cpu_shares(plan)),
     };
     let digest = Sha256::digest(format!("{spec:?}{:?}", crate::render::node_files(plan, node)));
     labels.insert(labels::SPEC.into(), digest.iter().take(8).map(|b| format!("{b:02x}")).collect());
@@ -84,10 +85,55 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     spec
 }
 
+/// The CPU weight that gives the genesis node as much CPU as all the other nodes together when
+/// they contend for it (each has the engine's default, 1024), within Docker's range. The genesis
+/// node serves the lab's API and runs every boot step; when the chain resumes after a start or
+/// from a snapshot, every other node spends its first block measuring its timer in a busy loop
+/// (about 0.4 s of CPU each, 21 of them at once on 2 cores at 21 producers), and the node that
+/// answers the user must not wait behind them. A weight limits nothing: an idle machine gives
+/// every node all it asks for.
+pub fn genesis_cpu_shares(plan: &NetworkPlan) -> i64 {
+    const DEFAULT: i64 = 1024;
+    const MAX: i64 = 262_144;
+    (DEFAULT * (plan.nodes.len() as i64 - 1).max(1)).min(MAX)
+}
+
 fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@".contains(c)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::{parse, TopologySource};
+
+    fn plan(producers: usize) -> NetworkPlan {
+        let topology = parse(&format!("name: w\nproducers: {producers}")).unwrap();
+        NetworkPlan::build(&TopologySource { topology, path: None }, "seed").unwrap()
+    }
+
+    #[test]
+    fn the_genesis_node_weighs_as_much_as_all_the_others_and_they_keep_the_default() {
+        let state = StateDir { root: "/nonexistent/w".into() };
+        for (producers, weight) in [(1, 1024), (4, 4 * 1024), (21, 21 * 1024)] {
+            let plan = plan(producers);
+            for node in &plan.nodes {
+                let spec = container_spec(&plan, node, &state);
+                let expected = (node.role == Role::Genesis).then_some(weight);
+                assert_eq!(spec.cpu_shares, expected, "{} of {producers} producers", node.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_weight_stays_within_the_engines_range() {
+        let mut plan = plan(21);
+        let extra = plan.nodes[1].clone();
+        plan.nodes.extend(std::iter::repeat_n(extra, 280));
+        assert_eq!(genesis_cpu_shares(&plan), 262_144);
     }
 }

@@ -26,6 +26,9 @@ pub fn compose_file(plan: &NetworkPlan, specs: &[ContainerSpec]) -> String {
         svc.push(("hostname".to_string(), s(&spec.hostname)));
         svc.push(("init".to_string(), Value::Bool(true)));
         svc.push(("stop_grace_period".to_string(), s(&format!("{}s", spec.stop_timeout))));
+        if let Some(shares) = spec.cpu_shares {
+            svc.push(("cpu_shares".to_string(), Value::Number(shares.into())));
+        }
         svc.push(("entrypoint".to_string(), Value::Sequence(spec.entrypoint.iter().map(|e| s(e)).collect())));
         // `$` would be interpolated by Compose.
         svc.push(("command".to_string(), Value::Sequence(spec.cmd.iter().map(|c| s(&c.replace('$', "$$"))).collect())));

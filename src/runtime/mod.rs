@@ -83,6 +83,9 @@ pub struct ContainerSpec {
     pub share_network_of: Option<String>,
     /// Linux capabilities added to the default set (`NET_ADMIN` for such a helper).
     pub cap_add: Vec<String>,
+    /// The container's CPU weight against the others when the CPU is contended (Docker's
+    /// `CpuShares`; the engine's default is 1024), or the engine's default. It limits nothing.
+    pub cpu_shares: Option<i64>,
 }
 
 /// The `network` of a container that has none (a one-shot that only prints).

@@ -254,6 +254,7 @@ impl Runtime for DockerRuntime {
                 init: Some(true),
                 network_mode: shared,
                 cap_add: (!spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
+                cpu_shares: spec.cpu_shares,
                 ..Default::default()
             }),
             networking_config,

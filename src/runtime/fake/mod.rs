@@ -20,6 +20,7 @@
 //! #     name: "lab-genesis".into(), hostname: "genesis".into(), image: "img".into(), network: "net".into(),
 //! #     entrypoint: vec![], cmd: vec![], env: vec![], labels: Default::default(), mounts: vec![],
 //! #     ports: vec![], stop_timeout: 1, share_network_of: None, cap_add: vec![],
+//! #     cpu_shares: None,
 //! # };
 //! # rt.create_container(&spec).await.unwrap();
 //! # rt.start_container("lab-genesis").await.unwrap();

@@ -25,6 +25,7 @@ fn spec(name: &str, labels: &[(&str, &str)]) -> ContainerSpec {
         stop_timeout: 1,
         share_network_of: None,
         cap_add: vec![],
+        cpu_shares: None,
     }
 }
 
