@@ -7,7 +7,6 @@
 pub mod archive;
 pub mod make;
 pub mod manifest;
-pub mod release;
 pub mod restore;
 
 pub use archive::{Bundle, BundleError};

@@ -10,9 +10,9 @@ use futures::future::try_join_all;
 
 use super::archive::{Bundle, ACCOUNTS};
 use super::manifest::check_readable;
-use super::release::{producing_nodes, release_when_connected};
 use crate::boot::{Boot, BootOptions, StepName};
 use crate::chain::Chain;
+use crate::lab::release::{producing_nodes, release_when_connected};
 use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
 use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT, START_PAUSED};
 use crate::printer::Printer;
@@ -195,7 +195,7 @@ async fn bring_up(
     let task = printer.task("wait for a block from an elected producer");
     let produced = async {
         let genesis = &plan.genesis().container;
-        let r = match release_when_connected(rt, plan, genesis).await {
+        let r = match release_when_connected(rt, plan, genesis, &producing_nodes(plan)).await {
             Ok(_) => wait_elected_block(rt, plan, bundle.manifest.head_block).await,
             Err(e) => Err(e),
         };

@@ -9,10 +9,11 @@ use futures::future::try_join_all;
 
 use super::health::{describe, health, Health};
 use super::recover::{needs_recovery, recover, Recovery};
+use super::release::{producing_nodes, release_when_connected};
 use super::{lab_filter, wait_all, STOP_TIMEOUT_SECS};
-use crate::plan::{NetworkPlan, NodePlan};
+use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, START_PAUSED};
 use crate::printer::Printer;
-use crate::runtime::{ContainerInfo, Runtime};
+use crate::runtime::{ContainerInfo, FileEntry, Runtime};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum LifecycleError {
@@ -107,29 +108,64 @@ pub async fn start(
     let mut report = StartReport::default();
     let mut plain = Vec::new();
     let mut crashed = Vec::new();
-    for node in nodes {
+    // The last log lines of every stopped node, read at once: they tell a clean stop from one
+    // that left the database dirty.
+    let tails = futures::future::join_all(nodes.iter().map(|node| {
+        let c = info(&listed, node).expect("checked by require");
+        async move {
+            if health(c) == Health::Stopped {
+                rt.logs(&c.name, 30).await.unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    }))
+    .await;
+    for (node, tail) in nodes.iter().zip(tails) {
         let c = info(&listed, node).expect("checked by require");
         if c.running() {
             report.already_running.push(node.name.clone());
-            continue;
-        }
-        let tail =
-            if health(c) == Health::Stopped { rt.logs(&c.name, 30).await.unwrap_or_default() } else { String::new() };
-        if needs_recovery(c, &tail) {
+        } else if needs_recovery(c, &tail) {
             crashed.push(*node);
         } else {
             plain.push(*node);
         }
     }
     if !plain.is_empty() {
+        let paused = held_back(plan, &listed, &plain, &crashed);
+        let marker = [FileEntry { name: START_PAUSED.into(), contents: Vec::new(), mode: 0o644 }];
+        try_join_all(paused.iter().map(|n| rt.put_files(&n.container, DATA_MOUNT, &marker))).await?;
         let bar = printer.bar("start nodes", plain.len() as u64);
         try_join_all(plain.iter().map(|n| rt.start_container(&n.container))).await?;
         wait_all(rt, &plain, timeout, &|| bar.inc(1)).await?;
+        if !paused.is_empty() {
+            release_when_connected(rt, plan, &plain[0].container, &paused).await?;
+        }
         bar.done(format!("{} answering", names(&plain).join(", ")));
         report.started = names(&plain);
     }
     report.recovered = recover_all(rt, plan, &crashed, timeout, printer).await?;
     Ok(report)
+}
+
+/// The producers to start paused and release together (see [`super::release`]): those of
+/// `starting` when the whole chain starts, that is when no producer runs yet and every node will
+/// run once `starting` has started, none crashed. Otherwise the chain is live, or will be only
+/// once a crashed node is recovered, and a started producer joins it as it is. Pure.
+pub fn held_back<'a>(
+    plan: &'a NetworkPlan,
+    listed: &[ContainerInfo],
+    starting: &[&'a NodePlan],
+    crashed: &[&NodePlan],
+) -> Vec<&'a NodePlan> {
+    let running = |n: &NodePlan| info(listed, n).is_some_and(|c| c.running());
+    let producers = producing_nodes(plan);
+    let chain_stopped = !producers.iter().any(|n| running(n));
+    let all_will_run = plan.nodes.iter().all(|n| running(n) || starting.iter().any(|s| s.name == n.name));
+    if !(chain_stopped && all_will_run && crashed.is_empty()) {
+        return vec![];
+    }
+    producers.into_iter().filter(|n| starting.iter().any(|s| s.name == n.name)).collect()
 }
 
 /// Recovers crashed nodes one after the other, each from a snapshot of a healthy node, printing

@@ -20,6 +20,7 @@ mod options;
 mod probe;
 mod ready;
 mod recover;
+pub mod release;
 mod rollback;
 mod select;
 mod snapshot;

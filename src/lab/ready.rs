@@ -64,8 +64,10 @@ pub async fn wait_all(
             .iter()
             .map(|i| (format!("http://{}:{HTTP_PORT}/v1/chain/get_info", nodes[*i].container), json!({})))
             .collect();
-        // The asking node busy or gone: the others are asked directly this round.
-        let answers: Vec<Option<ChainInfo>> = match via.call_urls(&requests, 2).await {
+        // All at once: a node busy on its main thread (as every node is at its first block)
+        // delays only its own answer. The asking node busy or gone: the others are asked
+        // directly this round.
+        let answers: Vec<Option<ChainInfo>> = match via.call_urls_at_once(&requests, 2).await {
             Ok(a) => a
                 .into_iter()
                 .map(|(status, v)| (200..300).contains(&status).then(|| serde_json::from_value(v).ok()).flatten())
@@ -155,7 +157,7 @@ mod tests {
         plan
     }
 
-    /// Answers a node's own get_info, and the `curl -K -` rounds through it: `up(round, url)`
+    /// Answers a node's own get_info, and the curl rounds through it: `up(round, url)`
     /// tells whether that node answers in that round.
     fn answer(
         rt: &FakeRuntime,
@@ -165,7 +167,7 @@ mod tests {
         let rounds = AtomicUsize::new(0);
         rt.on_exec(move |call| {
             execs.lock().unwrap().push(call.container.clone());
-            let config = call.stdin_text();
+            let config = call.script();
             if !config.contains("url = ") {
                 return Some(ExecOutput::ok(format!("{INFO}\n200")));
             }

@@ -26,22 +26,27 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
         vec!["nodeos".to_string(), "--config-dir".into(), CONFIG_MOUNT.into(), "--data-dir".into(), DATA_MOUNT.into()];
     nodeos.extend(node.args.iter().cloned());
     let quoted: Vec<String> = nodeos.iter().map(|a| shell_quote(a)).collect();
+    let cmd = quoted.join(" ");
+    // START_PAUSED in the node's data starts it with production paused, once: the chain as a
+    // whole starts (a lab made from a bundle, a stopped lab started), and its producers are
+    // released together once they are connected (see `lab::release`).
+    let pause = format!(
+        "pause=; if [ -f {DATA_MOUNT}/{START_PAUSED} ]; then rm -f {DATA_MOUNT}/{START_PAUSED}; pause=--pause-on-startup; fi; "
+    );
+    let cmd = format!("{cmd} $pause");
+    // A snapshot put at RESTORE_SNAPSHOT replaces the node's chain: its blocks and state go, and
+    // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle).
+    let restore = format!(
+        "if [ -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} ]; then rm -rf {DATA_MOUNT}/blocks {DATA_MOUNT}/state \\
+         && mv -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} {DATA_MOUNT}/{RESTORED_SNAPSHOT} \\
+         || {{ echo \"lab: cannot put the restore snapshot in place\" >&2; exit 1; }}; \\
+         exec {cmd} --snapshot {DATA_MOUNT}/{RESTORED_SNAPSHOT}; fi; "
+    );
     // A restarted node keeps its blocks. A node with no data starts from the genesis node's
     // start snapshot when the boot made one (the chain as it stands, instead of replaying every
     // block since genesis), else from the genesis file, which only a fresh chain may be given.
-    let cmd = quoted.join(" ");
-    // A snapshot put at RESTORE_SNAPSHOT replaces the node's chain: its blocks and state go, and
-    // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle),
-    // with production paused when START_PAUSED lies beside it (a lab made from a bundle: its
-    // producers are released together once they are connected).
-    let restore = format!(
-        "if [ -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} ]; then rm -rf {DATA_MOUNT}/blocks {DATA_MOUNT}/state \
-         && mv -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} {DATA_MOUNT}/{RESTORED_SNAPSHOT} \
-         || {{ echo \"lab: cannot put the restore snapshot in place\" >&2; exit 1; }}; \
-         pause=; if [ -f {DATA_MOUNT}/{START_PAUSED} ]; then rm -f {DATA_MOUNT}/{START_PAUSED}; pause=--pause-on-startup; fi; \
-         exec {cmd} --snapshot {DATA_MOUNT}/{RESTORED_SNAPSHOT} $pause; fi; "
-    );
-    let script = restore
+    let script = pause
+        + &restore
         + &if node.role == Role::Genesis {
             format!("if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi")
         } else {
