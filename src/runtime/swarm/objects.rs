@@ -243,6 +243,9 @@ impl SwarmRuntime {
         constraints.extend(placement_constraints(&spec.labels));
         let mut container_labels = obj_labels.clone();
         container_labels.insert(labels::KIND.into(), "container".into());
+        // `spec.cpu_shares` is not carried: a service has CPU shares only through a CPU
+        // reservation, which would also hold back the scheduler, and on a swarm the nodes spread
+        // over hosts instead of contending for one machine's cores.
         let service = ServiceSpec {
             name: Some(spec.name.clone()),
             labels: Some(spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
