@@ -64,7 +64,7 @@ fn answer_release(s: &Scene) -> Arc<Mutex<Vec<String>>> {
         .map(|n| (n.container.clone(), n.peers.iter().map(|p| s.plan.node(p).unwrap().container.clone()).collect()))
         .collect();
     s.rt.on_exec(move |call| {
-        let script = call.script();
+        let script = call.stdin_text();
         let urls: Vec<&str> =
             script.lines().filter_map(|l| l.strip_prefix("url = \"")).map(|u| u.trim_end_matches('"')).collect();
         if !urls.iter().any(|u| u.ends_with("net/connections") || u.ends_with("producer/resume")) {

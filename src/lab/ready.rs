@@ -129,7 +129,7 @@ pub fn indent(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
@@ -144,7 +144,8 @@ mod tests {
     const SEP: &str = "@@antelope-lab@@";
     const INFO: &str = r#"{"chain_id":"c","head_block_num":7,"last_irreversible_block_num":5,"head_block_producer":"eosio","head_block_time":"t"}"#;
 
-    async fn started(rt: &FakeRuntime) -> NetworkPlan {
+    /// The default lab's plan, every node created and running on `rt`.
+    pub(crate) async fn started(rt: &FakeRuntime) -> NetworkPlan {
         let source = TopologySource { topology: parse(DEFAULT_TOPOLOGY).unwrap(), path: None };
         let plan = NetworkPlan::build(&source, "seed").unwrap();
         rt.add_image(plan.image.reference());
@@ -167,7 +168,7 @@ mod tests {
         let rounds = AtomicUsize::new(0);
         rt.on_exec(move |call| {
             execs.lock().unwrap().push(call.container.clone());
-            let config = call.script();
+            let config = call.stdin_text();
             if !config.contains("url = ") {
                 return Some(ExecOutput::ok(format!("{INFO}\n200")));
             }

@@ -120,10 +120,9 @@ mod tests {
 
     use super::*;
     use crate::chain::answers::Handshake;
-    use crate::lab::container_spec;
+    use crate::lab::ready::tests::started;
     use crate::runtime::fake::FakeRuntime;
     use crate::runtime::ExecOutput;
-    use crate::state::StateDir;
     use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
 
     const SEP: &str = "@@antelope-lab@@";
@@ -148,15 +147,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_producers_are_released_once_every_node_has_shaken_hands_and_asked_again_until_each_answers() {
-        let plan = plan();
         let rt = FakeRuntime::new();
-        rt.add_image(plan.image.reference());
-        rt.ensure_network(&plan.network, &plan.labels).await.unwrap();
-        let state = StateDir { root: "/nonexistent".into() };
-        for n in &plan.nodes {
-            rt.create_container(&container_spec(&plan, n, &state)).await.unwrap();
-            rt.start_container(&n.container).await.unwrap();
-        }
+        let plan = started(&rt).await;
         // The first poll finds nobody connected yet; the second, every dialed peer shaken hands.
         let polls = Arc::new(Mutex::new(0));
         let resumed = Arc::new(Mutex::new(Vec::new()));
@@ -171,7 +163,7 @@ mod tests {
             })
             .collect();
         rt.on_exec(move |call| {
-            let urls = urls(&call.script());
+            let urls = urls(&call.stdin_text());
             if urls.is_empty() {
                 return None;
             }
