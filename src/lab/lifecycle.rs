@@ -9,7 +9,7 @@ use futures::future::try_join_all;
 
 use super::health::{describe, health, Health};
 use super::recover::{needs_recovery, recover, Recovery};
-use super::release::{producing_nodes, release_when_connected};
+use super::release::{producing_nodes, release_when_connected, resume};
 use super::{lab_filter, wait_all, STOP_TIMEOUT_SECS};
 use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, START_PAUSED};
 use crate::printer::Printer;
@@ -131,8 +131,8 @@ pub async fn start(
             plain.push(*node);
         }
     }
+    let paused = held_back(plan, &listed, &plain, &crashed);
     if !plain.is_empty() {
-        let paused = held_back(plan, &listed, &plain, &crashed);
         let marker = [FileEntry { name: START_PAUSED.into(), contents: Vec::new(), mode: 0o644 }];
         try_join_all(paused.iter().map(|n| rt.put_files(&n.container, DATA_MOUNT, &marker))).await?;
         let bar = printer.bar("start nodes", plain.len() as u64);
@@ -145,6 +145,18 @@ pub async fn start(
         report.started = names(&plain);
     }
     report.recovered = recover_all(rt, plan, &crashed, timeout, printer).await?;
+    if paused.is_empty() {
+        // A marker is consumed only when its node starts: one left by a whole-chain start that
+        // failed before its release would hold a producer started now. Every running producer is
+        // resumed, which changes nothing on one that is not held.
+        let touched = |n: &NodePlan| plain.iter().chain(&crashed).any(|m| m.name == n.name);
+        let producers = producing_nodes(plan);
+        if producers.iter().any(|n| touched(n)) {
+            let running: Vec<&NodePlan> =
+                producers.into_iter().filter(|n| touched(n) || info(&listed, n).is_some_and(|c| c.running())).collect();
+            resume(rt, &running[0].container, &running).await?;
+        }
+    }
     Ok(report)
 }
 

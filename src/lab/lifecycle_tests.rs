@@ -17,6 +17,7 @@ async fn start_restores_a_crashed_node_and_plainly_starts_a_clean_one() {
     s.rt.set_state("lab-accountnum22", ContainerState::Exited, Some(137));
     s.rt.set_state("lab-accountnum33", ContainerState::Exited, Some(0));
     s.rt.set_logs("lab-accountnum33", "info nodeos successfully exiting\n");
+    let resumed = answer_release(&s);
     s.rt.clear_calls();
     let nodes = [s.node("accountnum22"), s.node("accountnum33"), s.node("genesis")];
 
@@ -26,7 +27,14 @@ async fn start_restores_a_crashed_node_and_plainly_starts_a_clean_one() {
     assert_eq!(report.recovered.len(), 1);
     assert_eq!(report.recovered[0].node, "accountnum22");
     assert_eq!(s.snapshots_taken(), 1, "one snapshot, for the crashed node only");
+    // The chain is live: nobody is held back, no marker is put; every running producer is
+    // resumed, so that a marker left by an interrupted whole-chain start holds nobody.
     assert_eq!(s.puts(), [Call::PutFiles("lab-accountnum22".into(), "/lab/data".into())]);
+    let asked: Vec<String> = ["accountnum11", "accountnum22", "accountnum33", "accountnum44"]
+        .iter()
+        .map(|p| format!("http://lab-{p}:{HTTP_PORT}/v1/producer/resume"))
+        .collect();
+    assert_eq!(*resumed.lock().unwrap(), asked);
 }
 
 #[tokio::test]

@@ -77,16 +77,25 @@ pub async fn release_when_connected(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    resume(rt, via, paused).await?;
+    Ok(connected)
+}
+
+/// Resumes production on `nodes`, asked from `via` over the lab network, and returns once each has
+/// answered. Resuming a producer that is not paused changes nothing.
+pub async fn resume(rt: &dyn Runtime, via: &str, nodes: &[&NodePlan]) -> anyhow::Result<()> {
     // Every producer is asked at once: the one whose slot it is makes a block at once, and every
     // node then spends its first block measuring its timer in a busy loop that holds its main
     // thread, where `producer/resume` is answered (measured at 21 producers: asked one after the
     // other, the last were resumed 4 s after the first). A node busy starting on a loaded
     // machine may not answer within a request's time: it is asked again (resuming is
     // idempotent) until RESUME_TIMEOUT.
-    let mut pending = paused.to_vec();
+    let client = NodeClient::new(rt, via);
+    let url = |n: &NodePlan| format!("http://{}:{HTTP_PORT}/v1/producer/resume", n.container);
+    let mut pending = nodes.to_vec();
     let start = Instant::now();
     loop {
-        let requests: Vec<(String, Value)> = pending.iter().map(|n| (url(n, "producer/resume"), json!({}))).collect();
+        let requests: Vec<(String, Value)> = pending.iter().map(|n| (url(n), json!({}))).collect();
         let answers = client.call_urls_at_once(&requests, 5).await.unwrap_or_default();
         let refused: Vec<(&NodePlan, String)> = pending
             .iter()
@@ -111,7 +120,7 @@ pub async fn release_when_connected(
         pending = refused.into_iter().map(|(n, _)| n).collect();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    Ok(connected)
+    Ok(())
 }
 
 #[cfg(test)]
