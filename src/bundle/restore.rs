@@ -14,7 +14,7 @@ use crate::boot::{Boot, BootOptions, StepName};
 use crate::chain::Chain;
 use crate::lab::release::{producing_nodes, release_when_connected};
 use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
-use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT, START_PAUSED};
+use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT};
 use crate::printer::Printer;
 use crate::runtime::{FileEntry, Runtime};
 use crate::state::{write_secret, StateDir};
@@ -164,7 +164,7 @@ async fn bring_up(
     create_network_and_volumes(rt, plan, &containers, printer, &lab::Created::default(), (&[], &[])).await?;
     let bar = printer.bar("create nodes, put the snapshot in each, start them", plan.nodes.len() as u64);
     let snapshot = FileEntry { name: RESTORE_SNAPSHOT.into(), contents: bundle.snapshot.clone(), mode: 0o644 };
-    let paused = FileEntry { name: START_PAUSED.into(), contents: Vec::new(), mode: 0o644 };
+    let paused = lab::start_paused_marker();
     // The snapshot must be in a node's volume before its first start: a node started without it
     // would begin a new chain from genesis.json. Producers start paused (see `release`).
     let paused_nodes: Vec<&str> = producing_nodes(plan).iter().map(|n| n.name.as_str()).collect();

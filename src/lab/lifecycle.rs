@@ -11,9 +11,9 @@ use super::health::{describe, health, Health};
 use super::recover::{needs_recovery, recover, Recovery};
 use super::release::{producing_nodes, release_when_connected, resume};
 use super::{lab_filter, wait_all, STOP_TIMEOUT_SECS};
-use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, START_PAUSED};
+use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT};
 use crate::printer::Printer;
-use crate::runtime::{ContainerInfo, FileEntry, Runtime};
+use crate::runtime::{ContainerInfo, Runtime};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum LifecycleError {
@@ -133,7 +133,7 @@ pub async fn start(
     }
     let paused = held_back(plan, &listed, &plain, &crashed);
     if !plain.is_empty() {
-        let marker = [FileEntry { name: START_PAUSED.into(), contents: Vec::new(), mode: 0o644 }];
+        let marker = [super::start_paused_marker()];
         try_join_all(paused.iter().map(|n| rt.put_files(&n.container, DATA_MOUNT, &marker))).await?;
         let bar = printer.bar("start nodes", plain.len() as u64);
         try_join_all(plain.iter().map(|n| rt.start_container(&n.container))).await?;

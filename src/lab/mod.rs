@@ -43,7 +43,7 @@ pub use recover::{needs_recovery, recover, RecoverError, Recovery};
 pub use rollback::{roll_back, undo, Created, Objects, Undone};
 pub use select::{select, SelectError};
 pub use snapshot::{snapshot_at_head, HeadSnapshot};
-pub use spec::container_spec;
+pub use spec::{container_spec, start_paused_marker};
 pub use up::{busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, UpPlan, UpReport};
 
 use crate::labels;

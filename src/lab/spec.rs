@@ -8,9 +8,9 @@ use super::STOP_TIMEOUT_SECS;
 use crate::labels;
 use crate::plan::{
     NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, HTTP_PORT, P2P_PORT, RESTORED_SNAPSHOT,
-    RESTORE_SNAPSHOT, START_PAUSED, START_SNAPSHOT,
+    RESTORE_SNAPSHOT, START_PAUSED, START_PAUSED_FOR_SECS, START_SNAPSHOT,
 };
-use crate::runtime::{ContainerSpec, Mount, PortMap};
+use crate::runtime::{ContainerSpec, FileEntry, Mount, PortMap};
 use crate::state::StateDir;
 
 /// The container for one node, from the plan. Pure.
@@ -30,9 +30,7 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     // START_PAUSED in the node's data starts it with production paused, once: the chain as a
     // whole starts (a lab made from a bundle, a stopped lab started), and its producers are
     // released together once they are connected (see `lab::release`).
-    let pause = format!(
-        "pause=; if [ -f {DATA_MOUNT}/{START_PAUSED} ]; then rm -f {DATA_MOUNT}/{START_PAUSED}; pause=--pause-on-startup; fi; "
-    );
+    let pause = pause_script(DATA_MOUNT);
     let cmd = format!("{cmd} $pause");
     // A snapshot put at RESTORE_SNAPSHOT replaces the node's chain: its blocks and state go, and
     // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle).
@@ -90,6 +88,23 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     spec
 }
 
+/// Sets `pause` to `--pause-on-startup` when a [`START_PAUSED`] marker younger than
+/// [`START_PAUSED_FOR_SECS`] lies in `data`, and removes the marker in any case. A marker that is
+/// not a number counts as old. Pure.
+pub fn pause_script(data: &str) -> String {
+    format!(
+        "pause=; if [ -f {data}/{START_PAUSED} ]; then t=$(cat {data}/{START_PAUSED}); rm -f {data}/{START_PAUSED}; \
+         case \"$t\" in ''|*[!0-9]*) t=0;; esac; \
+         if [ $(( $(date +%s) - t )) -lt {START_PAUSED_FOR_SECS} ]; then pause=--pause-on-startup; fi; fi; "
+    )
+}
+
+/// The marker that holds a node's next start paused (see [`pause_script`]), stamped now.
+pub fn start_paused_marker() -> FileEntry {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    FileEntry { name: START_PAUSED.into(), contents: now.to_string().into_bytes(), mode: 0o644 }
+}
+
 /// The CPU weight that gives the genesis node as much CPU as all the other nodes together when
 /// they contend for it (each has the engine's default, 1024), within Docker's range. The genesis
 /// node serves the lab's API and runs every boot step; when the chain resumes after a start or
@@ -131,6 +146,32 @@ mod tests {
                 let expected = (node.role == Role::Genesis).then_some(weight);
                 assert_eq!(spec.cpu_shares, expected, "{} of {producers} producers", node.name);
             }
+        }
+    }
+
+    /// The pause fragment in a real shell: what `pause` becomes for a marker of each age, and
+    /// that the marker is gone after.
+    #[test]
+    fn a_fresh_marker_pauses_the_start_and_an_old_or_garbled_one_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let marker = dir.path().join(START_PAUSED);
+        let now = String::from_utf8(start_paused_marker().contents).unwrap().parse::<u64>().unwrap();
+        let old = now - START_PAUSED_FOR_SECS - 1;
+        for (contents, expected) in [
+            (Some(now.to_string()), "--pause-on-startup"),
+            (Some(old.to_string()), ""),
+            (Some("x1".into()), ""),
+            (None, ""),
+        ] {
+            if let Some(c) = &contents {
+                std::fs::write(&marker, c).unwrap();
+            }
+            let script = format!("{}printf %s \"$pause\"", pause_script(data));
+            let out = std::process::Command::new("sh").arg("-c").arg(script).output().unwrap();
+            assert!(out.status.success(), "{contents:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{contents:?}");
+            assert!(!marker.exists(), "{contents:?}");
         }
     }
 

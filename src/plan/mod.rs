@@ -39,9 +39,14 @@ pub const START_SNAPSHOT: &str = "snapshots/lab-start.bin";
 pub const RESTORE_SNAPSHOT: &str = "restore.bin";
 /// Where the node moves a restore snapshot it started from.
 pub const RESTORED_SNAPSHOT: &str = "restored.bin";
-/// A file put here, relative to a node's volume, beside a restore snapshot: the node starts from
-/// the snapshot with block production paused, once (the file goes at that start).
+/// A file put here, relative to a node's volume: the node's next start has block production
+/// paused, once (the file goes at that start). It holds the Unix time it was written at, and a
+/// start more than [`START_PAUSED_FOR_SECS`] later ignores it: a marker left by a start that
+/// failed before its release must not hold the node back for good.
 pub const START_PAUSED: &str = "start-paused";
+
+/// How long a [`START_PAUSED`] marker holds.
+pub const START_PAUSED_FOR_SECS: u64 = 120;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
