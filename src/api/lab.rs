@@ -13,7 +13,7 @@ use super::LabConfig;
 use crate::boot::{select, Boot, BootOptions, CleosCommand, StepReport};
 use crate::chain::Chain;
 use crate::lab::{lab_filter, DownReport};
-use crate::plan::{NetworkPlan, HTTP_PORT};
+use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::{ContainerState, ExecOutput, FileEntry, Runtime};
 use crate::state::StateDir;
@@ -138,11 +138,9 @@ impl Lab {
             .iter()
             .find(|c| &c.name == genesis)
             .ok_or_else(|| anyhow!("{genesis} does not exist; `lab up` creates it"))?;
-        let port = info.ports.iter().find(|(inside, _)| *inside == HTTP_PORT).map(|(_, host)| *host);
-        let port = port.ok_or_else(|| {
+        crate::lab::endpoints::of(info).api_url.ok_or_else(|| {
             anyhow!("{genesis} publishes no HTTP port on the host (give nodes.genesis.http_port in the topology)")
-        })?;
-        Ok(format!("http://127.0.0.1:{port}"))
+        })
     }
 
     /// The chain id, as the genesis node reports it.

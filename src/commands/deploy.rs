@@ -8,11 +8,9 @@ use crate::cli::DeployArgs;
 pub async fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan()?;
     // Bad input is refused before Docker is asked anything.
-    crate::chain::check_account_name(&args.account)
-        .map_err(|e| crate::deploy::DeployError::BadName(format!("account: {e}")))?;
-    crate::deploy::input::read_contract(&args.path, args.abi.as_deref())?;
+    let files = crate::deploy::read_input(&args.account, &args.path, args.abi.as_deref())?;
     let rt = ctx.runtime().await?;
-    let r = crate::deploy::deploy(&rt, &plan, &state, &args.account, &args.path, args.abi.as_deref()).await?;
+    let r = crate::deploy::deploy(&rt, &plan, &state, &args.account, &files).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(ExitCode::SUCCESS);

@@ -33,6 +33,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use crate::api::LabConfig;
 use crate::cli::{Cli, Command};
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
@@ -53,23 +54,17 @@ impl Ctx {
         topology::load(self.file.as_deref())
     }
 
-    /// The validated plan and the lab's state folder.
+    /// The validated plan and the lab's state folder, as the library plans it
+    /// ([`LabConfig::plan`]).
     pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
-        let source = self.topology()?;
-        let state = StateDir::for_lab(&source.topology.name);
-        let seed = state.seed(source.topology.seed.as_deref())?;
-        // `build` validates: every error at once, before anything is created.
-        let mut plan = NetworkPlan::build(&source, &seed)?;
-        crate::lab::api_port::apply(&mut plan, &state);
-        Ok((plan, state))
+        LabConfig::discover(self.file.as_deref())?.plan()
     }
 
     /// The runtime of the engine that runs the lab: `--engine` (remembered in the lab's state
     /// folder for its later commands), else what the lab was last run with, else the topology's
-    /// `engine`.
+    /// `engine` ([`LabConfig::resolved_engine`]).
     pub async fn runtime(&self) -> Result<Box<dyn Runtime>> {
-        let topology = self.topology()?.topology;
-        let engine = crate::lab::engine::resolve(self.engine, topology.engine, &StateDir::for_lab(&topology.name))?;
+        let engine = LabConfig::discover(self.file.as_deref())?.engine(self.engine).resolved_engine()?;
         Ok(crate::runtime::connect(engine).await?)
     }
 }

@@ -24,6 +24,7 @@ use crate::keys::KeyPair;
 use crate::plan::{NetworkPlan, KEOSD_PORT};
 use crate::runtime::{ContainerState, ExecOutput, Runtime};
 use crate::state::StateDir;
+use input::ContractFiles;
 
 #[derive(Debug, Error)]
 pub enum DeployError {
@@ -103,18 +104,21 @@ async fn import_key(rt: &dyn Runtime, container: &str, key: &KeyPair) -> anyhow:
     }
 }
 
-/// Deploys the contract at `target` (a folder or a `.wasm`) with `abi` to `account`. Everything
-/// is checked before the chain is touched.
+/// Checks the account name and reads the contract at `target` (a folder or a `.wasm`) with
+/// `abi`: everything [`deploy`] needs, refused before any engine is asked.
+pub fn read_input(account: &str, target: &Path, abi: Option<&Path>) -> Result<ContractFiles, DeployError> {
+    crate::chain::check_account_name(account).map_err(|e| DeployError::BadName(format!("account: {e}")))?;
+    input::read_contract(target, abi)
+}
+
+/// Deploys `files` (from [`read_input`]) to `account`.
 pub async fn deploy(
     rt: &dyn Runtime,
     plan: &NetworkPlan,
     state: &StateDir,
     account: &str,
-    target: &Path,
-    abi: Option<&Path>,
+    files: &ContractFiles,
 ) -> anyhow::Result<DeployReport> {
-    crate::chain::check_account_name(account).map_err(|e| DeployError::BadName(format!("account: {e}")))?;
-    let files = input::read_contract(target, abi)?;
     require_running(rt, plan).await?;
     let genesis = plan.genesis().container.as_str();
     let chain = Chain::new(rt, genesis);
