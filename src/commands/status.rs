@@ -9,7 +9,7 @@ use crate::chain::answers::FinalizerPolicy;
 use crate::chain::Chain;
 use crate::cli::StatusArgs;
 use crate::client::NodeClient;
-use crate::lab::{health, lab_filter, Health};
+use crate::lab::{self, health, Health};
 use crate::labels;
 use crate::runtime::{ContainerState, Runtime};
 use crate::state::StateDir;
@@ -79,17 +79,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         None => ctx.topology()?.topology.name,
     };
     let rt = ctx.runtime().await?;
-    let mut containers = rt.containers(&lab_filter(Some(&name))).await?;
-    // One-shot helpers (network faults) are not nodes.
-    containers.retain(|c| !c.labels.contains_key(labels::HELPER));
-    let order = |role: Option<&String>| match role.map(String::as_str) {
-        Some("genesis") => 0,
-        Some("producer") => 1,
-        _ => 2,
-    };
-    containers.sort_by(|a, b| {
-        (order(a.labels.get(labels::ROLE)), &a.name).cmp(&(order(b.labels.get(labels::ROLE)), &b.name))
-    });
+    let containers = lab::node_containers(&rt, &name).await?;
     // Written by the fault commands; a lab without a state folder has none.
     let faults = StateDir::for_lab(&name).faults()?;
     let faults = &faults;

@@ -12,7 +12,6 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 
 use crate::client::NodeClient;
-use crate::lab::lab_filter;
 use crate::labels;
 use crate::runtime::Runtime;
 use crate::state::StateDir;
@@ -34,9 +33,7 @@ fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
 /// Dumps lab `lab` into `dir` (created; files in it are replaced).
 pub async fn dump(rt: &dyn Runtime, lab: &str, state: &StateDir, dir: &Path, show_secrets: bool) -> Result<DumpReport> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut containers = rt.containers(&lab_filter(Some(lab))).await?;
-    containers.retain(|c| !c.labels.contains_key(labels::HELPER));
-    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    let containers = crate::lab::node_containers(rt, lab).await?;
     let mut report = DumpReport { dir: dir.to_path_buf(), nodes: Vec::new(), chain_errors: Vec::new(), archive: None };
     for c in &containers {
         let node = c.labels.get(labels::NODE).cloned().unwrap_or_else(|| c.name.clone());

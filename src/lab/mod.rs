@@ -4,7 +4,8 @@
 //! [`ensure_image`] makes the nodeos image present (`image`), [`up`] decides and does what the lab
 //! needs (`up`), [`wait_ready`] waits for the nodes to answer (`ready`), and [`down`] removes what
 //! carries the lab's label (`down`). [`select`] resolves node names given on the command line,
-//! [`health`] reads a container as running, stopped, paused or crashed, `lifecycle` stops,
+//! [`health`] reads a container as running, stopped, paused or crashed, [`node_containers`]
+//! lists a lab's nodes by their labels, `lifecycle` stops,
 //! starts, kills and pauses nodes, and [`recover`] brings back one that crashed.
 
 pub mod accounts;
@@ -16,6 +17,7 @@ pub mod endpoints;
 mod health;
 mod image;
 mod lifecycle;
+mod nodes;
 mod options;
 mod probe;
 mod ready;
@@ -36,6 +38,7 @@ pub use image::{ensure_image, ensure_nettools_image};
 pub use lifecycle::{
     kill, live, parse_signal, pause, recover_all, require, start, stop, unpause, LifecycleError, StartReport,
 };
+pub use nodes::{genesis_of, node_containers};
 pub use options::{check_options, nodeos_help, probe_name, OptionsChecked};
 pub use probe::{probe_image, run_probe, ProbeOutput};
 pub use ready::{indent, wait_all, wait_node, wait_ready};

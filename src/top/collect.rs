@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::{slot_at, slot_of, BlockSeen, NodeSample, Sample, BLOCKS_PER_TURN};
 use crate::chain::answers::{BlockInfo, NetConnection, ProducerSchedules};
 use crate::client::{ChainInfo, NodeClient};
-use crate::lab::{health, lab_filter};
+use crate::lab::{self, health};
 use crate::labels;
 use crate::plan::HTTP_PORT;
 use crate::runtime::{ContainerInfo, Runtime};
@@ -34,15 +34,7 @@ impl<'a> Collector<'a> {
 
     /// The lab's node containers: genesis, producers, other nodes, each by name.
     pub async fn containers(&self) -> Result<Vec<ContainerInfo>> {
-        let mut containers = self.rt.containers(&lab_filter(Some(&self.lab))).await?;
-        containers.retain(|c| !c.labels.contains_key(labels::HELPER));
-        let order = |c: &ContainerInfo| match c.labels.get(labels::ROLE).map(String::as_str) {
-            Some("genesis") => 0,
-            Some("producer") => 1,
-            _ => 2,
-        };
-        containers.sort_by(|a, b| (order(a), &a.name).cmp(&(order(b), &b.name)));
-        Ok(containers)
+        lab::node_containers(self.rt, &self.lab).await
     }
 
     /// `last_block`: the newest block an earlier sample fetched; blocks after it (at most two
