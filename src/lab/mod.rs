@@ -5,8 +5,8 @@
 //! needs (`up`), [`wait_ready`] waits for the nodes to answer (`ready`), and [`down`] removes what
 //! carries the lab's label (`down`). [`select`] resolves node names given on the command line,
 //! [`health`] reads a container as running, stopped, paused or crashed, [`node_containers`]
-//! lists a lab's nodes by their labels, `lifecycle` stops,
-//! starts, kills and pauses nodes, and [`recover`] brings back one that crashed.
+//! lists a lab's nodes by their labels, `lifecycle` stops, starts, kills and pauses nodes, and
+//! [`recover`] brings back one that crashed.
 
 pub mod accounts;
 pub mod engine;
