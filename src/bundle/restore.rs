@@ -12,9 +12,9 @@ use super::archive::{Bundle, ACCOUNTS};
 use super::manifest::check_readable;
 use crate::boot::{Boot, BootOptions, StepName};
 use crate::chain::Chain;
-use crate::lab::release::{producing_nodes, release_when_connected};
+use crate::lab::release::{producing_nodes, release_when_connected, start_in_dial_order};
 use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
-use crate::plan::{NetworkPlan, DATA_MOUNT, RESTORE_SNAPSHOT};
+use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, RESTORE_SNAPSHOT};
 use crate::printer::Printer;
 use crate::runtime::{FileEntry, Runtime};
 use crate::state::{write_secret, StateDir};
@@ -169,7 +169,7 @@ async fn bring_up(
     // would begin a new chain from genesis.json. Producers start paused (see `release`).
     let paused_nodes: Vec<&str> = producing_nodes(plan).iter().map(|n| n.name.as_str()).collect();
     try_join_all(plan.nodes.iter().map(|n| {
-        let (bar, paused_nodes) = (&bar, &paused_nodes);
+        let paused_nodes = &paused_nodes;
         let files = if paused_nodes.contains(&n.name.as_str()) {
             vec![snapshot.clone(), paused.clone()]
         } else {
@@ -177,13 +177,12 @@ async fn bring_up(
         };
         async move {
             rt.create_container(&container_spec(plan, n, state)).await?;
-            rt.put_files(&n.container, DATA_MOUNT, &files).await?;
-            rt.start_container(&n.container).await?;
-            bar.inc(1);
-            anyhow::Ok(())
+            rt.put_files(&n.container, DATA_MOUNT, &files).await
         }
     }))
     .await?;
+    let nodes: Vec<&NodePlan> = plan.nodes.iter().collect();
+    start_in_dial_order(rt, &nodes, &|| bar.inc(1)).await?;
     bar.done(format!("{} nodes from block {}", plan.nodes.len(), bundle.manifest.head_block));
     let timeout = Duration::from_secs(60);
     lab::wait_ready(rt, &[plan.genesis()], timeout, printer).await?;

@@ -9,7 +9,7 @@ use futures::future::try_join_all;
 
 use super::health::{describe, health, Health};
 use super::recover::{needs_recovery, recover, Recovery};
-use super::release::{producing_nodes, release_when_connected, resume};
+use super::release::{producing_nodes, release_when_connected, resume, start_in_dial_order};
 use super::{lab_filter, wait_all, STOP_TIMEOUT_SECS};
 use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT};
 use crate::printer::Printer;
@@ -136,8 +136,9 @@ pub async fn start(
         let marker = [super::start_paused_marker()];
         try_join_all(paused.iter().map(|n| rt.put_files(&n.container, DATA_MOUNT, &marker))).await?;
         let bar = printer.bar("start nodes", plain.len() as u64);
-        try_join_all(plain.iter().map(|n| rt.start_container(&n.container))).await?;
+        start_in_dial_order(rt, &plain, &|| ()).await?;
         wait_all(rt, &plain, timeout, &|| bar.inc(1)).await?;
+        tracing::debug!(nodes = plain.len(), "every node started answers");
         if !paused.is_empty() {
             release_when_connected(rt, plan, &plain[0].container, &paused).await?;
         }
