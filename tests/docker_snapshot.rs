@@ -68,6 +68,32 @@ fn nothing_of(name: &str) -> bool {
     .all(|args| docker(args).trim().is_empty())
 }
 
+/// `lab up --from bundle --name f-e2e-dst`, interrupted (SIGINT) 300 ms after the progress line
+/// holding `marker`; its exit code and what it printed.
+fn interrupt_up_from(lab: &Lab, bundle: &Path, marker: &str) -> (i32, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = lab.spawn(&["up", "--no-progress", "--from", bundle.to_str().unwrap(), "--name", "f-e2e-dst"]);
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines().map_while(Result::ok);
+    let mut printed = String::new();
+    for line in lines.by_ref() {
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains(marker) {
+            break;
+        }
+    }
+    assert!(printed.contains(marker), "no progress line with {marker:?}:\n{printed}");
+    sleep(Duration::from_millis(300));
+    // SAFETY: a plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    for line in lines {
+        printed.push_str(&line);
+        printed.push('\n');
+    }
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), printed)
+}
+
 fn docker_snapshot_then_up_from_carries_the_chain_on() {
     let _engine = engine_lock();
     let src = Lab::new("f-e2e-src", "nodes:\n  genesis:\n    http_port: 18921\n");
@@ -92,6 +118,14 @@ fn docker_snapshot_then_up_from_carries_the_chain_on() {
     assert!(nothing_of("f-e2e-dst"));
 
     let dst = Lab::new("f-e2e-dst", "");
+    // Ctrl-C while the nodes are made and started: exit 130, and nothing of the new lab is left
+    // without a `lab down`.
+    let (code, printed) = interrupt_up_from(&dst, &bundle, "create nodes, put the snapshot in each");
+    assert_eq!(code, 130, "{printed}");
+    assert!(printed.contains("interrupted"), "{printed}");
+    assert!(nothing_of("f-e2e-dst"), "an interrupted up --from left objects:\n{printed}");
+    assert!(!dst.state_path().join("f-e2e-dst").exists(), "an interrupted up --from left its state folder");
+
     let started = Instant::now();
     let up = dst.run(&["up", "--from", bundle.to_str().unwrap(), "--name", "f-e2e-dst"]).success();
     eprintln!("lab up --from took {:.1}s", started.elapsed().as_secs_f64());

@@ -123,6 +123,13 @@ impl LabConfig {
         }
     }
 
+    /// Whether the genesis node's API port is fixed: given in the topology or kept by an earlier
+    /// `up` in the state folder (else `up` chooses one, and chooses again if it is taken
+    /// meanwhile).
+    pub fn api_port_fixed(&self) -> bool {
+        crate::lab::api_port::port_fixed(&self.source.topology, &self.state())
+    }
+
     /// The resolved plan (names, keys, ports, peers) with the lab's seed: the topology's, else
     /// the one kept in the state folder by an earlier `up`, else a new one. Every problem of the
     /// topology is reported at once ([`ValidationErrors`]).

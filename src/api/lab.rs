@@ -5,6 +5,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
+use futures::FutureExt;
 
 use super::accounts::{self, LabAccount};
 use super::guard::DownGuard;
@@ -51,10 +52,20 @@ impl Lab {
     /// [`Lab::up_with`], given up when `stop` completes first (the command line passes Ctrl-C):
     /// what this `up` created is then removed (or kept with `keep_failed`) and the error is
     /// [`crate::error::UpInterrupted`]. A failed `up` removes what it created the same way.
+    ///
+    /// When the topology gives no API port, `up` chooses one ([`LabConfig::api_port_fixed`]);
+    /// should another process take it before the container binds it (labs brought up side by
+    /// side, as parallel tests do), `up` undoes what it made and tries again with another, up to
+    /// three times.
     pub async fn up_until(config: LabConfig, options: UpOptions, stop: impl Future<Output = ()>) -> Result<Lab> {
         let engine = config.resolved_engine()?;
         let rt = crate::runtime::connect(engine).await?;
-        let done = up::up(rt.as_ref(), &config, &options, stop).await?;
+        let stop = stop.shared();
+        let done = crate::lab::api_port::retry_when_taken(
+            || config.api_port_fixed(),
+            || up::up(rt.as_ref(), &config, &options, stop.clone()),
+        )
+        .await?;
         let guard = DownGuard::armed(config.name(), state_base(&done.state), engine);
         Ok(Lab { rt, plan: done.plan, state: done.state, printer: options.printer, already_up: !done.changed, guard })
     }

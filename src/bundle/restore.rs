@@ -2,16 +2,19 @@
 //! chain carries on where it was (accounts, balances, schedule) and no boot step runs but the
 //! wallet's.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use futures::future::try_join_all;
+use futures::FutureExt;
 
 use super::archive::{Bundle, ACCOUNTS};
 use super::manifest::check_readable;
 use crate::boot::{Boot, BootOptions, StepName};
 use crate::chain::Chain;
+use crate::error::UpInterrupted;
 use crate::lab::release::{producing_nodes, release_when_connected, start_in_dial_order};
 use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
 use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, RESTORE_SNAPSHOT};
@@ -111,8 +114,17 @@ pub async fn image_version(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<Strin
 }
 
 /// Reads the bundle at `path` and brings a new lab up from it (see the module's doc). Every
-/// refusal comes before anything is created; a failure after that removes what was created.
-pub async fn up_from(rt: &dyn Runtime, path: &Path, name: Option<&str>, printer: &Printer) -> Result<Restored> {
+/// refusal comes before anything is created; a failure after that removes what was created, and
+/// so does `stop` completing first (the command line passes Ctrl-C; the error is then
+/// [`UpInterrupted`]). When the bundle's topology gives no API port, one is chosen, and chosen
+/// again should another process take it before the container binds it.
+pub async fn up_from(
+    rt: &dyn Runtime,
+    path: &Path,
+    name: Option<&str>,
+    printer: &Printer,
+    stop: impl Future<Output = ()>,
+) -> Result<Restored> {
     let bundle = Bundle::read(path)?;
     let m = &bundle.manifest;
     printer.info(format!(
@@ -123,7 +135,23 @@ pub async fn up_from(rt: &dyn Runtime, path: &Path, name: Option<&str>, printer:
         m.server_version,
         m.created
     ));
-    let (plan, state, topology) = prepare(rt, &bundle, name).await?;
+    // A lab made from a bundle is new: no port was kept for it (`prepare` clears a stale state
+    // folder), so the port is fixed only when the topology gives it.
+    let fixed = || topology::parse(&bundle.topology).is_ok_and(|t| lab::api_port::port_given(&t));
+    let stop = stop.shared();
+    lab::api_port::retry_when_taken(fixed, || up_from_once(rt, &bundle, path, name, printer, stop.clone())).await
+}
+
+async fn up_from_once(
+    rt: &dyn Runtime,
+    bundle: &Bundle,
+    path: &Path,
+    name: Option<&str>,
+    printer: &Printer,
+    stop: impl Future<Output = ()>,
+) -> Result<Restored> {
+    let m = &bundle.manifest;
+    let (plan, state, topology) = prepare(rt, bundle, name).await?;
     let checked = async {
         ensure_image(rt, &plan, printer).await?;
         let task = printer.task("ask the image its nodeos version");
@@ -131,13 +159,25 @@ pub async fn up_from(rt: &dyn Runtime, path: &Path, name: Option<&str>, printer:
         check_readable(&m.server_version, &version, plan.image.reference()).map_err(anyhow::Error::msg)?;
         task.done(format!("{version} reads a snapshot of {}", m.server_version));
         anyhow::Ok(())
-    }
-    .await;
+    };
+    tokio::pin!(stop);
+    let checked = tokio::select! {
+        r = checked => r,
+        _ = &mut stop => Err(UpInterrupted.into()),
+    };
     if let Err(e) = checked {
+        // Interrupted, the image's probe may have left its container (labelled with the lab).
+        if e.is::<UpInterrupted>() {
+            let _ = lab::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
+        }
         let _ = state.remove();
         return Err(e);
     }
-    match bring_up(rt, &plan, &state, &bundle, printer).await {
+    let outcome = tokio::select! {
+        r = bring_up(rt, &plan, &state, bundle, printer) => r,
+        _ = &mut stop => Err(UpInterrupted.into()),
+    };
+    match outcome {
         Ok((block, producer)) => Ok(Restored { plan, topology, block, producer }),
         Err(e) => {
             // Nothing half-made: what carries the lab's label goes, and its state folder.

@@ -8,19 +8,16 @@ use super::Ctx;
 use crate::api::{Lab, LabConfig, UpOptions};
 use crate::bundle;
 use crate::cli::UpArgs;
-use crate::lab;
 
 pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
-    let fixed = || ctx.topology().map(|s| lab::api_port::port_fixed(&s)).unwrap_or(true);
-    lab::api_port::retry_when_taken(fixed, || run_once(ctx, args.clone())).await
-}
-
-async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     // Listening from the start: from here on Ctrl-C undoes what this `up` did instead of killing it.
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    let stop = async move {
+        interrupt.recv().await;
+    };
     let started = Instant::now();
     if let Some(from) = &args.from {
-        return up_from(ctx, from, args.name.as_deref(), started).await;
+        return up_from(ctx, from, args.name.as_deref(), started, stop).await;
     }
     let config = LabConfig::discover(ctx.file.as_deref())?.engine(ctx.engine);
     let options = UpOptions {
@@ -28,9 +25,6 @@ async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout),
         keep_failed: args.keep_failed,
         printer: ctx.printer.clone(),
-    };
-    let stop = async {
-        interrupt.recv().await;
     };
     let mut lab = Lab::up_until(config, options, stop).await?;
     // The command line's lab lives until `lab down`.
@@ -48,9 +42,15 @@ async fn run_once(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
 }
 
 /// `lab up --from FILE [--name NEW]`: a lab from a bundle, no boot steps but the wallet's.
-async fn up_from(ctx: &Ctx, from: &std::path::Path, name: Option<&str>, started: Instant) -> Result<ExitCode> {
+async fn up_from(
+    ctx: &Ctx,
+    from: &std::path::Path,
+    name: Option<&str>,
+    started: Instant,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<ExitCode> {
     let rt = ctx.runtime().await?;
-    let r = bundle::up_from(&rt, from, name, &ctx.printer).await?;
+    let r = bundle::up_from(&rt, from, name, &ctx.printer, stop).await?;
     ctx.printer.info(format!(
         "lab `{}` up from {} in {:.1}s: {} nodes{}, block {} by {}. Its topology is {}: give it to other commands with `-f {}`.",
         r.plan.lab,

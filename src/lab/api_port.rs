@@ -63,11 +63,15 @@ pub fn apply(plan: &mut NetworkPlan, state: &StateDir) -> Option<PortSource> {
 /// `up` says so when it finds the port held before it creates anything.
 const TAKEN: &[&str] = &["port is already allocated", "is already in use"];
 
-/// Whether the lab's API port is fixed: given in the file, or kept from an earlier `up`. Only a
-/// port the rule chose this time is chosen again.
-pub fn port_fixed(source: &crate::topology::TopologySource) -> bool {
-    let given = source.topology.nodes.get(crate::topology::GENESIS_NODE).and_then(|n| n.http_port).is_some();
-    given || StateDir::for_lab(&source.topology.name).api_port().is_some()
+/// Whether the lab's API port is fixed: given in the topology, or kept in `state` from an
+/// earlier `up`. Only a port the rule chose this time is chosen again.
+pub fn port_fixed(topology: &crate::topology::Topology, state: &StateDir) -> bool {
+    port_given(topology) || state.api_port().is_some()
+}
+
+/// Whether the topology gives the genesis node's API port.
+pub fn port_given(topology: &crate::topology::Topology) -> bool {
+    topology.nodes.get(crate::topology::GENESIS_NODE).and_then(|n| n.http_port).is_some()
 }
 
 /// Runs `up` again, up to three times, when it failed because the port the rule chose was taken
@@ -97,13 +101,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_port_in_the_file_is_fixed() {
-        let source = |yaml: &str| crate::topology::TopologySource {
-            topology: crate::topology::parse(yaml).unwrap(),
-            path: None,
-        };
-        assert!(port_fixed(&source("name: api-port-given\nnodes:\n  genesis:\n    http_port: 9999\n")));
-        assert!(!port_fixed(&source("name: api-port-test-never-up\n")));
+    fn a_port_in_the_file_or_kept_is_fixed() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir { root: dir.path().join("x") };
+        let topology = |yaml: &str| crate::topology::parse(yaml).unwrap();
+        assert!(port_fixed(&topology("name: x\nnodes:\n  genesis:\n    http_port: 9999\n"), &state));
+        assert!(!port_fixed(&topology("name: x\n"), &state));
+        state.keep_api_port(9998).unwrap();
+        assert!(port_fixed(&topology("name: x\n"), &state), "kept from an earlier up");
     }
 
     #[tokio::test]
