@@ -137,9 +137,9 @@ pub async fn up_from(
     ));
     // A lab made from a bundle is new: no port was kept for it (`prepare` clears a stale state
     // folder), so the port is fixed only when the topology gives it.
-    let fixed = || topology::parse(&bundle.topology).is_ok_and(|t| lab::api_port::port_given(&t));
+    let given = topology::parse(&bundle.topology).is_ok_and(|t| lab::api_port::port_given(&t));
     let stop = stop.shared();
-    lab::api_port::retry_when_taken(fixed, || up_from_once(rt, &bundle, path, name, printer, stop.clone())).await
+    lab::api_port::retry_when_taken(|| given, || up_from_once(rt, &bundle, path, name, printer, stop.clone())).await
 }
 
 async fn up_from_once(
