@@ -158,21 +158,33 @@ async fn up_from_once(
         let version = image_version(rt, &plan).await?;
         check_readable(&m.server_version, &version, plan.image.reference()).map_err(anyhow::Error::msg)?;
         task.done(format!("{version} reads a snapshot of {}", m.server_version));
-        anyhow::Ok(())
+        // Rendered for this image's nodeos, as `lab up` renders: only the config.ini options it
+        // knows (a Spring built without EOS VM OC refuses `eos-vm-oc-enable` and stops), and
+        // the producers' finalizer keys where it has Savanna, or they would not vote.
+        let source = topology::load(Some(&topology))?;
+        let checked = lab::check_options(rt, &plan, &source, &lab::Created::default()).await?;
+        if let Some(note) = checked.note {
+            printer.warn(note);
+        }
+        anyhow::Ok(checked.facts)
     };
     tokio::pin!(stop);
     let checked = tokio::select! {
         r = checked => r,
         _ = &mut stop => Err(UpInterrupted.into()),
     };
-    if let Err(e) = checked {
-        // Interrupted, the image's probe may have left its container (labelled with the lab).
-        if e.is::<UpInterrupted>() {
-            let _ = lab::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
+    let facts = match checked {
+        Ok(facts) => facts,
+        Err(e) => {
+            // Interrupted, the image's probes may have left a container (labelled with the lab).
+            if e.is::<UpInterrupted>() {
+                let _ = lab::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
+            }
+            let _ = state.remove();
+            return Err(e);
         }
-        let _ = state.remove();
-        return Err(e);
-    }
+    };
+    let plan = plan.with_nodeos(facts);
     let outcome = tokio::select! {
         r = bring_up(rt, &plan, &state, bundle, printer) => r,
         _ = &mut stop => Err(UpInterrupted.into()),

@@ -174,3 +174,21 @@ async fn finality_before_the_vote_is_to_do_and_a_run_says_why() {
     let e = f.run(&[StepName::Finality]).await.unwrap_err();
     assert!(e.to_string().contains("run `vote` first"), "{e}");
 }
+
+#[tokio::test]
+async fn registrations_too_heavy_for_one_transaction_are_split() {
+    // 21 `regfinkey`s in one transaction overran the CPU limit on Spring 1.2.2 (each checks a BLS
+    // proof of possession): the chain finds 4 too heavy here, so they go as halves.
+    let f = spring_fixture().await;
+    let mut c = voted(&["SAVANNA"]);
+    c.spring = true;
+    c.max_actions = Some(2);
+    let chain = f.serve(c);
+    let reports = f.run(&[StepName::Finality]).await.unwrap();
+    assert!(reports[0].note.starts_with("4 finalizer keys registered"), "{}", reports[0].note);
+    let c = chain.lock().unwrap();
+    let sizes: Vec<usize> =
+        c.pushes.iter().filter(|p| p.iter().all(|a| a == "eosio::regfinkey")).map(Vec::len).collect();
+    assert_eq!(sizes[0], 4, "one transaction first: {sizes:?}");
+    assert_eq!(&sizes[sizes.len() - 2..], [2, 2], "then halves: {sizes:?}");
+}
