@@ -100,22 +100,19 @@ impl<'a> Context<'a> {
 
     /// The actions the image's eosio.system declares, read once from its ABI.
     pub async fn system_actions(&self) -> Result<&[String], Failure> {
-        let actions = self
-            .system_actions
-            .get_or_try_init(|| async {
-                let path = abi_path("eosio.system");
-                let out = self.cleos().sh(&format!("cat {path}"), None).await?;
-                let abi: serde_json::Value = serde_json::from_str(&out.stdout)
-                    .map_err(|e| Failure::chain(format!("the image's {path} is not JSON: {e}")))?;
-                Ok::<_, Failure>(
-                    abi["actions"]
-                        .as_array()
-                        .map(|a| a.iter().filter_map(|x| x["name"].as_str().map(str::to_string)).collect())
-                        .unwrap_or_default(),
-                )
-            })
-            .await?;
-        Ok(actions)
+        self.system_actions.get_or_try_init(|| self.contract_actions("eosio.system")).await.map(Vec::as_slice)
+    }
+
+    /// The actions a contract of the image declares in its ABI.
+    pub async fn contract_actions(&self, contract: &str) -> Result<Vec<String>, Failure> {
+        let path = abi_path(contract);
+        let out = self.cleos().sh(&format!("cat {path}"), None).await?;
+        let abi: serde_json::Value = serde_json::from_str(&out.stdout)
+            .map_err(|e| Failure::chain(format!("the image's {path} is not JSON: {e}")))?;
+        Ok(abi["actions"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x["name"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default())
     }
 
     /// The system accounts `sys` creates: the tutorial's, and the Vaulta-era ones when the image's

@@ -121,12 +121,122 @@ pub struct FinalizerRow {
     pub finalizer_name: String,
 }
 
-/// `chain/get_finalizer_info` (Spring): the finalizer policies, `null` before Savanna.
+/// `chain/get_finalizer_info` (Spring): the finalizer policies, `null` before Savanna, and the
+/// last vote the node saw from each finalizer.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct FinalizerInfo {
     pub active_finalizer_policy: Option<FinalizerPolicy>,
     #[serde(default)]
     pub pending_finalizer_policy: Option<FinalizerPolicy>,
+    #[serde(default)]
+    pub last_tracked_votes: Vec<TrackedVote>,
+}
+
+/// The last vote a node received from one finalizer.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct TrackedVote {
+    pub description: String,
+    pub voted_for_block_id: String,
+    #[serde(default)]
+    pub is_vote_strong: bool,
+}
+
+impl TrackedVote {
+    /// The block voted for: a block id begins with its number, 8 hex digits.
+    pub fn block_num(&self) -> Option<u64> {
+        self.voted_for_block_id.get(..8).and_then(|h| u64::from_str_radix(h, 16).ok())
+    }
+}
+
+/// A finalizer votes if its last vote is for one of this many blocks below the head. Savanna
+/// finalizes a block two blocks on; a node that votes is never further behind than that and
+/// the vote's trip.
+pub const RECENT_VOTE_BLOCKS: u64 = 6;
+
+/// Who of the active policy votes, as one node sees it at `head`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Votes {
+    pub threshold: u64,
+    /// The weight of the finalizers that vote, and of all.
+    pub voting_weight: u64,
+    pub total_weight: u64,
+    /// Each finalizer of the policy: its name and the block it last voted for (none seen).
+    pub finalizers: Vec<FinalizerVote>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FinalizerVote {
+    pub name: String,
+    pub last_vote_block: Option<u64>,
+    /// Voted for a block within [`RECENT_VOTE_BLOCKS`] of the head.
+    pub voting: bool,
+}
+
+impl FinalizerInfo {
+    /// Who votes under the active policy at `head`; `None` before Savanna.
+    pub fn votes(&self, head: u64) -> Option<Votes> {
+        let policy = self.active_finalizer_policy.as_ref()?;
+        let finalizers: Vec<FinalizerVote> = policy
+            .finalizers
+            .iter()
+            .map(|f| {
+                let last = self
+                    .last_tracked_votes
+                    .iter()
+                    .find(|v| v.description == f.description)
+                    .and_then(TrackedVote::block_num);
+                FinalizerVote {
+                    name: f.description.clone(),
+                    last_vote_block: last,
+                    voting: last.is_some_and(|b| b + RECENT_VOTE_BLOCKS >= head),
+                }
+            })
+            .collect();
+        let weight = |f: &FinalizerVote| {
+            policy.finalizers.iter().find(|a| a.description == f.name).map(|a| a.weight).unwrap_or(0)
+        };
+        Some(Votes {
+            threshold: policy.threshold,
+            voting_weight: finalizers.iter().filter(|f| f.voting).map(weight).sum(),
+            total_weight: policy.finalizers.iter().map(|f| f.weight).sum(),
+            finalizers,
+        })
+    }
+}
+
+impl Votes {
+    /// Whether the finalizers that vote reach the threshold: below it, no block becomes final.
+    pub fn quorum(&self) -> bool {
+        self.voting_weight >= self.threshold
+    }
+}
+
+impl std::fmt::Display for Votes {
+    /// `Savanna finalizers: 2 of 4 voting, threshold 3 (LIB cannot advance); no recent vote
+    /// from accountnum11 (last for block 223), accountnum22 (none seen)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Savanna finalizers: {} of {} voting, threshold {}",
+            self.voting_weight, self.total_weight, self.threshold
+        )?;
+        if !self.quorum() {
+            write!(f, " (LIB cannot advance)")?;
+        }
+        let silent: Vec<String> = self
+            .finalizers
+            .iter()
+            .filter(|v| !v.voting)
+            .map(|v| match v.last_vote_block {
+                Some(b) => format!("{} (last for block {b})", v.name),
+                None => format!("{} (none seen)", v.name),
+            })
+            .collect();
+        if !silent.is_empty() {
+            write!(f, "; no recent vote from {}", silent.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
@@ -293,6 +403,33 @@ mod tests {
             "permissions": perms, "self_delegated_bandwidth": null,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn votes_name_the_silent_finalizers_and_whether_the_rest_reach_the_threshold() {
+        // As Spring 1.2.2 answers, two of four finalizers cut off since block 223.
+        let f = |n: &str| json!({"description": n, "weight": 1, "public_key": "PUB_BLS_x"});
+        let v = |n: &str, block: u64| {
+            json!({"description": n, "public_key": "PUB_BLS_x", "is_vote_strong": true,
+                   "finalizer_policy_generation": 1, "voted_for_block_id": format!("{block:08x}{}", "ab".repeat(28))})
+        };
+        let info: FinalizerInfo = serde_json::from_value(json!({
+            "active_finalizer_policy": {"generation": 1, "threshold": 3,
+                "finalizers": [f("accountnum11"), f("accountnum22"), f("accountnum33"), f("accountnum44")]},
+            "pending_finalizer_policy": null,
+            "last_tracked_votes": [v("accountnum11", 223), v("accountnum33", 300), v("accountnum44", 299)],
+        }))
+        .unwrap();
+        let votes = info.votes(301).unwrap();
+        assert_eq!((votes.voting_weight, votes.total_weight, votes.quorum()), (2, 4, false));
+        assert_eq!(
+            votes.to_string(),
+            "Savanna finalizers: 2 of 4 voting, threshold 3 (LIB cannot advance); no recent vote from \
+             accountnum11 (last for block 223), accountnum22 (none seen)"
+        );
+        let all = info.votes(226).unwrap();
+        assert!(all.quorum() && all.finalizers[0].voting, "223 is recent at 226: {all:?}");
+        assert_eq!(FinalizerInfo { active_finalizer_policy: None, ..info }.votes(1), None);
     }
 
     #[test]

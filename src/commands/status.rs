@@ -5,7 +5,7 @@ use futures::future::join_all;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::chain::answers::FinalizerPolicy;
+use crate::chain::answers::{FinalizerPolicy, FinalizerVote, Votes};
 use crate::chain::Chain;
 use crate::cli::StatusArgs;
 use crate::client::NodeClient;
@@ -60,16 +60,22 @@ struct Finality {
     savanna_supported: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: Option<FinalizerPolicy>,
+    /// Under Savanna: who of the policy votes, as that node sees it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    votes: Option<Votes>,
 }
 
-async fn finality(rt: &dyn Runtime, container: &str) -> Option<Finality> {
+async fn finality(rt: &dyn Runtime, container: &str, head: Option<u64>) -> Option<Finality> {
     let info = Chain::new(rt, container).finalizer_info().await.ok()?;
     Some(match info {
-        None => Finality { mode: "legacy", savanna_supported: false, policy: None },
-        Some(i) => match i.active_finalizer_policy {
-            Some(policy) => Finality { mode: "savanna", savanna_supported: true, policy: Some(policy) },
-            None => Finality { mode: "legacy", savanna_supported: true, policy: None },
-        },
+        None => Finality { mode: "legacy", savanna_supported: false, policy: None, votes: None },
+        Some(i) => {
+            let votes = head.and_then(|h| i.votes(h));
+            match i.active_finalizer_policy {
+                Some(policy) => Finality { mode: "savanna", savanna_supported: true, policy: Some(policy), votes },
+                None => Finality { mode: "legacy", savanna_supported: true, policy: None, votes: None },
+            }
+        }
     })
 }
 
@@ -118,9 +124,9 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
             }
         })
         .collect();
-    let asked = containers.iter().find(|c| c.running());
+    let asked = containers.iter().zip(&nodes).find(|(c, _)| c.running());
     let finality = match asked {
-        Some(c) => finality(rt_ref, &c.name).await,
+        Some((c, n)) => finality(rt_ref, &c.name, n.head_block).await,
         None => None,
     };
     let status = LabStatus { lab: name.clone(), chain_id, nodes, finality };
@@ -185,8 +191,19 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
                 p.threshold,
                 p.finalizers.iter().map(|f| f.weight).sum::<u64>()
             );
+            let votes = status.finality.as_ref().and_then(|f| f.votes.as_ref());
             for f in &p.finalizers {
-                println!("  {:<13} weight {} {}", f.description, f.weight, f.public_key);
+                let vote = votes.and_then(|v| v.finalizers.iter().find(|v| v.name == f.description));
+                let vote = match vote {
+                    Some(FinalizerVote { voting: true, last_vote_block: Some(b), .. }) => format!("voting (block {b})"),
+                    Some(FinalizerVote { last_vote_block: Some(b), .. }) => format!("silent since block {b}"),
+                    Some(_) => "no vote seen".to_string(),
+                    None => "-".to_string(),
+                };
+                println!("  {:<13} weight {} {:<24} {}", f.description, f.weight, vote, f.public_key);
+            }
+            if let Some(v) = votes.filter(|v| !v.quorum()) {
+                println!("  {v}");
             }
         }
         Some(Finality { savanna_supported: true, .. }) => {

@@ -214,7 +214,13 @@ impl NetworkPlan {
         let mut names: Vec<(String, Role, Option<ProducerKey>)> = vec![(
             GENESIS_NODE.into(),
             Role::Genesis,
-            Some(ProducerKey { account: "eosio".into(), keys: chain.eosio.clone(), finalizer: None }),
+            // Its finalizer key makes the chain Savanna's while eosio produces alone (see `boot`'s
+            // `sys-contract`); rendered, like the producers', only for a nodeos with Savanna.
+            Some(ProducerKey {
+                account: "eosio".into(),
+                keys: chain.eosio.clone(),
+                finalizer: Some(crate::keys::bls::BlsKey::derive(seed, "eosio")),
+            }),
         )];
         for a in accounts.iter().filter(|a| a.producer) {
             names.push((

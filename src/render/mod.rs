@@ -117,8 +117,12 @@ mod tests {
         let bls = spring.producers().next().unwrap().finalizer.clone().unwrap();
         assert!(ini.contains(&format!("signature-provider = {}=KEY:{}\n", bls.public, bls.private)), "{ini}");
         assert_eq!(ini.matches("signature-provider = ").count(), 2, "the account key and the BLS key");
-        // The genesis node produces only until the vote: it never finalizes.
-        assert!(!config_ini(&spring, spring.genesis()).contains("PUB_BLS_"));
+        // The genesis node finalizes alone from the switch in `sys-contract` until the producers
+        // take over, with its own key; on Leap it has none.
+        let eosio = spring.genesis().producer.as_ref().unwrap().finalizer.clone().unwrap();
+        assert!(config_ini(&spring, spring.genesis()).contains(&format!("signature-provider = {}=KEY:", eosio.public)));
+        assert_ne!(eosio.public, bls.public);
+        assert!(!config_ini(&p, p.genesis()).contains("PUB_BLS_"));
         // Known options, no Savanna (Leap 4.1): as before.
         known.insert("eos-vm-oc-enable".into());
         let leap = p.clone().with_nodeos(NodeosFacts { config_options: Some(known), savanna: false });

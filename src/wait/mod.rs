@@ -9,6 +9,7 @@ use anyhow::{bail, Result};
 
 pub use condition::{evaluate, Conditions, Observation, Verdict};
 
+use crate::chain::answers::Votes;
 use crate::chain::Chain;
 use crate::lab::lab_filter;
 use crate::plan::NetworkPlan;
@@ -49,6 +50,15 @@ async fn observe(rt: &dyn Runtime, plan: &NetworkPlan, c: &Conditions) -> Result
     Ok(o)
 }
 
+/// Who of the active finalizer policy votes, as the genesis node sees it; `None` before
+/// Savanna, on a nodeos without it, or when the node does not answer.
+async fn finality_votes(rt: &dyn Runtime, plan: &NetworkPlan) -> Option<Votes> {
+    let chain = Chain::new(rt, &plan.genesis().container);
+    let info = chain.finalizer_info().await.ok()??;
+    let head = chain.info().await.ok()?.head_block_num;
+    info.votes(head)
+}
+
 /// Polls until `c` holds; the verdict that held, or [`WaitTimedOut`] with what was last seen.
 /// A genesis node that does not run is an error at once: nothing would change while waiting.
 pub async fn wait(rt: &dyn Runtime, plan: &NetworkPlan, c: &Conditions, timeout: Duration) -> Result<Verdict> {
@@ -79,6 +89,10 @@ pub async fn wait(rt: &dyn Runtime, plan: &NetworkPlan, c: &Conditions, timeout:
             let mut observed = last.map(|v| v.observed).unwrap_or_default();
             if let Some(e) = last_error.filter(|_| observed.is_empty()) {
                 observed.push(format!("the genesis node did not answer ({e})"));
+            }
+            // Under Savanna a LIB that stalls is finalizers that do not vote: say which.
+            if let Some(votes) = finality_votes(rt, plan).await {
+                observed.push(votes.to_string());
             }
             return Err(WaitTimedOut { secs: timeout.as_secs(), observed }.into());
         }

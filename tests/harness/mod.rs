@@ -203,3 +203,13 @@ impl Drop for Lab {
         let _ = self.run(&["down", "--name", &self.name.clone()]);
     }
 }
+
+/// Polls `cond` every 250 ms until it holds; fails the test, naming `what`, after `secs`.
+#[track_caller]
+pub fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(secs), "timed out after {secs}s waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}

@@ -18,6 +18,7 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
+use crate::boot::system::contract_dir;
 use crate::boot::wait::{settle, wait_for};
 use crate::boot::StepName;
 use crate::chain::answers::{FinalizerPolicy, FinalizerRow};
@@ -61,11 +62,55 @@ async fn unsupported(cx: &Context<'_>) -> Result<Option<String>, Failure> {
     Ok(None)
 }
 
-/// Whether a producer's rendered config.ini, the one its node was started with, carries its key.
-fn config_has_key(cx: &Context<'_>, producer: &str, key: Option<&BlsKey>) -> bool {
+/// Whether a node's rendered config.ini, the one it was started with, carries its key.
+fn config_has_key(cx: &Context<'_>, node: &str, key: Option<&BlsKey>) -> bool {
     let Some(key) = key else { return false };
-    let path = cx.state.node_dir(producer).join("config.ini");
+    let path = cx.state.node_dir(node).join("config.ini");
     std::fs::read_to_string(path).is_ok_and(|ini| ini.contains(&format!("signature-provider = {}=KEY:", key.public)))
+}
+
+/// Savanna from the start, while eosio alone produces: the image's eosio.bios (3.x, with
+/// `setfinalizer`) names the genesis node's key the only finalizer, as Spring's own test clusters
+/// switch. A legacy LIB with one producer is the head, so the switch takes a few blocks, where
+/// switching after the vote waits for legacy LIB to pass the proposal: two thirds of a round, 40 s
+/// with 4 producers and over 2 minutes with 21. The producers take over finality in `finality`
+/// (`regfinkey`, `switchtosvnn`), a policy change Savanna makes final in a few blocks.
+///
+/// Runs in `sys-contract`, after the features are activated and before eosio.system replaces the
+/// bios. `None` when the chain is Savanna's already or cannot be yet (no SAVANNA feature, a bios
+/// without `setfinalizer`, a genesis node started without its key): `finality` switches then.
+pub async fn savanna_from_genesis(cx: &Context<'_>, task: &Task) -> Result<Option<String>, Failure> {
+    let chain = cx.chain();
+    let Some(info) = chain.finalizer_info().await? else { return Ok(None) };
+    if info.active_finalizer_policy.is_some() {
+        return Ok(None);
+    }
+    let savanna_active = {
+        let supported = chain.supported_features().await?;
+        let active = chain.activated_features().await?;
+        supported.iter().any(|f| f.codename() == "SAVANNA" && active.contains(&f.feature_digest))
+    };
+    let genesis = cx.plan.genesis();
+    let key = genesis.producer.as_ref().and_then(|p| p.finalizer.as_ref());
+    let Some(key) = key.filter(|k| savanna_active && config_has_key(cx, &genesis.name, Some(k))) else {
+        return Ok(None);
+    };
+    if !cx.contract_actions("eosio.bios").await?.iter().any(|a| a == "setfinalizer") {
+        return Ok(None);
+    }
+    task.message("deploy eosio.bios, genesis finalizes alone");
+    cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir("eosio.bios")]).await?;
+    let policy = json!({"finalizer_policy": {"threshold": 1, "finalizers": [
+        {"description": "eosio", "weight": 1, "public_key": key.public, "pop": key.pop}
+    ]}});
+    cx.pusher().push(&[Action::new("eosio", "setfinalizer", "eosio", policy)]).await?;
+    let block = wait_for("the genesis node's finalizer policy to be active", Duration::from_secs(30), || async {
+        let Some(info) = cx.chain().finalizer_info().await? else { return Ok(None) };
+        let head = cx.chain().info().await?.head_block_num;
+        Ok(info.active_finalizer_policy.map(|_| head))
+    })
+    .await?;
+    Ok(Some(format!("Savanna from block {block}, the genesis node finalizing")))
 }
 
 /// The active schedule's producers, once it is a voted one.

@@ -89,6 +89,7 @@ impl Step for SysContract {
 
     async fn run(&self, cx: &Context<'_>, task: &Task) -> Result<Outcome, Failure> {
         let mut notes = Vec::new();
+        let mut savanna = None;
         if !system_deployed(cx).await? {
             let activated = activate_features(cx, task).await?;
             if activated > 0 {
@@ -99,6 +100,7 @@ impl Step for SysContract {
                 };
                 notes.push(format!("{activated} features activated{through}"));
             }
+            savanna = super::finality::savanna_from_genesis(cx, task).await?;
             task.message("deploy eosio.system");
             cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir("eosio.system")]).await?;
             notes.push("eosio.system deployed".into());
@@ -112,8 +114,10 @@ impl Step for SysContract {
             cx.pusher().push(&setpriv).await?;
             notes.push(format!("{} privileged", setpriv.len()));
         }
-        // The first note alone, as before: "N features activated" says the most.
-        Ok(Outcome { changed: !notes.is_empty(), note: notes.into_iter().next().unwrap_or_default() })
+        // The first note ("N features activated" says the most), and the switch to Savanna.
+        let changed = !notes.is_empty();
+        let note = notes.into_iter().next().into_iter().chain(savanna).collect::<Vec<_>>().join("; ");
+        Ok(Outcome { changed, note })
     }
 }
 

@@ -1,0 +1,227 @@
+//! End-to-end tests on today's protocol: a lab image made from a folder of Spring binaries and
+//! system contracts 3.x (`image: {files: DIR}`), booted to Savanna finality and put through the
+//! experiments. The folder is `LAB_SPRING_DIR` (`.ci/run` sets it where the machine has one), laid
+//! out as `images/README.md` gives: `bin/nodeos`, `contracts/eosio.system/…`.
+//!
+//! Without a Docker engine, or without that folder, the tests are reported as ignored, never as
+//! passed; with `CI` set either one missing fails them instead.
+
+mod harness;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use harness::{docker, engine_lock, run_docker_tests, wait_until, Lab};
+use serde_json::Value;
+
+fn main() {
+    let spring = spring_dir();
+    run_docker_tests(
+        docker_tests![
+            docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults,
+            docker_spring_21_producers_boot_to_savanna,
+        ],
+        |args, _| {
+            let ci = std::env::var_os("CI").is_some();
+            match &spring {
+                Some(_) => vec![],
+                None if ci || args.list => vec![],
+                None => {
+                    eprintln!(
+                        "no Spring folder in LAB_SPRING_DIR: the Spring tests are ignored (with CI set they fail)"
+                    );
+                    vec![
+                        "docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults",
+                        "docker_spring_21_producers_boot_to_savanna",
+                    ]
+                }
+            }
+        },
+        || {},
+    )
+}
+
+/// The Spring folder (`LAB_SPRING_DIR`; `.ci/run` sets it), when it holds a nodeos.
+fn spring_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("LAB_SPRING_DIR")?);
+    dir.join("bin/nodeos").is_file().then(|| dir.canonicalize().unwrap())
+}
+
+/// A lab on the Spring image. Every Spring lab of these tests shares one image tag, so the image is
+/// built once.
+fn spring_lab(name: &str, extra: &str) -> Lab {
+    let dir = spring_dir().expect("LAB_SPRING_DIR names no folder with bin/nodeos: the Spring tests must run in CI");
+    Lab::new(name, &format!("image:\n  files: {}\n  tag: antelope-lab/test-spring:1.2.2\n{extra}", dir.display()))
+}
+
+struct Info {
+    head: u64,
+    lib: u64,
+}
+
+/// The chain as one node sees it, asked inside its own container (a fault between nodes does
+/// not cut this).
+fn info(lab: &Lab, node: &str) -> Info {
+    let v = lab.run(&["exec", node, "--", "curl", "-s", "localhost:8888/v1/chain/get_info"]).success().json();
+    Info { head: v["head_block_num"].as_u64().unwrap(), lib: v["last_irreversible_block_num"].as_u64().unwrap() }
+}
+
+fn active_schedule(lab: &Lab) -> Vec<String> {
+    lab.cleos(&["get", "schedule"])["active"]["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["producer_name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The finality `lab status --json` reports.
+fn finality(lab: &Lab) -> Value {
+    lab.run(&["status", "--json"]).success().json()["finality"].clone()
+}
+
+/// The voted schedule is active, eosio resigned, and the active finalizer policy is Savanna's with
+/// every producer of the schedule in it and a two-thirds threshold.
+fn assert_savanna_with_every_producer(lab: &Lab, producers: usize) {
+    let schedule = active_schedule(lab);
+    assert_eq!(schedule.len(), producers, "{schedule:?}");
+    assert!(!schedule.iter().any(|p| p == "eosio"), "{schedule:?}");
+    let eosio = lab.cleos(&["get", "account", "eosio", "--json"]);
+    let owner = eosio["permissions"].as_array().unwrap().iter().find(|p| p["perm_name"] == "owner").unwrap();
+    assert_eq!(owner["required_auth"]["accounts"][0]["permission"]["actor"], "eosio.prods", "{owner:#}");
+
+    let f = finality(lab);
+    assert_eq!(f["mode"], "savanna", "{f:#}");
+    let policy = &f["policy"];
+    let finalizers: BTreeSet<&str> =
+        policy["finalizers"].as_array().unwrap().iter().map(|x| x["description"].as_str().unwrap()).collect();
+    let schedule: BTreeSet<&str> = schedule.iter().map(String::as_str).collect();
+    assert_eq!(finalizers, schedule, "every producer of the schedule finalizes: {policy:#}");
+    assert_eq!(policy["threshold"].as_u64().unwrap(), (producers as u64 * 2) / 3 + 1, "{policy:#}");
+}
+
+/// LIB stays within `lag` blocks of the head, asked about once a second for `secs`; returns the
+/// largest lag seen.
+fn assert_lib_close_for(lab: &Lab, secs: u64, lag: u64) -> u64 {
+    let start = Instant::now();
+    let (mut worst, mut samples, mut last_lib) = (0, 0, 0);
+    while start.elapsed() < Duration::from_secs(secs) {
+        let i = info(lab, "genesis");
+        let behind = i.head - i.lib;
+        assert!(behind <= lag, "LIB {} is {behind} blocks behind head {} after {:?}", i.lib, i.head, start.elapsed());
+        assert!(i.lib >= last_lib, "LIB went back from {last_lib} to {}", i.lib);
+        worst = worst.max(behind);
+        last_lib = i.lib;
+        samples += 1;
+        std::thread::sleep(Duration::from_millis(1000));
+    }
+    assert!(samples >= secs / 2, "only {samples} samples in {secs}s");
+    worst
+}
+
+/// Each finalizer's last vote, as the genesis node tracks them: name → block voted for.
+fn last_votes(lab: &Lab) -> Vec<(String, u64)> {
+    let v = lab.cleos(&["get", "finalizer_info"]);
+    v["last_tracked_votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let id = t["voted_for_block_id"].as_str().unwrap();
+            (t["description"].as_str().unwrap().to_string(), u64::from_str_radix(&id[..8], 16).unwrap())
+        })
+        .collect()
+}
+
+fn docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults() {
+    let _engine = engine_lock();
+    let lab = spring_lab("h-e2e-spring", "nodes:\n  genesis:\n    http_port: 18961\n");
+
+    let up = lab.run(&["up"]).success();
+    let err = up.stderr();
+    assert!(err.contains("through eosio.boot"), "{err}");
+    assert!(err.contains("Savanna: policy generation"), "{err}");
+    assert_savanna_with_every_producer(&lab, 4);
+    assert_lib_close_for(&lab, 60, 3);
+
+    let again = lab.run(&["boot"]).success();
+    assert!(again.stderr().contains("nothing to do"), "{}", again.stderr());
+
+    // One producer of four crashes: three finalizers still make the threshold, LIB advances.
+    lab.run(&["kill", "accountnum22"]).success();
+    lab.run(&["wait", "--lib-advances", "6", "--timeout", "30"]).success();
+    // `lab start` restores it from a snapshot of a healthy node; its finalizer key is in its
+    // config, so it votes again, and LIB stays close.
+    let start = lab.run(&["start"]).success();
+    assert!(start.stderr().contains("restored accountnum22"), "{}", start.stderr());
+    let head = info(&lab, "genesis").head;
+    wait_until("accountnum22 to vote again", 60, || {
+        last_votes(&lab).iter().any(|(name, block)| name == "accountnum22" && *block > head)
+    });
+    assert_lib_close_for(&lab, 10, 3);
+
+    // Two against three: neither side has three of four finalizers, so LIB stops on both, while
+    // the side with two producers still makes blocks. `lab wait` says the finalizers are missing.
+    lab.run(&["partition", "accountnum11,accountnum22", "genesis,accountnum33,accountnum44"]).success();
+    let stalled = lab.run(&["wait", "--lib-advances", "4", "--timeout", "8"]);
+    assert_eq!(stalled.code(), 6, "{}", stalled.stderr());
+    assert!(stalled.stderr().contains("finalizers"), "{}", stalled.stderr());
+    let cut = info(&lab, "accountnum11");
+    let genesis = info(&lab, "genesis");
+    assert!(
+        genesis.head - genesis.lib > 6,
+        "LIB stalls on the genesis side: LIB {} head {}",
+        genesis.lib,
+        genesis.head
+    );
+    assert!(cut.head - cut.lib > 6, "LIB stalls on the cut side: LIB {} head {}", cut.lib, cut.head);
+    lab.run(&["heal"]).success();
+    lab.run(&["wait", "--lib-advances", "4", "--timeout", "60"]).success();
+    wait_until("LIB close to the head after the heal", 30, || {
+        let i = info(&lab, "genesis");
+        i.head - i.lib <= 3
+    });
+
+    // A bundle of the Spring lab brings up a new lab that carries on under Savanna.
+    let bundle = lab.dir.path().join("spring.labsnap.tar.gz");
+    lab.run(&["snapshot", "-o", bundle.to_str().unwrap()]).success();
+    let copy = "h-e2e-spring-copy";
+    let _copy_down = DownOnDrop(&lab, copy);
+    lab.run(&["up", "--from", bundle.to_str().unwrap(), "--name", copy]).success();
+    let copy_file = lab.state_path().join(copy).join("lab.yaml");
+    let copy_file = copy_file.to_str().unwrap();
+    lab.run(&["-f", copy_file, "wait", "--lib-advances", "4", "--timeout", "60"]).success();
+    let status = lab.run(&["-f", copy_file, "status", "--json"]).success().json();
+    assert_eq!(status["finality"]["mode"], "savanna", "{:#}", status["finality"]);
+    lab.run(&["down", "--name", copy]).success();
+
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left(), "{:?}", lab.containers());
+    assert!(docker(&["ps", "-a", "--filter", &format!("label=antelope-lab.name={copy}"), "-q"]).trim().is_empty());
+}
+
+fn docker_spring_21_producers_boot_to_savanna() {
+    let _engine = engine_lock();
+    let lab = spring_lab(
+        "h-e2e-spring21",
+        "producers: 21\naccounts: {count: 200}\nnodes:\n  genesis:\n    http_port: 18962\n",
+    );
+    let up = lab.run(&["up"]).success();
+    assert!(up.stderr().contains("21 finalizers"), "{}", up.stderr());
+    assert_savanna_with_every_producer(&lab, 21);
+    assert_lib_close_for(&lab, 60, 3);
+    let again = lab.run(&["boot"]).success();
+    assert!(again.stderr().contains("nothing to do"), "{}", again.stderr());
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left(), "{:?}", lab.containers());
+}
+
+/// Takes down a second lab a test brings up, also when the test fails.
+struct DownOnDrop<'a>(&'a Lab, &'static str);
+
+impl Drop for DownOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.run(&["down", "--name", self.1]);
+    }
+}
