@@ -9,7 +9,7 @@ use futures::future::join_all;
 use serde_json::{json, Value};
 
 use super::{slot_at, slot_of, BlockSeen, NodeSample, Sample, BLOCKS_PER_TURN};
-use crate::chain::answers::{BlockInfo, NetConnection, ProducerSchedules};
+use crate::chain::answers::{BlockInfo, FinalizerInfo, NetConnection, ProducerSchedules};
 use crate::client::{ChainInfo, NodeClient};
 use crate::lab::{self, health};
 use crate::labels;
@@ -59,6 +59,7 @@ impl<'a> Collector<'a> {
             .or(running.first())
             .copied();
         let (mut infos, mut peers, mut schedule, mut blocks) = (Vec::new(), Vec::new(), None, Vec::new());
+        let mut finality = None;
         // When the heads were read: blocks per second divides by this, not by when the poll ended.
         let mut at = self.started.elapsed().as_secs_f64();
         if let Some(reference) = reference {
@@ -70,6 +71,7 @@ impl<'a> Collector<'a> {
                 requests.push((url(c, "net/connections"), json!({})));
             }
             requests.push((url(reference, "chain/get_producer_schedule"), json!({})));
+            requests.push((url(reference, "chain/get_finalizer_info"), json!({})));
             // A failed exec (the reference node just stopped) leaves this poll without chain data.
             let answers = client.call_urls(&requests, ANSWER_SECS).await.unwrap_or_default();
             at = self.started.elapsed().as_secs_f64();
@@ -82,6 +84,8 @@ impl<'a> Collector<'a> {
             schedule = ok(2 * running.len())
                 .and_then(|v| serde_json::from_value::<ProducerSchedules>(v).ok())
                 .map(|s| (s.active.version, s.active.names()));
+            // A nodeos without Savanna answers 404: no finality to show but legacy.
+            finality = ok(2 * running.len() + 1).and_then(|v| serde_json::from_value::<FinalizerInfo>(v).ok());
             let reference_head = infos.iter().find(|(n, _)| *n == reference.name).and_then(|(_, i)| i.as_ref());
             if let Some(head) = reference_head.map(|i| i.head_block_num).filter(|_| blocks_too) {
                 let producers = schedule.as_ref().map(|(_, p)| p.len()).unwrap_or(1).max(1) as u64;
@@ -130,7 +134,7 @@ impl<'a> Collector<'a> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        Ok(Sample { lab: self.lab.clone(), at, now_slot: slot_at(now_ms), nodes, schedule, blocks })
+        Ok(Sample { lab: self.lab.clone(), at, now_slot: slot_at(now_ms), nodes, schedule, blocks, finality })
     }
 }
 

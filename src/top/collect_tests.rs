@@ -40,6 +40,27 @@ fn answer(url: &str, data: &str, head: u64) -> String {
     } else if url.ends_with("get_producer_schedule") {
         let p: Vec<String> = PRODUCERS.iter().map(|p| format!(r#"{{"producer_name":"{p}"}}"#)).collect();
         format!(r#"{{"active":{{"version":1,"producers":[{}]}}}}"#, p.join(","))
+    } else if url.ends_with("get_finalizer_info") {
+        // Savanna, as Spring 1.2.2 answers: accountnum33 (stopped) last voted for block 150.
+        let f: Vec<String> = PRODUCERS
+            .iter()
+            .map(|p| format!(r#"{{"description":"{p}","weight":1,"public_key":"PUB_BLS_{p}"}}"#))
+            .collect();
+        let v: Vec<String> = PRODUCERS
+            .iter()
+            .map(|p| {
+                let block = if *p == "accountnum33" { 150 } else { head - 1 };
+                format!(
+                    r#"{{"description":"{p}","voted_for_block_id":"{block:08x}{}","is_vote_strong":true}}"#,
+                    "ab".repeat(28)
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"active_finalizer_policy":{{"generation":1,"threshold":3,"finalizers":[{}]}},"pending_finalizer_policy":null,"last_tracked_votes":[{}]}}"#,
+            f.join(","),
+            v.join(",")
+        )
     } else if url.ends_with("get_block_info") {
         let num: u64 = data.trim_matches(|c: char| !c.is_ascii_digit()).parse().unwrap();
         let slot = 4_000_000_000 + num;
@@ -131,6 +152,11 @@ async fn a_poll_reads_every_node_in_two_execs_and_fills_two_rounds_of_blocks() {
     assert_eq!(frame.nodes[1].lag, Some(2));
     assert_eq!(frame.missed_slots, 0);
     assert_eq!(frame.producers.len(), 4);
+    assert_eq!(
+        frame.finality.as_deref(),
+        Some("Savanna finalizers: 3 of 4 voting, threshold 3; no recent vote from accountnum33 (last for block 150)")
+    );
+    assert!(super::plain::summary(&frame).ends_with(frame.finality.as_deref().unwrap()));
 
     // Without blocks (lab graph): one exec.
     let before = rt.execs().len();

@@ -51,7 +51,8 @@ fn window(len: usize, height: usize, scroll: &mut usize) -> std::ops::Range<usiz
 
 pub fn draw(screen: &mut Screen, frame: &Frame, view: &mut View) {
     let [top, nodes_area, producers_area, keys] = Layout::vertical([
-        Constraint::Length(2),
+        // The summary may wrap to a second line; Savanna's votes take one more.
+        Constraint::Length(if frame.finality.is_some() { 3 } else { 2 }),
         Constraint::Percentage(55),
         Constraint::Fill(1),
         Constraint::Length(1),

@@ -24,6 +24,9 @@ pub struct Frame {
     pub turn: Option<String>,
     /// Slots missed since `top` started, all producers.
     pub missed_slots: u64,
+    /// Under Savanna, who of the finalizer policy votes (a LIB that stops is finalizers that
+    /// do not): `Savanna finalizers: 2 of 4 voting, threshold 3 (LIB cannot advance); …`.
+    pub finality: Option<String>,
     pub nodes: Vec<NodeRow>,
     /// In schedule order.
     pub producers: Vec<ProducerRow>,
@@ -160,6 +163,7 @@ impl Tracker {
             blocks_per_sec,
             turn,
             missed_slots: self.production.missed_total(),
+            finality: sample.finality.as_ref().zip(head).and_then(|(f, h)| f.votes(h)).map(|v| v.to_string()),
             nodes,
             producers,
         }

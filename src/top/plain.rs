@@ -11,7 +11,7 @@ fn or_dash<T: ToString>(v: Option<T>) -> String {
 /// The one-line summary: chain id, head, LIB, schedule version, blocks per second, whose turn.
 pub fn summary(f: &Frame) -> String {
     let chain = f.chain_id.as_deref().map(|c| &c[..c.len().min(12)]).unwrap_or("-");
-    format!(
+    let line = format!(
         "lab {}  chain {chain}  head {}  LIB {}  schedule v{}  {} blocks/s  turn {}  missed {}",
         f.lab,
         or_dash(f.head),
@@ -20,7 +20,11 @@ pub fn summary(f: &Frame) -> String {
         f.blocks_per_sec.map(|b| format!("{b:.1}")).unwrap_or_else(|| "-".into()),
         f.turn.as_deref().unwrap_or("-"),
         f.missed_slots
-    )
+    );
+    match &f.finality {
+        Some(finality) => format!("{line}\n{finality}"),
+        None => line,
+    }
 }
 
 pub fn plain(f: &Frame) -> String {

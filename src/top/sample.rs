@@ -1,5 +1,6 @@
 //! What one poll of a running lab found, as it came: no arithmetic here.
 
+use crate::chain::answers::FinalizerInfo;
 use crate::client::ChainInfo;
 use crate::lab::Health;
 use crate::runtime::ContainerStats;
@@ -35,4 +36,7 @@ pub struct Sample {
     pub schedule: Option<(u64, Vec<String>)>,
     /// Blocks the reference node has that earlier samples had not fetched, in order.
     pub blocks: Vec<BlockSeen>,
+    /// Savanna's finalizer policy and each finalizer's last vote, as the reference node sees
+    /// them; `None` from a nodeos without Savanna.
+    pub finality: Option<FinalizerInfo>,
 }

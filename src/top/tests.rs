@@ -127,6 +127,7 @@ fn sample(at: f64, head: u64, cpu_ns: u64) -> Sample {
         ],
         schedule: Some((3, s.clone())),
         blocks: blocks(&s, head - 5, head, 1000 + head - 5),
+        finality: None,
     }
 }
 
@@ -224,6 +225,7 @@ fn big_frame() -> Frame {
         nodes,
         schedule: Some((1, s.clone())),
         blocks: blocks(&s, 1, 500, 4501),
+        finality: None,
     };
     t.update(&sample)
 }

@@ -32,6 +32,8 @@ pub struct Chain {
     pub image_extra: Vec<&'static str>,
     /// The actions the image's eosio.system ABI declares (a 1.x-era contract unless set).
     pub system_actions: Vec<&'static str>,
+    /// The actions the image's eosio.bios ABI declares (`setfinalizer` in a 3.x bios).
+    pub bios_actions: Vec<&'static str>,
     /// Protocol features: those the node supports (digest, codename) and those active.
     pub supported: Vec<(String, String)>,
     pub activated: Vec<String>,
@@ -75,6 +77,7 @@ impl Chain {
         let mut c = Chain {
             head: 10,
             system_actions: vec!["newaccount", "regproducer", "voteproducer"],
+            bios_actions: vec!["activate", "setprods"],
             schedule: (0, vec!["eosio".into()]),
             lib_lag: 2,
             ..Default::default()
@@ -181,6 +184,17 @@ impl Chain {
                         (data["finalizer_name"].as_str().unwrap(), data["finalizer_key"].as_str().unwrap());
                     self.finalizers.insert(name.into(), key.into());
                 }
+                ("eosio", "setfinalizer") => {
+                    let finalizers = data["finalizer_policy"]["finalizers"].as_array().unwrap();
+                    self.policy = Some(
+                        finalizers
+                            .iter()
+                            .map(|f| {
+                                (f["description"].as_str().unwrap().into(), f["public_key"].as_str().unwrap().into())
+                            })
+                            .collect(),
+                    );
+                }
                 ("eosio", "switchtosvnn") => {
                     let has = self.schedule.1.iter().filter(|p| self.finalizers.contains_key(*p)).count();
                     if self.refuse_switch > 0 || has < self.schedule.1.len() {
@@ -224,9 +238,11 @@ impl Chain {
                 .collect();
             return Some(ok(lines.join("\n")));
         }
-        if script.contains("cat ") && script.contains("eosio.system.abi") {
-            let actions: Vec<Value> = self.system_actions.iter().map(|a| json!({"name": a, "type": a})).collect();
-            return Some(ok(json!({"version": "eosio::abi/1.2", "actions": actions}).to_string()));
+        for (abi, actions) in [("eosio.system.abi", &self.system_actions), ("eosio.bios.abi", &self.bios_actions)] {
+            if script.contains("cat ") && script.contains(abi) {
+                let actions: Vec<Value> = actions.iter().map(|a| json!({"name": a, "type": a})).collect();
+                return Some(ok(json!({"version": "eosio::abi/1.2", "actions": actions}).to_string()));
+            }
         }
         if script.contains("push transaction") {
             return Some(self.push(&serde_json::from_str(&stdin).unwrap()));

@@ -192,3 +192,54 @@ async fn registrations_too_heavy_for_one_transaction_are_split() {
     assert_eq!(sizes[0], 4, "one transaction first: {sizes:?}");
     assert_eq!(&sizes[sizes.len() - 2..], [2, 2], "then halves: {sizes:?}");
 }
+
+#[tokio::test]
+async fn on_spring_the_chain_is_savanna_s_while_eosio_produces_alone_then_the_producers_take_over() {
+    let f = spring_fixture().await;
+    let mut c = after_contracts();
+    c.spring = true;
+    c.image_extra = vec![BOOT_CONTRACT];
+    c.bios_actions = vec!["activate", "setfinalizer"];
+    c.system_actions = V3_ACTIONS.to_vec();
+    c.supported = vec![(PREACTIVATE_FEATURE.into(), "PREACTIVATE_FEATURE".into()), ("cd".repeat(32), "SAVANNA".into())];
+    let chain = f.serve(c);
+    let reports = f.run(&[StepName::SysContract]).await.unwrap();
+    assert!(reports[0].note.contains("; Savanna from block"), "{}", reports[0].note);
+    {
+        let c = chain.lock().unwrap();
+        let deployed: Vec<&str> = c.deployments.iter().map(|(_, d)| d.rsplit('/').next().unwrap()).collect();
+        assert_eq!(deployed, ["eosio.boot", "eosio.bios", "eosio.system"], "setfinalizer is the bios's");
+        // The genesis node's key, the one its config.ini signs with, finalizes alone.
+        let eosio = f.plan.genesis().producer.as_ref().unwrap().finalizer.clone().unwrap();
+        assert_eq!(c.policy, Some(vec![("eosio".to_string(), eosio.public)]));
+    }
+    // A rerun finds the system contract deployed: no contract and no policy is set again.
+    let deployments = chain.lock().unwrap().deployments.len();
+    f.run(&[StepName::SysContract]).await.unwrap();
+    let c = chain.lock().unwrap();
+    assert_eq!(c.deployments.len(), deployments);
+    assert_eq!(c.pushes.iter().flatten().filter(|a| *a == "eosio::setfinalizer").count(), 1);
+    drop(c);
+
+    // After the vote, `finality` hands the policy to the producers.
+    chain.lock().unwrap().schedule = (1, producers());
+    let reports = f.run(&[StepName::Finality]).await.unwrap();
+    assert!(reports[0].note.contains("4 finalizers"), "{}", reports[0].note);
+    let policy: Vec<String> = chain.lock().unwrap().policy.clone().unwrap().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(policy, producers());
+}
+
+#[tokio::test]
+async fn a_bios_without_setfinalizer_leaves_the_switch_to_the_finality_step() {
+    let f = spring_fixture().await;
+    let mut c = after_contracts();
+    c.spring = true;
+    c.image_extra = vec![BOOT_CONTRACT];
+    c.supported = vec![(PREACTIVATE_FEATURE.into(), "PREACTIVATE_FEATURE".into()), ("cd".repeat(32), "SAVANNA".into())];
+    let chain = f.serve(c);
+    let reports = f.run(&[StepName::SysContract]).await.unwrap();
+    assert_eq!(reports[0].note, "1 features activated through eosio.boot");
+    let c = chain.lock().unwrap();
+    assert_eq!(c.policy, None);
+    assert!(!c.deployments.iter().any(|(_, d)| d.ends_with("eosio.bios")));
+}
