@@ -216,10 +216,11 @@ async fn on_spring_the_chain_is_savanna_s_while_eosio_produces_alone_then_the_pr
     // A rerun finds the system contract deployed: no contract and no policy is set again.
     let deployments = chain.lock().unwrap().deployments.len();
     f.run(&[StepName::SysContract]).await.unwrap();
-    let c = chain.lock().unwrap();
-    assert_eq!(c.deployments.len(), deployments);
-    assert_eq!(c.pushes.iter().flatten().filter(|a| *a == "eosio::setfinalizer").count(), 1);
-    drop(c);
+    {
+        let c = chain.lock().unwrap();
+        assert_eq!(c.deployments.len(), deployments);
+        assert_eq!(c.pushes.iter().flatten().filter(|a| *a == "eosio::setfinalizer").count(), 1);
+    }
 
     // After the vote, `finality` hands the policy to the producers.
     chain.lock().unwrap().schedule = (1, producers());
