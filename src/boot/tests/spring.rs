@@ -193,15 +193,22 @@ async fn registrations_too_heavy_for_one_transaction_are_split() {
     assert_eq!(&sizes[sizes.len() - 2..], [2, 2], "then halves: {sizes:?}");
 }
 
-#[tokio::test]
-async fn on_spring_the_chain_is_savanna_s_while_eosio_produces_alone_then_the_producers_take_over() {
-    let f = spring_fixture().await;
+/// A Spring node with the system accounts and contracts made, before `sys-contract`: SAVANNA
+/// supported, eosio.boot in the image.
+fn spring_before_system_contract() -> Chain {
     let mut c = after_contracts();
     c.spring = true;
     c.image_extra = vec![BOOT_CONTRACT];
+    c.supported = vec![(PREACTIVATE_FEATURE.into(), "PREACTIVATE_FEATURE".into()), ("cd".repeat(32), "SAVANNA".into())];
+    c
+}
+
+#[tokio::test]
+async fn on_spring_the_chain_is_savanna_s_while_eosio_produces_alone_then_the_producers_take_over() {
+    let f = spring_fixture().await;
+    let mut c = spring_before_system_contract();
     c.bios_actions = vec!["activate", "setfinalizer"];
     c.system_actions = V3_ACTIONS.to_vec();
-    c.supported = vec![(PREACTIVATE_FEATURE.into(), "PREACTIVATE_FEATURE".into()), ("cd".repeat(32), "SAVANNA".into())];
     let chain = f.serve(c);
     let reports = f.run(&[StepName::SysContract]).await.unwrap();
     assert!(reports[0].note.contains("; Savanna from block"), "{}", reports[0].note);
@@ -233,11 +240,7 @@ async fn on_spring_the_chain_is_savanna_s_while_eosio_produces_alone_then_the_pr
 #[tokio::test]
 async fn a_bios_without_setfinalizer_leaves_the_switch_to_the_finality_step() {
     let f = spring_fixture().await;
-    let mut c = after_contracts();
-    c.spring = true;
-    c.image_extra = vec![BOOT_CONTRACT];
-    c.supported = vec![(PREACTIVATE_FEATURE.into(), "PREACTIVATE_FEATURE".into()), ("cd".repeat(32), "SAVANNA".into())];
-    let chain = f.serve(c);
+    let chain = f.serve(spring_before_system_contract());
     let reports = f.run(&[StepName::SysContract]).await.unwrap();
     assert_eq!(reports[0].note, "1 features activated through eosio.boot");
     let c = chain.lock().unwrap();
