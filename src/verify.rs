@@ -3,6 +3,7 @@
 
 use anyhow::{anyhow, Result};
 
+use crate::boot::system::VAULTA_ACCOUNTS;
 use crate::boot::SYSTEM_ACCOUNTS;
 use crate::chain::{Amount, Chain, Symbol};
 use crate::plan::NetworkPlan;
@@ -71,8 +72,13 @@ pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<VerifyReport
         staked += net.0 + cpu.0;
         balances += liquid.0;
     }
-    // Tokens are also held by eosio and the system accounts (stake, RAM, fees).
-    let holders: Vec<&str> = std::iter::once("eosio").chain(SYSTEM_ACCOUNTS.iter().copied()).collect();
+    // Tokens are also held by eosio and the system accounts (stake, RAM, fees); a 3.x system
+    // contract pays its RAM fees to eosio.fees, one of the Vaulta-era accounts (absent on older
+    // chains: no balance).
+    let holders: Vec<&str> = std::iter::once("eosio")
+        .chain(SYSTEM_ACCOUNTS.iter().copied())
+        .chain(VAULTA_ACCOUNTS.iter().copied())
+        .collect();
     let holder_balances = chain.balances("eosio.token", &holders, &symbol.code).await?;
     let mut stake_account = 0i64;
     for (h, b) in holders.iter().zip(holder_balances) {
