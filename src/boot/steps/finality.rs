@@ -199,7 +199,7 @@ impl Step for Finality {
             switch(cx).await?;
         }
         task.message("wait for Savanna finality");
-        let (policy, head, lib) = wait_for(
+        let waited = wait_for(
             "Savanna finality (every producer in the active finalizer policy, LIB near the head)",
             Duration::from_secs(120),
             || async {
@@ -209,7 +209,26 @@ impl Step for Finality {
                 Ok(close.then_some((policy, info.head_block_num, info.last_irreversible_block_num)))
             },
         )
-        .await?;
+        .await;
+        let (policy, head, lib) = match waited {
+            Ok(done) => done,
+            // What the chain shows instead: who of the policy does not vote, and where LIB is.
+            Err(Failure::Timeout { what, secs }) => {
+                let info = cx.chain().info().await?;
+                let votes = match cx.chain().finalizer_info().await? {
+                    Some(f) => f.votes(info.head_block_num).map(|v| format!("; {v}")).unwrap_or_default(),
+                    None => String::new(),
+                };
+                return Err(Failure::Timeout {
+                    what: format!(
+                        "{what}: LIB {}, head {}{votes}",
+                        info.last_irreversible_block_num, info.head_block_num
+                    ),
+                    secs,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         Ok(Outcome::changed(format!(
             "{registered_now} finalizer keys registered; {}; LIB {lib}, head {head}",
             describe(&policy)
