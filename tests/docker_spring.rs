@@ -155,21 +155,18 @@ fn docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_fault
     });
     assert_lib_close_for(&lab, 10, 3);
 
-    // Two against three: neither side has three of four finalizers, so LIB stops on both, while
-    // the side with two producers still makes blocks. `lab wait` says the finalizers are missing.
+    // Two against three: neither side has three of four finalizers, so LIB stops on both.
+    // `lab wait` says the finalizers are missing.
     lab.run(&["partition", "accountnum11,accountnum22", "genesis,accountnum33,accountnum44"]).success();
     let stalled = lab.run(&["wait", "--lib-advances", "4", "--timeout", "8"]);
     assert_eq!(stalled.code(), 6, "{}", stalled.stderr());
     assert!(stalled.stderr().contains("finalizers"), "{}", stalled.stderr());
-    let cut = info(&lab, "accountnum11");
-    let genesis = info(&lab, "genesis");
-    assert!(
-        genesis.head - genesis.lib > 6,
-        "LIB stalls on the genesis side: LIB {} head {}",
-        genesis.lib,
-        genesis.head
-    );
-    assert!(cut.head - cut.lib > 6, "LIB stalls on the cut side: LIB {} head {}", cut.lib, cut.head);
+    // Neither side's LIB moves (Spring also pauses production on a side that gets no votes, so
+    // the head may stop too: the distance to it says nothing).
+    let (genesis, cut) = (info(&lab, "genesis").lib, info(&lab, "accountnum11").lib);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(info(&lab, "genesis").lib, genesis, "LIB stalls on the genesis side");
+    assert_eq!(info(&lab, "accountnum11").lib, cut, "LIB stalls on the cut side");
     lab.run(&["heal"]).success();
     lab.run(&["wait", "--lib-advances", "4", "--timeout", "60"]).success();
     wait_until("LIB close to the head after the heal", 30, || {
