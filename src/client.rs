@@ -32,6 +32,11 @@ impl ApiError {
             _ => false,
         }
     }
+
+    /// Whether the node knows no such call (a Leap nodeos asked Spring's `get_finalizer_info`).
+    pub fn is_unknown_call(&self) -> bool {
+        matches!(self, ApiError::Status { status: 404, .. }) || self.is_not_found()
+    }
 }
 
 /// How nodeos says "no such thing" in an error body.

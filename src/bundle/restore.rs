@@ -41,13 +41,14 @@ pub struct Restored {
 }
 
 /// The bundle's topology under the lab's new name, written into the new lab's state folder with
-/// the accounts file beside it; the plan made from it and the bundle's seed. Refuses a lab name
+/// the accounts file beside it (the source names that file); the plan made from it and the
+/// bundle's seed. Refuses a lab name
 /// that is in use, before anything is created.
 pub async fn prepare(
     rt: &dyn Runtime,
     bundle: &Bundle,
     name: Option<&str>,
-) -> Result<(NetworkPlan, StateDir, PathBuf)> {
+) -> Result<(NetworkPlan, StateDir, TopologySource)> {
     let mut t = topology::parse(&bundle.topology).map_err(|e| anyhow::anyhow!("the bundle's topology: {e}"))?;
     if let Some(name) = name {
         t.name = name.to_string();
@@ -75,17 +76,17 @@ pub async fn prepare(
         if let Some(accounts) = &bundle.accounts {
             write_secret(&state.root.join(ACCOUNTS), accounts)?;
         }
-        let source = TopologySource { topology: t.clone(), path: Some(path.clone()) };
+        let source = TopologySource { topology: t.clone(), path: Some(path) };
         let mut plan = NetworkPlan::build(&source, &bundle.seed)?;
         lab::api_port::apply(&mut plan, &state);
         let busy = lab::busy_ports(&plan, &[]);
         if !busy.is_empty() {
             bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
         }
-        anyhow::Ok((plan, path))
+        anyhow::Ok((plan, source))
     })();
     match written {
-        Ok((plan, path)) => Ok((plan, state, path)),
+        Ok((plan, source)) => Ok((plan, state, source)),
         Err(e) => {
             let _ = state.remove();
             Err(e)
@@ -151,7 +152,7 @@ async fn up_from_once(
     stop: impl Future<Output = ()>,
 ) -> Result<Restored> {
     let m = &bundle.manifest;
-    let (plan, state, topology) = prepare(rt, bundle, name).await?;
+    let (plan, state, source) = prepare(rt, bundle, name).await?;
     let checked = async {
         ensure_image(rt, &plan, printer).await?;
         let task = printer.task("ask the image its nodeos version");
@@ -161,7 +162,6 @@ async fn up_from_once(
         // Rendered for this image's nodeos, as `lab up` renders: only the config.ini options it
         // knows (a Spring built without EOS VM OC refuses `eos-vm-oc-enable` and stops), and
         // the producers' finalizer keys where it has Savanna, or they would not vote.
-        let source = topology::load(Some(&topology))?;
         let checked = lab::check_options(rt, &plan, &source, &lab::Created::default()).await?;
         if let Some(note) = checked.note {
             printer.warn(note);
@@ -190,7 +190,10 @@ async fn up_from_once(
         _ = &mut stop => Err(UpInterrupted.into()),
     };
     match outcome {
-        Ok((block, producer)) => Ok(Restored { plan, topology, block, producer }),
+        Ok((block, producer)) => {
+            let topology = source.path.expect("prepare writes the topology into the state folder");
+            Ok(Restored { plan, topology, block, producer })
+        }
         Err(e) => {
             // Nothing half-made: what carries the lab's label goes, and its state folder.
             let _ = lab::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;

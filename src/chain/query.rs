@@ -161,8 +161,7 @@ impl<'a> Chain<'a> {
     pub async fn finalizer_info(&self) -> Result<Option<FinalizerInfo>, ApiError> {
         match self.node.call_as("chain/get_finalizer_info", &json!({})).await {
             Ok(info) => Ok(Some(info)),
-            Err(ApiError::Status { status: 404, .. }) => Ok(None),
-            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) if e.is_unknown_call() => Ok(None),
             Err(e) => Err(e),
         }
     }

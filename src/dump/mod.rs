@@ -87,7 +87,7 @@ pub async fn dump(rt: &dyn Runtime, lab: &str, state: &StateDir, dir: &Path, sho
             // Savanna knows no such call, and that is no error of the lab.
             match client.call("chain/get_finalizer_info", &json!({})).await {
                 Ok(v) => write(&cdir.join("finalizers.json"), serde_json::to_string_pretty(&v)?)?,
-                Err(e) if matches!(e, crate::client::ApiError::Status { status: 404, .. }) || e.is_not_found() => {}
+                Err(e) if e.is_unknown_call() => {}
                 Err(e) => report.chain_errors.push(format!("chain/get_finalizer_info (asked of {}): {e}", c.name)),
             }
         }
