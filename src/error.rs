@@ -11,10 +11,7 @@ use crate::topology::ValidationErrors;
 #[error("interrupted. Everything created so far carries the lab's labels: `lab down` removes it")]
 pub struct Interrupted;
 
-/// Ctrl-C during `lab up`, which has already said what it removed or kept.
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted")]
-pub struct UpInterrupted;
+pub use crate::orchestrator::UpInterrupted;
 
 pub mod code {
     pub const FAILURE: u8 = 1;

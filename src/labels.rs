@@ -25,3 +25,11 @@ pub fn filter(key: &str, value: &str) -> String {
 
 /// A node's swarm placement constraints from the topology, `; `-separated.
 pub const PLACEMENT: &str = "antelope-lab.placement";
+
+/// Label filters that select one lab, or every lab.
+pub fn lab_filter(lab: Option<&str>) -> Vec<String> {
+    match lab {
+        Some(name) => vec![filter(LAB, name)],
+        None => vec![LAB.to_string()],
+    }
+}

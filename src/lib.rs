@@ -1,11 +1,14 @@
 //! antelope-lab: a disposable, multi-producer Antelope blockchain in Docker.
 //!
-//! Data flows one way: `topology` (the file) → `plan` (pure resolution) → `render` (pure files)
-//! → `runtime` (Docker) → `boot` (the bios boot sequence through cleos).
+//! The modules form one-way layers, each importing only those below it (docs/architecture.md;
+//! `tests/layers.rs` checks it): `topology` (the file) → `plan` (pure resolution) → `render`
+//! (pure files) → `runtime` (the engine) → `client` (a node through the engine) → `boot` (the bios
+//! boot sequence) → `orchestrator` (containers up, kept, recovered) → `lab` (the handle), with the
+//! command line (`cli`, `commands`) on top.
 //!
 //! # As a test fixture
 //!
-//! The [`api`] module is the library the `lab` command line is built on: a [`LabConfig`] (a
+//! The [`lab`] module is the library the `lab` command line is built on: a [`LabConfig`] (a
 //! topology file, a YAML string or a builder), [`Lab::up`] to bring it up and boot it, and a
 //! [`Lab`] handle that knows its API URL, chain id and accounts, runs cleos, and takes the lab
 //! down when dropped unless [`Lab::keep`] was called.
@@ -30,7 +33,6 @@
 //! # }
 //! ```
 
-pub mod api;
 pub mod boot;
 pub mod bundle;
 pub mod chain;
@@ -46,6 +48,7 @@ pub mod image;
 pub mod keys;
 pub mod lab;
 pub mod labels;
+pub mod orchestrator;
 pub mod plan;
 pub mod printer;
 pub mod render;
@@ -56,9 +59,9 @@ pub mod topology;
 pub mod verify;
 pub mod wait;
 
-pub use api::{AccountRole, Lab, LabAccount, LabConfig, LabConfigBuilder, UpOptions};
 pub use boot::BootOptions;
-pub use lab::DownReport;
+pub use lab::{AccountRole, Lab, LabAccount, LabConfig, LabConfigBuilder, UpOptions};
+pub use orchestrator::DownReport;
 pub use runtime::ExecOutput;
 
 use std::process::ExitCode;

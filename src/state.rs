@@ -105,7 +105,7 @@ impl StateDir {
         Ok(())
     }
 
-    /// The genesis API's host port chosen at the lab's first `up` (see `lab::api_port`).
+    /// The genesis API's host port chosen at the lab's first `up` (see `orchestrator::api_port`).
     pub fn api_port(&self) -> Option<u16> {
         fs::read_to_string(self.root.join("api-port")).ok().and_then(|s| s.trim().parse().ok())
     }

@@ -3,9 +3,10 @@
 
 use anyhow::{anyhow, Result};
 
-use crate::boot::system::VAULTA_ACCOUNTS;
 use crate::boot::SYSTEM_ACCOUNTS;
-use crate::chain::{Amount, Chain, Symbol};
+use crate::chain::system::VAULTA_ACCOUNTS;
+use crate::chain::{Amount, Symbol};
+use crate::client::Chain;
 use crate::plan::NetworkPlan;
 use crate::runtime::Runtime;
 

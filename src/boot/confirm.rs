@@ -7,7 +7,7 @@ use std::future::Future;
 use super::error::Failure;
 use super::push::{Action, Pusher};
 use super::wait::settle;
-use crate::chain::Chain;
+use crate::client::Chain;
 
 /// Rounds of push, settle and check before giving up.
 const ROUNDS: usize = 5;

@@ -8,8 +8,9 @@ use tokio::sync::OnceCell;
 use super::cleos::Cleos;
 use super::error::Failure;
 use super::push::Pusher;
-use super::system::{abi_path, wasm_path, CONTRACTS_DIR, VAULTA_ACCOUNTS, VAULTA_ERA_ACTIONS};
-use crate::chain::{Amount, Chain};
+use crate::chain::system::{abi_path, wasm_path, CONTRACTS_DIR, VAULTA_ACCOUNTS, VAULTA_ERA_ACTIONS};
+use crate::chain::Amount;
+use crate::client::Chain;
 use crate::keys::KeyPair;
 use crate::plan::alloc::Allocation;
 use crate::plan::{AccountPlan, NetworkPlan};
@@ -118,7 +119,7 @@ impl<'a> Context<'a> {
     /// The system accounts `sys` creates: the tutorial's, and the Vaulta-era ones when the image's
     /// system contract pays them.
     pub async fn system_accounts(&self) -> Result<Vec<&'static str>, Failure> {
-        let mut names = super::system::SYSTEM_ACCOUNTS.to_vec();
+        let mut names = crate::chain::system::SYSTEM_ACCOUNTS.to_vec();
         let actions = self.system_actions().await?;
         if VAULTA_ERA_ACTIONS.iter().any(|a| actions.iter().any(|x| x == a)) {
             names.extend(VAULTA_ACCOUNTS);

@@ -14,7 +14,7 @@ pub mod push;
 pub mod retry;
 mod step;
 mod steps;
-pub mod system;
+
 mod tables;
 mod wait;
 
@@ -26,13 +26,13 @@ use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
+pub use crate::chain::system::{CONTRACTS_DIR, SYSTEM_ACCOUNTS};
 pub use cleos::{Cleos, CleosCommand};
 pub use context::Context;
 pub use error::{BootError, Failure};
 pub use push::Action;
 pub use step::{Check, Outcome, Step};
 pub use steps::{select, StepName};
-pub use system::{CONTRACTS_DIR, SYSTEM_ACCOUNTS};
 
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;

@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::Failure;
-use super::system::MAX_PRODUCERS;
 use crate::chain::answers::{GlobalState, ProducerRow, VoterRow};
-use crate::chain::Chain;
+use crate::chain::system::MAX_PRODUCERS;
+use crate::client::Chain;
 
 pub async fn producers(chain: &Chain<'_>) -> Result<Vec<ProducerRow>, Failure> {
     Ok(chain.table("eosio", "eosio", "producers").await?)

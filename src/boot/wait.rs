@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::error::Failure;
-use crate::chain::Chain;
+use crate::client::Chain;
 
 /// How often a condition is asked again.
 const POLL: Duration = Duration::from_millis(150);

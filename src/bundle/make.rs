@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::archive::{hex, Bundle, ACCOUNTS};
 use super::manifest::{Manifest, FORMAT_VERSION};
-use crate::chain::Chain;
-use crate::lab::{snapshot_at_head, HeadSnapshot};
+use crate::client::Chain;
+use crate::orchestrator::{snapshot_at_head, HeadSnapshot};
 use crate::plan::{NetworkPlan, NodePlan};
 use crate::runtime::{ContainerState, Runtime};
 use crate::topology::{Topology, TopologySource};

@@ -13,10 +13,10 @@ use futures::FutureExt;
 use super::archive::{Bundle, ACCOUNTS};
 use super::manifest::check_readable;
 use crate::boot::{Boot, BootOptions, StepName};
-use crate::chain::Chain;
-use crate::error::UpInterrupted;
-use crate::lab::release::{producing_nodes, release_when_connected, start_in_dial_order};
-use crate::lab::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
+use crate::client::Chain;
+use crate::orchestrator::release::{producing_nodes, release_when_connected, start_in_dial_order};
+use crate::orchestrator::UpInterrupted;
+use crate::orchestrator::{self, container_spec, create_network_and_volumes, ensure_image, indent, lab_filter};
 use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, RESTORE_SNAPSHOT};
 use crate::printer::Printer;
 use crate::runtime::{FileEntry, Runtime};
@@ -78,8 +78,8 @@ pub async fn prepare(
         }
         let source = TopologySource { topology: t.clone(), path: Some(path) };
         let mut plan = NetworkPlan::build(&source, &bundle.seed)?;
-        lab::api_port::apply(&mut plan, &state);
-        let busy = lab::busy_ports(&plan, &[]);
+        orchestrator::api_port::apply(&mut plan, &state);
+        let busy = orchestrator::busy_ports(&plan, &[]);
         if !busy.is_empty() {
             bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
         }
@@ -100,7 +100,16 @@ pub async fn image_version(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<Strin
     let name = format!("{}-version-probe", plan.lab);
     let command = ["cleos", "version", "client"];
     let timeout = Duration::from_secs(60);
-    let probe = lab::probe_image(rt, plan, "cleos-version", &name, &command, timeout, &lab::Created::default()).await?;
+    let probe = orchestrator::probe_image(
+        rt,
+        plan,
+        "cleos-version",
+        &name,
+        &command,
+        timeout,
+        &orchestrator::Created::default(),
+    )
+    .await?;
     let (code, out) = (probe.code, probe.output);
     let version =
         out.lines().map(str::trim).find(|l| l.starts_with('v') && l[1..].starts_with(|c: char| c.is_ascii_digit()));
@@ -138,9 +147,10 @@ pub async fn up_from(
     ));
     // A lab made from a bundle is new: no port was kept for it (`prepare` clears a stale state
     // folder), so the port is fixed only when the topology gives it.
-    let given = topology::parse(&bundle.topology).is_ok_and(|t| lab::api_port::port_given(&t));
+    let given = topology::parse(&bundle.topology).is_ok_and(|t| orchestrator::api_port::port_given(&t));
     let stop = stop.shared();
-    lab::api_port::retry_when_taken(|| given, || up_from_once(rt, &bundle, path, name, printer, stop.clone())).await
+    orchestrator::api_port::retry_when_taken(|| given, || up_from_once(rt, &bundle, path, name, printer, stop.clone()))
+        .await
 }
 
 async fn up_from_once(
@@ -162,7 +172,7 @@ async fn up_from_once(
         // Rendered for this image's nodeos, as `lab up` renders: only the config.ini options it
         // knows (a Spring built without EOS VM OC refuses `eos-vm-oc-enable` and stops), and
         // the producers' finalizer keys where it has Savanna, or they would not vote.
-        let checked = lab::check_options(rt, &plan, &source, &lab::Created::default()).await?;
+        let checked = orchestrator::check_options(rt, &plan, &source, &orchestrator::Created::default()).await?;
         if let Some(note) = checked.note {
             printer.warn(note);
         }
@@ -178,7 +188,7 @@ async fn up_from_once(
         Err(e) => {
             // Interrupted, the image's probes may have left a container (labelled with the lab).
             if e.is::<UpInterrupted>() {
-                let _ = lab::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
+                let _ = orchestrator::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
             }
             let _ = state.remove();
             return Err(e);
@@ -196,7 +206,7 @@ async fn up_from_once(
         }
         Err(e) => {
             // Nothing half-made: what carries the lab's label goes, and its state folder.
-            let _ = lab::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
+            let _ = orchestrator::down(rt, Some(&plan.lab), false, &Printer::new(true, true)).await;
             let _ = state.remove();
             Err(e.context(format!(
                 "lab `{}` was not brought up from {}; what it had created is removed",
@@ -216,10 +226,10 @@ async fn bring_up(
 ) -> Result<(u64, String)> {
     state.write_plan(plan)?;
     let containers: Vec<String> = plan.nodes.iter().map(|n| n.container.clone()).collect();
-    create_network_and_volumes(rt, plan, &containers, printer, &lab::Created::default(), (&[], &[])).await?;
+    create_network_and_volumes(rt, plan, &containers, printer, &orchestrator::Created::default(), (&[], &[])).await?;
     let bar = printer.bar("create nodes, put the snapshot in each, start them", plan.nodes.len() as u64);
     let snapshot = FileEntry { name: RESTORE_SNAPSHOT.into(), contents: bundle.snapshot.clone(), mode: 0o644 };
-    let paused = lab::start_paused_marker();
+    let paused = orchestrator::start_paused_marker();
     // The snapshot must be in a node's volume before its first start: a node started without it
     // would begin a new chain from genesis.json. Producers start paused (see `release`).
     let paused_nodes: Vec<&str> = producing_nodes(plan).iter().map(|n| n.name.as_str()).collect();
@@ -240,7 +250,7 @@ async fn bring_up(
     start_in_dial_order(rt, &nodes, &|| bar.inc(1)).await?;
     bar.done(format!("{} nodes from block {}", plan.nodes.len(), bundle.manifest.head_block));
     let timeout = Duration::from_secs(60);
-    lab::wait_ready(rt, &[plan.genesis()], timeout, printer).await?;
+    orchestrator::wait_ready(rt, &[plan.genesis()], timeout, printer).await?;
     // keosd and the keys need only the genesis node; the producers meanwhile load the snapshot
     // and take up their rounds, so the two waits overlap.
     let boot = Boot::new(rt, plan, state, printer);

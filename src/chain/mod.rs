@@ -1,11 +1,11 @@
 //! The chain as `lab` sees it: value types shared by every stage (account names, token amounts),
-//! the typed answers of nodeos, and the questions `lab` asks it.
+//! the protocol's and system contracts' facts, and the typed answers of nodeos. Pure: the
+//! questions are asked by [`crate::client`].
 
 pub mod answers;
 pub mod asset;
 pub mod name;
-mod query;
+pub mod system;
 
 pub use asset::{Amount, Symbol};
 pub use name::check_account_name;
-pub use query::Chain;

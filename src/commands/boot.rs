@@ -3,9 +3,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 
 use super::Ctx;
-use crate::api::{Lab, LabConfig};
 use crate::boot::{select, Boot, BootOptions, Check, StepName};
 use crate::cli::BootArgs;
+use crate::lab::{Lab, LabConfig};
 use crate::plan::NetworkPlan;
 use crate::runtime::ContainerState;
 use crate::topology;

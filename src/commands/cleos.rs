@@ -3,8 +3,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::{relay, Ctx};
-use crate::api::{Lab, LabConfig};
 use crate::cli::CleosArgs;
+use crate::lab::{Lab, LabConfig};
 
 pub async fn run(ctx: &Ctx, args: CleosArgs) -> Result<ExitCode> {
     let lab = Lab::attach_config(&LabConfig::discover(ctx.file.as_deref())?.engine(ctx.engine)).await?;

@@ -3,8 +3,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::Ctx;
-use crate::api::{self, LabConfig};
 use crate::cli::DownArgs;
+use crate::lab::{self, LabConfig};
 use crate::state::StateDir;
 
 pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
@@ -18,10 +18,10 @@ pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
     // there is one to read, else the local engine.
     let topology = LabConfig::discover(ctx.file.as_deref()).map(|c| c.topology().engine).unwrap_or_default();
     let engine = match &name {
-        Some(n) => crate::lab::engine::resolve(ctx.engine, topology, &StateDir::for_lab(n))?,
+        Some(n) => crate::orchestrator::engine::resolve(ctx.engine, topology, &StateDir::for_lab(n))?,
         None => ctx.engine.unwrap_or(topology),
     };
-    let report = api::down(engine, name.as_deref(), args.keep_data, &ctx.printer).await?;
+    let report = lab::down(engine, name.as_deref(), args.keep_data, &ctx.printer).await?;
     let target = name.map(|n| format!("lab `{n}`")).unwrap_or_else(|| "all labs".into());
     if report.containers.is_empty() && report.networks.is_empty() && report.volumes.is_empty() {
         ctx.printer.info(format!("{target}: nothing to remove"));

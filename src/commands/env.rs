@@ -5,8 +5,8 @@ use anyhow::{anyhow, Result};
 use super::Ctx;
 use crate::cli::EnvArgs;
 use crate::client::NodeClient;
-use crate::lab::endpoints::{self, exports};
-use crate::lab::{self, lab_filter};
+use crate::orchestrator::endpoints::{self, exports};
+use crate::orchestrator::{self, lab_filter};
 use crate::runtime::Runtime;
 use crate::state::StateDir;
 
@@ -15,7 +15,7 @@ pub async fn run(ctx: &Ctx, _args: EnvArgs) -> Result<ExitCode> {
     let name = ctx.topology()?.topology.name;
     let rt = ctx.runtime().await?;
     let containers = rt.containers(&lab_filter(Some(&name))).await?;
-    let genesis = lab::genesis_of(&containers)
+    let genesis = orchestrator::genesis_of(&containers)
         .ok_or_else(|| anyhow!("lab `{name}` has no genesis container; `lab up` starts it"))?;
     if !genesis.running() {
         return Err(anyhow!("lab `{name}` is not running ({} is {}); `lab up` starts it", genesis.name, genesis.state));

@@ -5,7 +5,7 @@ use anyhow::{anyhow, Result};
 use super::Ctx;
 use crate::cli::HealArgs;
 use crate::faults::{apply, FaultError};
-use crate::lab;
+use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, _args: HealArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan()?;
@@ -20,7 +20,7 @@ pub async fn run(ctx: &Ctx, _args: HealArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    let image = lab::ensure_nettools_image(&rt, &plan, &ctx.printer).await?;
+    let image = orchestrator::ensure_nettools_image(&rt, &plan, &ctx.printer).await?;
     let task = ctx.printer.task("heal");
     let (done, error) = apply::heal(&rt, &image, &plan, &nodes).await;
     let mut faults = state.faults()?;

@@ -4,14 +4,14 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::KillArgs;
-use crate::lab;
+use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, args: KillArgs) -> Result<ExitCode> {
-    let signal = lab::parse_signal(&args.signal)?;
+    let signal = orchestrator::parse_signal(&args.signal)?;
     let (plan, state) = ctx.plan()?;
-    let nodes = lab::select(&plan, &args.nodes, false)?;
+    let nodes = orchestrator::select(&plan, &args.nodes, false)?;
     let rt = ctx.runtime().await?;
-    lab::kill(&rt, &plan, &nodes, &signal).await?;
+    orchestrator::kill(&rt, &plan, &nodes, &signal).await?;
     let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     state.forget_faults(&names)?;
     ctx.printer.info(format!(

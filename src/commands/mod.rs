@@ -33,8 +33,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::api::LabConfig;
 use crate::cli::{Cli, Command};
+use crate::lab::LabConfig;
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::Runtime;
@@ -106,7 +106,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 /// The last line of `lab start` and `lab restart`.
-fn start_summary(ctx: &Ctx, lab: &str, report: &crate::lab::StartReport, started: std::time::Instant) {
+fn start_summary(ctx: &Ctx, lab: &str, report: &crate::orchestrator::StartReport, started: std::time::Instant) {
     let mut parts = Vec::new();
     if !report.started.is_empty() {
         parts.push(format!("started {}", report.started.join(", ")));

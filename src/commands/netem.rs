@@ -5,7 +5,7 @@ use anyhow::{anyhow, Result};
 use super::Ctx;
 use crate::cli::NetemArgs;
 use crate::faults::{apply, record, spec, FaultError, LinkArgs, SpecErrors};
-use crate::lab;
+use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, args: NetemArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan()?;
@@ -32,7 +32,7 @@ pub async fn run(ctx: &Ctx, args: NetemArgs) -> Result<ExitCode> {
     if !stopped.is_empty() {
         return Err(FaultError::NodesNotRunning(stopped).into());
     }
-    let image = lab::ensure_nettools_image(&rt, &plan, &ctx.printer).await?;
+    let image = orchestrator::ensure_nettools_image(&rt, &plan, &ctx.printer).await?;
     if link.needs_netem() {
         // Asked once, beside the first node, before any node is changed.
         apply::probe_netem(&rt, &image, &plan, targets[0]).await?;

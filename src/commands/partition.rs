@@ -5,7 +5,7 @@ use anyhow::{anyhow, Result};
 use super::Ctx;
 use crate::cli::PartitionArgs;
 use crate::faults::{apply, record, spec};
-use crate::lab;
+use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, args: PartitionArgs) -> Result<ExitCode> {
     let (plan, state) = ctx.plan()?;
@@ -14,7 +14,7 @@ pub async fn run(ctx: &Ctx, args: PartitionArgs) -> Result<ExitCode> {
     let partition = spec::parse_partition(&args.groups, &names)?;
     let rt = ctx.runtime().await?;
     let nodes = apply::live_nodes(&rt, &plan).await?;
-    let image = lab::ensure_nettools_image(&rt, &plan, &ctx.printer).await?;
+    let image = orchestrator::ensure_nettools_image(&rt, &plan, &ctx.printer).await?;
     let groups: Vec<String> = partition.groups.iter().map(|g| g.join(",")).collect();
     let task = ctx.printer.task(format!("partition {}", groups.join(" | ")));
     let (applied, error) = apply::partition(&rt, &image, &plan, &nodes, &partition).await;

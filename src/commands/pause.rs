@@ -6,18 +6,18 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::PauseArgs;
-use crate::lab;
+use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, args: PauseArgs, pause: bool) -> Result<ExitCode> {
     let (plan, _) = ctx.plan()?;
-    let nodes = lab::select(&plan, &args.nodes, false)?;
+    let nodes = orchestrator::select(&plan, &args.nodes, false)?;
     let rt = ctx.runtime().await?;
     let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     if pause {
-        lab::pause(&rt, &plan, &nodes).await?;
+        orchestrator::pause(&rt, &plan, &nodes).await?;
         ctx.printer.info(format!("paused {}; `lab unpause` resumes them", names.join(", ")));
     } else {
-        lab::unpause(&rt, &plan, &nodes).await?;
+        orchestrator::unpause(&rt, &plan, &nodes).await?;
         ctx.printer.info(format!("resumed {}", names.join(", ")));
     }
     Ok(ExitCode::SUCCESS)

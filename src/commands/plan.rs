@@ -24,8 +24,8 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
     if args.compose {
         // The files Compose mounts must exist: write them, as `up` would (no Docker involved).
         state.write_plan(&plan)?;
-        let specs: Vec<_> = plan.nodes.iter().map(|n| crate::lab::container_spec(&plan, n, &state)).collect();
-        print!("{}", crate::render::compose::compose_file(&plan, &specs));
+        let specs: Vec<_> = plan.nodes.iter().map(|n| crate::orchestrator::container_spec(&plan, n, &state)).collect();
+        print!("{}", crate::runtime::compose::compose_file(&plan, &specs));
         return Ok(ExitCode::SUCCESS);
     }
     if args.json {

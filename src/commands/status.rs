@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::chain::answers::{FinalizerPolicy, FinalizerVote, Votes};
-use crate::chain::Chain;
 use crate::cli::StatusArgs;
+use crate::client::Chain;
 use crate::client::NodeClient;
-use crate::lab::{self, health, Health};
 use crate::labels;
+use crate::orchestrator::{self, health, Health};
 use crate::runtime::{ContainerState, Runtime};
 use crate::state::StateDir;
 
@@ -85,7 +85,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         None => ctx.topology()?.topology.name,
     };
     let rt = ctx.runtime().await?;
-    let containers = lab::node_containers(&rt, &name).await?;
+    let containers = orchestrator::node_containers(&rt, &name).await?;
     // Written by the fault commands; a lab without a state folder has none.
     let faults = StateDir::for_lab(&name).faults()?;
     let faults = &faults;
@@ -103,7 +103,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         .iter()
         .zip(infos)
         .map(|(c, info)| {
-            let endpoints = crate::lab::endpoints::of(c);
+            let endpoints = crate::orchestrator::endpoints::of(c);
             let node = c.labels.get(labels::NODE).cloned().unwrap_or_default();
             NodeStatus {
                 faults: faults.get(&node).cloned().unwrap_or_default(),

@@ -5,14 +5,14 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::StopArgs;
-use crate::lab;
+use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, args: StopArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let (plan, state) = ctx.plan()?;
-    let nodes = lab::select(&plan, &args.nodes, true)?;
+    let nodes = orchestrator::select(&plan, &args.nodes, true)?;
     let rt = ctx.runtime().await?;
-    let stopped = lab::stop(&rt, &plan, &nodes, &ctx.printer).await?;
+    let stopped = orchestrator::stop(&rt, &plan, &nodes, &ctx.printer).await?;
     state.forget_faults(&nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>())?;
     if stopped.is_empty() {
         ctx.printer.info("nothing to stop: no node named is running");

@@ -5,9 +5,9 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::Ctx;
-use crate::api::{Lab, LabConfig, UpOptions};
 use crate::bundle;
 use crate::cli::UpArgs;
+use crate::lab::{Lab, LabConfig, UpOptions};
 
 pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     // Listening from the start: from here on Ctrl-C undoes what this `up` did instead of killing it.

@@ -19,7 +19,7 @@ use thiserror::Error;
 
 use crate::boot::push::Pusher;
 use crate::boot::{Cleos, CleosCommand};
-use crate::chain::Chain;
+use crate::client::Chain;
 use crate::keys::KeyPair;
 use crate::plan::{NetworkPlan, KEOSD_PORT};
 use crate::runtime::{ContainerState, ExecOutput, Runtime};

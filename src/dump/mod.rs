@@ -33,7 +33,7 @@ fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
 /// Dumps lab `lab` into `dir` (created; files in it are replaced).
 pub async fn dump(rt: &dyn Runtime, lab: &str, state: &StateDir, dir: &Path, show_secrets: bool) -> Result<DumpReport> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let containers = crate::lab::node_containers(rt, lab).await?;
+    let containers = crate::orchestrator::node_containers(rt, lab).await?;
     let mut report = DumpReport { dir: dir.to_path_buf(), nodes: Vec::new(), chain_errors: Vec::new(), archive: None };
     for c in &containers {
         let node = c.labels.get(labels::NODE).cloned().unwrap_or_else(|| c.name.clone());
@@ -46,7 +46,7 @@ pub async fn dump(rt: &dyn Runtime, lab: &str, state: &StateDir, dir: &Path, sho
         write(&ndir.join("nodeos.log"), log)?;
         let container = json!({
             "container": c.name, "node": node, "role": c.labels.get(labels::ROLE), "image": c.image,
-            "state": c.state, "exit_code": c.exit_code, "health": crate::lab::health(c),
+            "state": c.state, "exit_code": c.exit_code, "health": crate::orchestrator::health(c),
             "ports": c.ports.iter().map(|(inside, host)| json!({"container": inside, "host": host})).collect::<Vec<_>>(),
             "addresses": c.addresses, "labels": c.labels,
         });

@@ -8,8 +8,8 @@ use thiserror::Error;
 
 use super::rules;
 use super::spec::{LinkSpec, Partition};
-use crate::lab::lab_filter;
 use crate::labels;
+use crate::orchestrator::lab_filter;
 use crate::plan::NetworkPlan;
 use crate::runtime::{ContainerSpec, ContainerState, Runtime, RuntimeError};
 

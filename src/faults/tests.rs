@@ -3,8 +3,8 @@
 
 use super::apply::{self, FaultError, LiveNode};
 use super::spec::{parse_link, parse_partition, LinkArgs};
-use crate::lab::container_spec;
 use crate::labels;
+use crate::orchestrator::container_spec;
 use crate::plan::NetworkPlan;
 use crate::runtime::fake::{Call, FakeRuntime};
 use crate::runtime::{ContainerState, ExecOutput, Runtime};

@@ -1,113 +1,127 @@
-//! Every account a lab made, with its keys and its balances as the chain has them.
+//! The accounts a lab made, with their keys, as test code signs with them: read from the state
+//! folder's `keys.json`, which `up` writes.
 
-use serde::Serialize;
+use std::fmt;
 
-use crate::boot::system::{SYSTEM_ACCOUNTS, VAULTA_ACCOUNTS};
-use crate::chain::{Amount, Chain};
-use crate::plan::NetworkPlan;
-use crate::runtime::Runtime;
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
 use crate::state::StateDir;
 
-/// What an account is to the lab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What an account is in the lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ListedRole {
-    /// eosio and the eosio.* accounts the boot creates; held by eosio (eosio by the producers).
+pub enum AccountRole {
+    /// `eosio`, whose key is the genesis key (after the boot it is held by `eosio.prods`).
     System,
+    /// A block producer.
     Producer,
-    /// An account the boot created and staked (the topology's users).
-    Staked,
-    /// An account `lab deploy` created.
-    Deployed,
+    /// A staked user account.
+    User,
 }
 
-/// One account of the lab.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ListedAccount {
+impl AccountRole {
+    /// `system`, `producer` or `user`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountRole::System => "system",
+            AccountRole::Producer => "producer",
+            AccountRole::User => "user",
+        }
+    }
+}
+
+/// An account the lab made, with its key pair. `Debug` masks the private key.
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LabAccount {
+    /// The account name.
     pub name: String,
-    pub role: ListedRole,
-    /// The key the account was created with (owner and active); for system accounts, eosio's key,
-    /// which no longer controls them once the boot resigned them.
+    /// What it is in the lab.
+    pub role: AccountRole,
+    /// Its owner and active public key (`EOS…`).
     pub public_key: String,
-    /// Only when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_key: Option<String>,
-    /// Whether the chain has the account (a system account of another era, or a boot that
-    /// stopped early, leaves some out).
-    pub exists: bool,
-    /// The core token the account holds, e.g. `"100.0000 SYS"`.
-    pub liquid: String,
-    /// The core token it staked itself for CPU and NET.
-    pub staked: String,
-    /// The same two in the token's smallest unit, for sums.
-    pub liquid_units: i64,
-    pub staked_units: i64,
+    /// The private key of `public_key` (WIF), to sign with.
+    pub private_key: String,
 }
 
-/// Every account the lab made: system accounts, producers, staked accounts, then those `lab
-/// deploy` created; with balances read from the chain of the lab's genesis node (in two batched
-/// request streams, one for balances and one for accounts, however many accounts there are).
-/// Private keys only with `show_secrets`.
-pub async fn list_accounts(
-    rt: &dyn Runtime,
-    plan: &NetworkPlan,
-    state: &StateDir,
-    show_secrets: bool,
-) -> anyhow::Result<Vec<ListedAccount>> {
-    let eosio = &plan.chain.eosio;
-    let mut wanted: Vec<(String, ListedRole, &str, String)> = Vec::new();
-    for name in std::iter::once("eosio").chain(SYSTEM_ACCOUNTS.iter().copied()).chain(VAULTA_ACCOUNTS.iter().copied()) {
-        wanted.push((name.into(), ListedRole::System, &eosio.public, eosio.private.clone()));
+impl fmt::Debug for LabAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LabAccount")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("public_key", &self.public_key)
+            .field("private_key", &"<masked>")
+            .finish()
     }
-    for a in plan.producers() {
-        wanted.push((a.name.clone(), ListedRole::Producer, &a.keys.public, a.keys.private.clone()));
-    }
-    for a in plan.users() {
-        wanted.push((a.name.clone(), ListedRole::Staked, &a.keys.public, a.keys.private.clone()));
-    }
-    let deployed = crate::deploy::record::list(state)?;
-    for d in &deployed {
-        if wanted.iter().any(|w| w.0 == d.name) {
-            continue;
-        }
-        let key = crate::deploy::key_for(plan, &d.name);
-        wanted.push((d.name.clone(), ListedRole::Deployed, &d.public_key, key.private));
-    }
-    let chain = Chain::new(rt, &plan.genesis().container);
-    let names: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
-    let symbol = &plan.chain.symbol;
-    let code = symbol.code.clone();
-    let holders: Vec<&str> = names.iter().map(String::as_str).collect();
-    let (accounts, balances) =
-        futures::try_join!(chain.accounts(&names), chain.balances("eosio.token", &holders, &code))?;
-    let units = |text: Option<&str>| -> anyhow::Result<i64> {
-        match text {
-            None => Ok(0),
-            Some(t) => Amount::parse(t, symbol).map(|a| a.0).map_err(|e| anyhow::anyhow!("{t:?}: {e}")),
-        }
-    };
-    let mut out = Vec::new();
-    for (((name, role, public, private), account), balance) in wanted.into_iter().zip(accounts).zip(balances) {
-        // The boot makes these only for a system contract of that era.
-        if account.is_none() && VAULTA_ACCOUNTS.contains(&name.as_str()) {
-            continue;
-        }
-        let liquid_units = units(balance.as_deref())?;
-        let staked_units = match account.as_ref().and_then(|a| a.self_delegated_bandwidth.as_ref()) {
-            Some(b) => units(Some(&b.net_weight))? + units(Some(&b.cpu_weight))?,
-            None => 0,
-        };
-        out.push(ListedAccount {
-            name,
-            role,
-            public_key: public.to_string(),
-            private_key: show_secrets.then_some(private),
-            exists: account.is_some(),
-            liquid: Amount(liquid_units).display(symbol).to_string(),
-            staked: Amount(staked_units).display(symbol).to_string(),
-            liquid_units,
-            staked_units,
-        });
-    }
+}
+
+#[derive(Deserialize)]
+struct KeysFile {
+    eosio: Key,
+    accounts: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Key {
+    #[serde(rename = "pub")]
+    public: String,
+    #[serde(rename = "pvt")]
+    private: String,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    name: String,
+    #[serde(flatten)]
+    key: Key,
+    producer: bool,
+}
+
+/// `eosio` first, then the staked accounts in the plan's order (users, then producers).
+pub fn accounts(state: &StateDir) -> Result<Vec<LabAccount>> {
+    let path = state.root.join("keys.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}: is the lab up (its keys are written by `up`)?", path.display()))?;
+    let file: KeysFile =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a lab's key list", path.display()))?;
+    let mut out = vec![LabAccount {
+        name: "eosio".into(),
+        role: AccountRole::System,
+        public_key: file.eosio.public,
+        private_key: file.eosio.private,
+    }];
+    out.extend(file.accounts.into_iter().map(|a| LabAccount {
+        name: a.name,
+        role: if a.producer { AccountRole::Producer } else { AccountRole::User },
+        public_key: a.key.public,
+        private_key: a.key.private,
+    }));
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::LabConfig;
+
+    #[test]
+    fn the_accounts_are_read_from_the_keys_the_plan_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = LabConfig::from_yaml("name: acc\nseed: s\nproducers: 2\naccounts: {count: 5}\n")
+            .unwrap()
+            .state_dir(dir.path());
+        let (plan, state) = config.plan().unwrap();
+        assert!(accounts(&state).unwrap_err().to_string().contains("keys.json"));
+        state.write_plan(&plan).unwrap();
+        let all = accounts(&state).unwrap();
+        assert_eq!(all.len(), 6);
+        assert_eq!((all[0].name.as_str(), all[0].role), ("eosio", AccountRole::System));
+        assert_eq!(all[0].public_key, plan.chain.eosio.public);
+        assert_eq!(all.iter().filter(|a| a.role == AccountRole::Producer).count(), 2);
+        assert_eq!(all.iter().filter(|a| a.role == AccountRole::User).count(), 3);
+        for (a, p) in all[1..].iter().zip(&plan.accounts) {
+            assert_eq!((&a.name, &a.public_key, &a.private_key), (&p.name, &p.keys.public, &p.keys.private));
+        }
+        assert!(!format!("{:?}", all[1]).contains(&all[1].private_key));
+    }
 }

@@ -1,64 +1,29 @@
-//! The live lab: bringing a plan up as containers, finding it again by its labels, taking it down.
+//! The library behind `lab`: a lab as a test fixture.
 //!
-//! Each step has its file: [`container_spec`] turns a node of the plan into a container (`spec`),
-//! [`ensure_image`] makes the nodeos image present (`image`), [`up`] decides and does what the lab
-//! needs (`up`), [`wait_ready`] waits for the nodes to answer (`ready`), and [`down`] removes what
-//! carries the lab's label (`down`). [`select`] resolves node names given on the command line,
-//! [`health`] reads a container as running, stopped, paused or crashed, [`node_containers`]
-//! lists a lab's nodes by their labels, `lifecycle` stops, starts, kills and pauses nodes, and
-//! [`recover`] brings back one that crashed.
+//! [`LabConfig`] says what to bring up (a topology file, a YAML string, or
+//! [`LabConfigBuilder`]), checked as `lab.yaml` is. [`Lab::up`] brings it up and boots it and
+//! returns a [`Lab`] handle: its API URL, chain id, accounts with their keys, cleos and commands
+//! in its containers, host files copied in for cleos to read. Dropping the handle takes the lab
+//! down, also when the test panics, unless [`Lab::keep`] was called. The `lab` command line's
+//! `up`, `down`, `cleos`, `exec` and `boot` are built on this.
+//!
+//! Errors are [`anyhow::Error`]s whose causes can be told apart by downcasting:
+//! [`crate::topology::ValidationErrors`] (a bad topology, every problem with its path),
+//! [`crate::boot::BootError`] (a boot step failed), [`crate::runtime::RuntimeError`] (the engine).
 
-pub mod accounts;
-pub mod engine;
-pub use accounts::{list_accounts, ListedAccount, ListedRole};
-pub mod api_port;
+#![deny(missing_docs)]
+
+mod accounts;
+mod builder;
+mod config;
 mod down;
-pub mod endpoints;
-mod health;
-mod image;
-mod lifecycle;
-mod nodes;
-mod options;
-mod probe;
-mod ready;
-mod recover;
-pub mod release;
-mod rollback;
-mod select;
-mod snapshot;
-mod spec;
+mod guard;
+mod handle;
 mod up;
 
-#[cfg(test)]
-mod tests;
-
-pub use down::{down, DownReport};
-pub use health::{describe, down_reason, health, Health, CLEAN_EXIT_CODES, DIRTY_FLAG};
-pub use image::{ensure_image, ensure_nettools_image};
-pub use lifecycle::{
-    kill, live, parse_signal, pause, recover_all, require, start, stop, unpause, LifecycleError, StartReport,
-};
-pub use nodes::{genesis_of, node_containers};
-pub use options::{check_options, nodeos_help, probe_name, OptionsChecked};
-pub use probe::{probe_image, run_probe, ProbeOutput};
-pub use ready::{indent, wait_all, wait_node, wait_ready};
-pub use recover::{needs_recovery, recover, RecoverError, Recovery};
-pub use rollback::{roll_back, undo, Created, Objects, Undone};
-pub use select::{select, SelectError};
-pub use snapshot::{snapshot_at_head, HeadSnapshot};
-pub use spec::{container_spec, start_paused_marker};
-pub use up::{busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, UpPlan, UpReport};
-
-use crate::labels;
-
-/// Seconds nodeos gets to shut down after SIGTERM: it flushes its state database, and a database
-/// killed mid-write is "dirty" and refuses to start again.
-pub const STOP_TIMEOUT_SECS: i64 = 60;
-
-/// Label filters that select one lab, or every lab.
-pub fn lab_filter(lab: Option<&str>) -> Vec<String> {
-    match lab {
-        Some(name) => vec![labels::filter(labels::LAB, name)],
-        None => vec![labels::LAB.to_string()],
-    }
-}
+pub use accounts::{AccountRole, LabAccount};
+pub use builder::LabConfigBuilder;
+pub use config::LabConfig;
+pub use down::{down, down_labs};
+pub use handle::{Lab, UPLOADS_DIR};
+pub use up::UpOptions;

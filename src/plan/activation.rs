@@ -3,7 +3,7 @@
 //! less can never give a booted chain and is refused before anything is created.
 
 use super::NetworkPlan;
-use crate::boot::system::MIN_ACTIVATED_STAKE;
+use crate::chain::system::MIN_ACTIVATED_STAKE;
 use crate::chain::Amount;
 use crate::topology::ValidationError;
 

@@ -1,11 +1,10 @@
 //! The files each node is started with, rendered from the plan without I/O.
 
-pub mod compose;
 mod config_ini;
 mod genesis;
 
 pub use config_ini::config_ini;
-pub use genesis::{genesis_json, tutorial_configuration};
+pub use genesis::genesis_json;
 
 use crate::plan::{NetworkPlan, NodePlan};
 

@@ -1,8 +1,10 @@
 //! The container runtime: the only part of `lab` that talks to Docker. It speaks the project's own
 //! types; bollard stays inside `docker`.
 
+pub mod compose;
 mod docker;
 pub mod fake;
+pub mod health;
 mod swarm;
 
 use std::collections::BTreeMap;

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use super::{slot_at, slot_of, BlockSeen, NodeSample, Sample, BLOCKS_PER_TURN};
 use crate::chain::answers::{BlockInfo, FinalizerInfo, NetConnection, ProducerSchedules};
 use crate::client::{ChainInfo, NodeClient};
-use crate::lab::{self, health};
 use crate::labels;
+use crate::orchestrator::{self, health};
 use crate::plan::HTTP_PORT;
 use crate::runtime::{ContainerInfo, Runtime};
 use crate::state::StateDir;
@@ -34,7 +34,7 @@ impl<'a> Collector<'a> {
 
     /// The lab's node containers: genesis, producers, other nodes, each by name.
     pub async fn containers(&self) -> Result<Vec<ContainerInfo>> {
-        lab::node_containers(self.rt, &self.lab).await
+        orchestrator::node_containers(self.rt, &self.lab).await
     }
 
     /// `last_block`: the newest block an earlier sample fetched; blocks after it (at most two

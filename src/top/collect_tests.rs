@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::{Collector, Tracker};
-use crate::lab::{container_spec, Health};
+use crate::orchestrator::{container_spec, Health};
 use crate::plan::NetworkPlan;
 use crate::runtime::fake::FakeRuntime;
 use crate::runtime::{ContainerState, ContainerStats, ExecOutput, Runtime};

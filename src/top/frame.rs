@@ -118,7 +118,7 @@ impl Tracker {
                     _ => None,
                 };
                 let state = match (n.health, n.exit_code) {
-                    (crate::lab::Health::Crashed, Some(code)) => format!("crashed ({code})"),
+                    (crate::orchestrator::Health::Crashed, Some(code)) => format!("crashed ({code})"),
                     (h, _) => h.to_string(),
                 };
                 NodeRow {

@@ -2,7 +2,7 @@
 
 use crate::chain::answers::FinalizerInfo;
 use crate::client::ChainInfo;
-use crate::lab::Health;
+use crate::orchestrator::Health;
 use crate::runtime::ContainerStats;
 
 use super::BlockSeen;

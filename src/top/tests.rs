@@ -7,7 +7,7 @@ use ratatui::Terminal;
 use super::collect::peer_nodes;
 use super::*;
 use crate::client::ChainInfo;
-use crate::lab::Health;
+use crate::orchestrator::Health;
 use crate::runtime::ContainerStats;
 
 fn names(n: usize) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! (`eosio::chain::genesis_state` and its `chain_config`), so a wrong key or type is refused with
 //! its path instead of nodeos answering a bare `Parse Error` after the lab is half made.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::ValidationError;
 use crate::keys::check_public_key;
@@ -94,7 +94,7 @@ fn check_configuration(at: &str, fields: &Map<String, Value>, add: &mut impl FnM
         add(format!("{at}.max_authority_depth"), "is zero; it must be at least 1".into());
     }
     // A transaction's limits stay below the block's, the values not given being the tutorial's.
-    let tutorial = crate::render::tutorial_configuration();
+    let tutorial = tutorial_configuration();
     let value = |k: &str| get(k).or_else(|| tutorial.get(k).and_then(Value::as_u64));
     for (tx, block) in
         [("max_transaction_cpu_usage", "max_block_cpu_usage"), ("max_transaction_net_usage", "max_block_net_usage")]
@@ -134,6 +134,30 @@ fn is_timestamp(s: &str) -> bool {
         })
         && (b.len() == 19 || (b[19] == b'.' && b.len() > 20 && b[20..].iter().all(u8::is_ascii_digit)));
     shape && chrono::NaiveDateTime::parse_from_str(&s[..19], "%Y-%m-%dT%H:%M:%S").is_ok()
+}
+
+/// The tutorial's `initial_configuration`, which the topology's overrides are merged over.
+pub fn tutorial_configuration() -> Value {
+    json!({
+        "max_block_net_usage": 1048576,
+        "target_block_net_usage_pct": 1000,
+        "max_transaction_net_usage": 524288,
+        "base_per_transaction_net_usage": 12,
+        "net_usage_leeway": 500,
+        "context_free_discount_net_usage_num": 20,
+        "context_free_discount_net_usage_den": 100,
+        "max_block_cpu_usage": 100000,
+        "target_block_cpu_usage_pct": 500,
+        "max_transaction_cpu_usage": 50000,
+        "min_transaction_cpu_usage": 100,
+        "max_transaction_lifetime": 3600,
+        "deferred_trx_expiration_window": 600,
+        "max_transaction_delay": 3888000,
+        "max_inline_action_size": 4096,
+        "max_inline_action_depth": 4,
+        "max_authority_depth": 6,
+        "max_generated_transaction_count": 16
+    })
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use account_names::{account_names, DEFAULT_ACCOUNT_COUNT};
 pub use accounts_file::{AccountsFile, FileAccount};
 pub use default::{init_file, DEFAULT_TOPOLOGY};
-pub use genesis_schema::{check_genesis, CONFIGURATION_FIELDS, GENESIS_KEYS};
+pub use genesis_schema::{check_genesis, tutorial_configuration, CONFIGURATION_FIELDS, GENESIS_KEYS};
 pub use limits::{check_limits, MAX_ACCOUNTS, MAX_EXTRA_NODES, MAX_PRODUCERS, MAX_VOTES_PER_VOTER};
 pub use nodeos_options::{check_nodeos_options, NodeosOptions, OptionKind};
 pub use schema::{modeline, topology_schema, topology_schema_text, SCHEMA_FILE};

@@ -1,6 +1,6 @@
 //! The options a nodeos accepts, read from its `--help`, and the topology's config.ini entries and
 //! nodeos arguments checked against them. Pure: the help text comes from the image (see
-//! `lab::nodeos_options`), so what is checked is what the nodeos of that image accepts.
+//! `orchestrator::nodeos_options`), so what is checked is what the nodeos of that image accepts.
 
 use std::collections::BTreeMap;
 

@@ -10,8 +10,8 @@ use anyhow::{bail, Result};
 pub use condition::{evaluate, Conditions, Observation, Verdict};
 
 use crate::chain::answers::Votes;
-use crate::chain::Chain;
-use crate::lab::lab_filter;
+use crate::client::Chain;
+use crate::orchestrator::lab_filter;
 use crate::plan::NetworkPlan;
 use crate::runtime::{ContainerState, Runtime};
 

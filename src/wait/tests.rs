@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{wait, Conditions, WaitTimedOut};
-use crate::lab::container_spec;
+use crate::orchestrator::container_spec;
 use crate::plan::NetworkPlan;
 use crate::runtime::fake::FakeRuntime;
 use crate::runtime::{ContainerState, ExecOutput, Runtime};

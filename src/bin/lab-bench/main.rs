@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 
 use antelope_lab::boot::{select, Boot, BootOptions, StepName, StepReport};
 use antelope_lab::chain::answers::ProducerRow;
-use antelope_lab::chain::Chain;
+use antelope_lab::client::Chain;
 use antelope_lab::plan::NetworkPlan;
 use antelope_lab::printer::Printer;
 use antelope_lab::runtime::{DockerRuntime, Runtime};
 use antelope_lab::state::StateDir;
 use antelope_lab::topology::{self, TopologySource};
-use antelope_lab::{lab, verify};
+use antelope_lab::{orchestrator, verify};
 mod experiments;
 mod swarm;
 
@@ -177,7 +177,7 @@ async fn run(
         format!("name: {name}\nseed: bench\naccounts: {{count: {}}}\nproducers: {}\n{image}", s.accounts, s.producers),
     )?;
     let printer = Printer::new(false, true);
-    lab::down(rt, Some(&name), false, &printer).await?;
+    orchestrator::down(rt, Some(&name), false, &printer).await?;
     let state = StateDir::for_lab(&name);
     state.remove()?;
 
@@ -189,12 +189,12 @@ async fn run(
     };
     let plan = NetworkPlan::build(&source, "bench")?;
     // As `lab up` does: the image first, then its nodeos's options, rendered for.
-    lab::ensure_image(rt, &plan, &printer).await?;
-    let checked = lab::check_options(rt, &plan, &source, &lab::Created::default()).await?;
+    orchestrator::ensure_image(rt, &plan, &printer).await?;
+    let checked = orchestrator::check_options(rt, &plan, &source, &orchestrator::Created::default()).await?;
     let savanna = checked.facts.savanna;
     let plan = plan.with_nodeos(checked.facts);
-    lab::up(rt, &plan, &state, &printer, lab::start_all_at_once(&plan)).await?;
-    lab::wait_ready(rt, &[plan.genesis()], Duration::from_secs(120), &printer).await?;
+    orchestrator::up(rt, &plan, &state, &printer, orchestrator::start_all_at_once(&plan)).await?;
+    orchestrator::wait_ready(rt, &[plan.genesis()], Duration::from_secs(120), &printer).await?;
     let up_s = start.elapsed().as_secs_f64();
     let boot = Boot::new(rt, &plan, &state, &printer);
     let steps = boot.run(&BootOptions { steps: select(&[], None, &[], false), xfer_count: 0 }).await?;

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::{contract_dir, ACCOUNT_CONTRACTS};
 use crate::boot::StepName;
+use crate::chain::system::{contract_dir, ACCOUNT_CONTRACTS};
 use crate::printer::Task;
 
 pub struct Contracts;

@@ -18,10 +18,10 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::contract_dir;
 use crate::boot::wait::{settle, wait_for};
 use crate::boot::StepName;
 use crate::chain::answers::{FinalizerPolicy, FinalizerRow};
+use crate::chain::system::contract_dir;
 use crate::keys::bls::BlsKey;
 use crate::printer::Task;
 

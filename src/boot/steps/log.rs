@@ -22,7 +22,7 @@ impl Step for Log {
 
     async fn run(&self, cx: &Context<'_>, _task: &Task) -> Result<Outcome, Failure> {
         let logs = cx.rt.logs(cx.genesis, 30).await?;
-        cx.printer.info(crate::lab::indent(&logs));
+        cx.printer.info(crate::runtime::health::indent(&logs));
         Ok(Outcome::unchanged(format!("last lines of {}", cx.genesis)))
     }
 }

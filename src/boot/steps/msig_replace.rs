@@ -12,10 +12,10 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::wasm_path;
 use crate::boot::wait::{settle, wait_for};
 use crate::boot::StepName;
 use crate::chain::answers::{ApprovalsRow, PermissionLevel, ProposalRow};
+use crate::chain::system::wasm_path;
 use crate::printer::Task;
 
 pub struct MsigReplace;
@@ -56,7 +56,7 @@ async fn replaced_hash(cx: &Context<'_>) -> Result<String, Failure> {
 async fn write_replacement(cx: &Context<'_>) -> Result<(), Failure> {
     let script = format!(
         "mkdir -p {REPLACED_DIR} && cp {dir}/eosio.system.abi {REPLACED_DIR}/ && cat {wasm} - > {REPLACED_DIR}/eosio.system.wasm",
-        dir = crate::boot::system::contract_dir("eosio.system"),
+        dir = crate::chain::system::contract_dir("eosio.system"),
         wasm = wasm_path("eosio.system"),
     );
     cx.cleos().sh(&script, Some(custom_section())).await?;

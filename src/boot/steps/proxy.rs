@@ -9,9 +9,9 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::MAX_VOTES;
 use crate::boot::tables;
 use crate::boot::StepName;
+use crate::chain::system::MAX_VOTES;
 use crate::printer::Task;
 
 pub struct Proxy;

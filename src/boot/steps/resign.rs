@@ -9,8 +9,8 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::{SYSTEM_ACCOUNTS, VAULTA_ACCOUNTS};
 use crate::boot::StepName;
+use crate::chain::system::{SYSTEM_ACCOUNTS, VAULTA_ACCOUNTS};
 use crate::printer::Task;
 
 pub struct Resign;

@@ -12,9 +12,10 @@ use crate::boot::error::Failure;
 use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::StepName;
 use crate::chain::answers::Snapshot;
-use crate::lab::{down_reason, lab_filter};
+use crate::labels::lab_filter;
 use crate::plan::{NodePlan, DATA_MOUNT, START_SNAPSHOT};
 use crate::printer::Task;
+use crate::runtime::health::down_reason;
 use crate::runtime::ContainerState;
 
 pub struct StartProd;

@@ -12,10 +12,10 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
 use crate::boot::step::{Check, Outcome, Step};
-use crate::boot::system::{contract_dir, BOOT_CONTRACT, PREACTIVATE_FEATURE};
 use crate::boot::wait::wait_for;
 use crate::boot::StepName;
 use crate::chain::answers::{SupportedFeature, NO_CODE};
+use crate::chain::system::{contract_dir, BOOT_CONTRACT, PREACTIVATE_FEATURE};
 use crate::printer::Task;
 
 pub struct SysContract;

@@ -29,7 +29,7 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let state = StateDir { root: dir.path().to_path_buf() };
         let rt = FakeRuntime::new();
-        let spec = crate::lab::container_spec(&plan, plan.genesis(), &state);
+        let spec = crate::orchestrator::container_spec(&plan, plan.genesis(), &state);
         rt.add_image(plan.image.reference());
         rt.ensure_network(&plan.network, &plan.labels).await.unwrap();
         rt.create_container(&spec).await.unwrap();
@@ -56,7 +56,7 @@ fn after_contracts() -> Chain {
     for a in SYSTEM_ACCOUNTS {
         c.accounts.insert(a.to_string(), false);
     }
-    for a in system::ACCOUNT_CONTRACTS {
+    for a in crate::chain::system::ACCOUNT_CONTRACTS {
         c.code.insert(a.to_string(), node::image_hash(a));
     }
     c

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
-use crate::boot::system::{wasm_path, ACCOUNT_CONTRACTS};
 use crate::chain::answers::NO_CODE;
+use crate::chain::system::{wasm_path, ACCOUNT_CONTRACTS};
 use crate::runtime::fake::{ExecCall, FakeRuntime};
 use crate::runtime::ExecOutput;
 
@@ -115,7 +115,7 @@ impl Chain {
                 (200, json!({"activated_protocol_features": list}))
             }
             "producer/schedule_protocol_feature_activations" => {
-                self.activated.push(crate::boot::system::PREACTIVATE_FEATURE.into());
+                self.activated.push(crate::chain::system::PREACTIVATE_FEATURE.into());
                 (200, json!({"result": "ok"}))
             }
             "chain/get_producer_schedule" => {

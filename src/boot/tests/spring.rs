@@ -3,7 +3,7 @@
 
 use super::node::{image_hash, Chain};
 use super::*;
-use crate::boot::system::{BOOT_CONTRACT, PREACTIVATE_FEATURE, VAULTA_ACCOUNTS};
+use crate::chain::system::{BOOT_CONTRACT, PREACTIVATE_FEATURE, VAULTA_ACCOUNTS};
 use crate::plan::NodeosFacts;
 
 /// A system contract of the 3.x era, as the fake image's ABI declares it.

@@ -1,15 +1,15 @@
 //! What `lab` asks a chain: accounts, code hashes, tables, features, the schedule. Every answer
-//! is typed ([`super::answers`]); "no such thing" is `None` or an empty list, anything else that
+//! is typed ([`crate::chain::answers`]); "no such thing" is `None` or an empty list, anything else that
 //! does not parse is an error naming the node and the call.
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::answers::{
+use super::{answer_is_not_found, ApiError, NodeClient};
+use crate::chain::answers::{
     Account, ActivatedFeatures, ChainInfo, CodeHash, CurrencyStats, FinalizerInfo, ProducerSchedules, Schedule,
     SupportedFeature, TableRows,
 };
-use crate::client::{answer_is_not_found, ApiError, NodeClient};
 use crate::runtime::Runtime;
 
 pub struct Chain<'a> {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::lab::{container_spec, lab_filter};
+use crate::orchestrator::{container_spec, lab_filter};
 use crate::printer::Printer;
 use crate::runtime::fake::{Call, FakeRuntime};
 use crate::runtime::{ContainerState, ExecOutput};

@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-use super::indent;
-use crate::runtime::{ContainerInfo, ContainerState, Runtime};
+use super::{ContainerInfo, ContainerState, Runtime};
 
 /// Exit codes of a clean shutdown: nodeos exits 0 after SIGTERM; 143 (128 + SIGTERM) is what a
 /// process that does not handle SIGTERM reports, and its database was closed by then.
@@ -96,6 +95,11 @@ pub async fn down_reason(rt: &dyn Runtime, container: &str) -> String {
     let logs = rt.logs(container, 20).await.unwrap_or_default();
     let tail = if logs.trim().is_empty() { "  | (its log is empty)".to_string() } else { indent(&logs) };
     format!("{container} is {}; its last log lines:\n{tail}", describe(c))
+}
+
+/// Log lines as `lab` quotes them under a message: indented, behind a bar.
+pub fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]

@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use futures::future::try_join_all;
 
-use super::health::{describe, health, Health};
 use super::recover::{needs_recovery, recover, Recovery};
 use super::release::{producing_nodes, release_when_connected, resume, start_in_dial_order};
 use super::{lab_filter, wait_all, STOP_TIMEOUT_SECS};
 use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT};
 use crate::printer::Printer;
+use crate::runtime::health::{describe, health, Health};
 use crate::runtime::{ContainerInfo, Runtime};
 
 #[derive(Debug, thiserror::Error, PartialEq)]

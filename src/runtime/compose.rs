@@ -4,9 +4,9 @@
 
 use serde_norway::{Mapping, Value};
 
+use super::{ContainerSpec, Mount};
 use crate::labels;
 use crate::plan::NetworkPlan;
-use crate::runtime::{ContainerSpec, Mount};
 
 fn s(v: &str) -> Value {
     Value::String(v.to_string())
@@ -112,7 +112,7 @@ pub fn compose_file(plan: &NetworkPlan, specs: &[ContainerSpec]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::container_spec;
+    use crate::orchestrator::container_spec;
     use crate::state::StateDir;
     use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
 

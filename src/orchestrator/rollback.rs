@@ -9,6 +9,11 @@ use futures::future::join_all;
 use super::lab_filter;
 use crate::runtime::Runtime;
 
+/// Ctrl-C during an `up`, which has already said what it removed or kept.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct UpInterrupted;
+
 /// The objects this `up` created. Each is recorded *before* the engine is asked to create it: a
 /// request cut short by an interrupt may still be carried out by the engine, and removing what
 /// does not exist is harmless.
@@ -137,7 +142,7 @@ fn first_error(results: Vec<Result<(), crate::runtime::RuntimeError>>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::{container_spec, up_recorded};
+    use crate::orchestrator::{container_spec, up_recorded};
     use crate::plan::NetworkPlan;
     use crate::printer::Printer;
     use crate::runtime::fake::FakeRuntime;

@@ -12,8 +12,8 @@ use super::guard::DownGuard;
 use super::up::{self, UpOptions};
 use super::LabConfig;
 use crate::boot::{select, Boot, BootOptions, CleosCommand, StepReport};
-use crate::chain::Chain;
-use crate::lab::{lab_filter, DownReport};
+use crate::client::Chain;
+use crate::orchestrator::{lab_filter, DownReport};
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::{ContainerState, ExecOutput, FileEntry, Runtime};
@@ -51,7 +51,7 @@ impl Lab {
 
     /// [`Lab::up_with`], given up when `stop` completes first (the command line passes Ctrl-C):
     /// what this `up` created is then removed (or kept with `keep_failed`) and the error is
-    /// [`crate::error::UpInterrupted`]. A failed `up` removes what it created the same way.
+    /// [`crate::orchestrator::UpInterrupted`]. A failed `up` removes what it created the same way.
     ///
     /// When the topology gives no API port, `up` chooses one ([`LabConfig::api_port_fixed`]);
     /// should another process take it before the container binds it (labs brought up side by
@@ -61,7 +61,7 @@ impl Lab {
         let engine = config.resolved_engine()?;
         let rt = crate::runtime::connect(engine).await?;
         let stop = stop.shared();
-        let done = crate::lab::api_port::retry_when_taken(
+        let done = crate::orchestrator::api_port::retry_when_taken(
             || config.api_port_fixed(),
             || up::up(rt.as_ref(), &config, &options, stop.clone()),
         )
@@ -149,7 +149,7 @@ impl Lab {
             .iter()
             .find(|c| &c.name == genesis)
             .ok_or_else(|| anyhow!("{genesis} does not exist; `lab up` creates it"))?;
-        crate::lab::endpoints::of(info).api_url.ok_or_else(|| {
+        crate::orchestrator::endpoints::of(info).api_url.ok_or_else(|| {
             anyhow!("{genesis} publishes no HTTP port on the host (give nodes.genesis.http_port in the topology)")
         })
     }
@@ -168,8 +168,8 @@ impl Lab {
     /// Every account the lab made (system accounts, producers, staked accounts, those `lab
     /// deploy` created) with its liquid and staked core token read from the chain, as `lab
     /// accounts` lists them; private keys only with `show_secrets`.
-    pub async fn balances(&self, show_secrets: bool) -> Result<Vec<crate::lab::ListedAccount>> {
-        crate::lab::list_accounts(&self.rt, &self.plan, &self.state, show_secrets).await
+    pub async fn balances(&self, show_secrets: bool) -> Result<Vec<crate::orchestrator::ListedAccount>> {
+        crate::orchestrator::list_accounts(&self.rt, &self.plan, &self.state, show_secrets).await
     }
 
     /// Runs cleos in the genesis container against the genesis node, wallet (with the lab's keys)

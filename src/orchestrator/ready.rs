@@ -124,17 +124,13 @@ pub async fn wait_node(rt: &dyn Runtime, container: &str, timeout: Duration) -> 
     }
 }
 
-pub fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::lab::container_spec;
+    use crate::orchestrator::container_spec;
     use crate::plan::NetworkPlan;
     use crate::runtime::fake::FakeRuntime;
     use crate::runtime::ExecOutput;

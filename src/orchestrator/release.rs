@@ -174,7 +174,7 @@ mod tests {
 
     use super::*;
     use crate::chain::answers::Handshake;
-    use crate::lab::ready::tests::started;
+    use crate::orchestrator::ready::tests::started;
     use crate::runtime::fake::FakeRuntime;
     use crate::runtime::ExecOutput;
     use crate::topology::{parse, TopologySource, DEFAULT_TOPOLOGY};
@@ -298,7 +298,7 @@ mod tests {
     /// every node is started, and an engine's refusal is the caller's error.
     #[tokio::test]
     async fn the_nodes_are_started_in_the_order_they_dial_each_other() {
-        use crate::lab::container_spec;
+        use crate::orchestrator::container_spec;
         use crate::runtime::fake::Call;
         use crate::state::StateDir;
         let topology = parse("name: o\nproducers: 7").unwrap();

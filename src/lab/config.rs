@@ -83,7 +83,7 @@ impl LabConfig {
     /// The engine that runs the lab: the one given to [`LabConfig::engine`], else the one
     /// remembered in its state folder, else the topology's.
     pub fn resolved_engine(&self) -> Result<Engine> {
-        crate::lab::engine::resolve(self.engine, self.source.topology.engine, &self.state())
+        crate::orchestrator::engine::resolve(self.engine, self.source.topology.engine, &self.state())
     }
 
     /// Keeps the lab's state folder (keys, seed, rendered node files) under `base` instead of
@@ -127,7 +127,7 @@ impl LabConfig {
     /// `up` in the state folder (else `up` chooses one, and chooses again if it is taken
     /// meanwhile).
     pub fn api_port_fixed(&self) -> bool {
-        crate::lab::api_port::port_fixed(&self.source.topology, &self.state())
+        crate::orchestrator::api_port::port_fixed(&self.source.topology, &self.state())
     }
 
     /// The resolved plan (names, keys, ports, peers) with the lab's seed: the topology's, else
@@ -138,7 +138,7 @@ impl LabConfig {
         let seed = state.seed(self.source.topology.seed.as_deref())?;
         let mut plan = NetworkPlan::build(&self.source, &seed).map_err(|e| self.named(e))?;
         // The genesis API on the host: the port given, else the one kept, else 8888, else a free one.
-        crate::lab::api_port::apply(&mut plan, &state);
+        crate::orchestrator::api_port::apply(&mut plan, &state);
         Ok((plan, state))
     }
 

@@ -29,7 +29,7 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     let cmd = quoted.join(" ");
     // START_PAUSED in the node's data starts it with production paused, once: the chain as a
     // whole starts (a lab made from a bundle, a stopped lab started), and its producers are
-    // released together once they are connected (see `lab::release`).
+    // released together once they are connected (see `orchestrator::release`).
     let pause = pause_script(DATA_MOUNT);
     let cmd = format!("{cmd} $pause");
     // A snapshot put at RESTORE_SNAPSHOT replaces the node's chain: its blocks and state go, and

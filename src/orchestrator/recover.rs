@@ -10,10 +10,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::health::{describe, dirty, down_reason, health, Health};
 use super::snapshot::snapshot_at_head;
 use crate::client::NodeClient;
 use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, RESTORE_SNAPSHOT};
+use crate::runtime::health::{describe, dirty, down_reason, health, Health};
 use crate::runtime::{ContainerInfo, FileEntry, Runtime};
 
 #[derive(Debug, thiserror::Error)]

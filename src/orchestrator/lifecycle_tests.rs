@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::*;
-use crate::lab::recover::tests::Scene;
+use crate::orchestrator::recover::tests::Scene;
 use crate::plan::HTTP_PORT;
 use crate::runtime::fake::Call;
 use crate::runtime::{ContainerState, ExecOutput};

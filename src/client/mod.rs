@@ -6,6 +6,9 @@ use serde_json::{json, Value};
 
 pub use crate::chain::answers::ChainInfo;
 
+mod query;
+pub use query::Chain;
+
 use crate::plan::HTTP_PORT;
 use crate::runtime::{ExecOutput, Runtime, RuntimeError};
 

@@ -1,0 +1,240 @@
+//! `up`: what the lab needs, decided from the plan and the containers that stand ([`decide`],
+//! pure), then done: image, network, volumes, containers created and started.
+
+use anyhow::{bail, Result};
+use futures::future::try_join_all;
+
+use super::{container_spec, ensure_image, lab_filter, Created};
+use crate::labels;
+use crate::plan::NetworkPlan;
+use crate::printer::Printer;
+use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, Runtime};
+use crate::state::StateDir;
+
+/// Whether `up` starts every node with the genesis node. A small lab does: its producers follow
+/// the few boot blocks as they come, while the boot runs. A large one starts its producers at
+/// `start-prod` from a snapshot: replaying thousands of staking transactions on every producer at
+/// once would take a laptop's cores from the boot (measured: 58 against 196 accounts a second).
+pub fn start_all_at_once(plan: &NetworkPlan) -> bool {
+    plan.nodes.len() <= 8 && plan.accounts.len() <= 1000
+}
+
+/// Host ports the plan publishes that something other than this lab holds.
+pub fn busy_ports(plan: &NetworkPlan, existing: &[ContainerInfo]) -> Vec<String> {
+    let ours: Vec<u16> = existing.iter().flat_map(|c| c.ports.iter().map(|(_, host)| *host)).collect();
+    let mut busy = Vec::new();
+    for node in &plan.nodes {
+        for (kind, port) in [("http_port", node.host_http_port), ("p2p_port", node.host_p2p_port)] {
+            let Some(port) = port else { continue };
+            if ours.contains(&port) {
+                continue;
+            }
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                busy.push(format!("nodes.{}.{kind}: port {port} on 127.0.0.1 is already in use", node.name));
+            }
+        }
+    }
+    busy
+}
+
+/// What `up` did.
+#[derive(Debug, Default)]
+pub struct UpReport {
+    pub created: Vec<String>,
+    pub started: Vec<String>,
+    /// Nodes (by name) that crashed: left stopped, for [`super::recover_all`] once the others run.
+    pub recover: Vec<String>,
+    /// Nothing was missing and every container was running.
+    pub all_running: bool,
+}
+
+impl UpReport {
+    pub fn changed(&self) -> bool {
+        !self.created.is_empty() || !self.started.is_empty() || !self.recover.is_empty()
+    }
+}
+
+/// What `up` does to the lab as it stands, decided by [`decide`].
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct UpPlan {
+    /// Containers that are missing, in the plan's order.
+    pub create: Vec<String>,
+    /// Containers to start: some just created, the others stopped cleanly.
+    pub start: Vec<String>,
+    /// Containers that crashed: a plain start would meet their dirty database, so they are
+    /// restored from a snapshot once the others run.
+    pub recover: Vec<String>,
+    /// Containers of the plan left as they are: running, or never run and waiting for `start-prod`.
+    pub untouched: Vec<String>,
+    /// Containers created from a different topology; they keep running as they are.
+    pub warnings: Vec<String>,
+    /// Nothing is missing and every container of the lab runs.
+    pub all_running: bool,
+}
+
+impl UpPlan {
+    pub fn nothing_to_do(&self) -> bool {
+        self.create.is_empty() && self.start.is_empty() && self.recover.is_empty()
+    }
+}
+
+/// Decides what `up` does, given the containers the plan wants (`specs`, from [`container_spec`])
+/// and those the lab has. Creates what is missing and starts what is stopped; leaves running
+/// containers alone. With `start_all` false, nodes that never ran stay created: the boot's
+/// `start-prod` starts them, as the tutorial does, from a snapshot of the chain at that point.
+/// Pure.
+pub fn decide(plan: &NetworkPlan, specs: &[ContainerSpec], existing: &[ContainerInfo], start_all: bool) -> UpPlan {
+    let genesis = &plan.genesis().container;
+    let mut up = UpPlan::default();
+    for spec in specs {
+        let Some(c) = existing.iter().find(|c| c.name == spec.name) else {
+            up.create.push(spec.name.clone());
+            if start_all || &spec.name == genesis {
+                up.start.push(spec.name.clone());
+            }
+            continue;
+        };
+        if c.labels.get(labels::SPEC) != spec.labels.get(labels::SPEC) {
+            up.warnings.push(format!(
+                "{} was created from a different topology; it keeps running as it is (`lab down` then `lab up` to apply the change)",
+                spec.name
+            ));
+        }
+        // A container that ran before has data and restarts as it was, unless it crashed; one
+        // that never ran waits for `start-prod` unless everything starts now.
+        if super::health(c) == super::Health::Crashed {
+            up.recover.push(spec.name.clone());
+        } else if !c.running() && (start_all || &spec.name == genesis || c.state != ContainerState::Created) {
+            up.start.push(spec.name.clone());
+        } else {
+            up.untouched.push(spec.name.clone());
+        }
+    }
+    up.all_running = up.create.is_empty() && existing.iter().all(|c| c.running());
+    up
+}
+
+/// Creates what is missing and starts what is stopped, as [`decide`] decides; refuses before
+/// anything is created when a host port the lab publishes is taken.
+pub async fn up(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    state: &StateDir,
+    printer: &Printer,
+    start_all: bool,
+) -> Result<UpReport> {
+    up_recorded(rt, plan, state, printer, start_all, &Created::default()).await
+}
+
+/// [`up`], recording in `created` each object it creates before asking the engine for it, so a
+/// failure or an interrupt can be undone with [`super::roll_back`].
+pub async fn up_recorded(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    state: &StateDir,
+    printer: &Printer,
+    start_all: bool,
+    created: &Created,
+) -> Result<UpReport> {
+    let filter = lab_filter(Some(&plan.lab));
+    let existing = rt.containers(&filter).await?;
+    let busy = busy_ports(plan, &existing);
+    if !busy.is_empty() {
+        bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
+    }
+    let networks = rt.networks(&filter).await?;
+    let volumes: Vec<String> = rt.volumes(&filter).await?.into_iter().map(|v| v.name).collect();
+    if existing.is_empty() && networks.is_empty() && volumes.is_empty() {
+        created.fresh_lab(&plan.lab);
+    }
+    ensure_image(rt, plan, printer).await?;
+    state.write_plan(plan)?;
+
+    let specs: Vec<ContainerSpec> = plan.nodes.iter().map(|n| container_spec(plan, n, state)).collect();
+    // Whatever the engine cannot run (a swarm's placement no host satisfies) is refused here,
+    // before anything is created.
+    rt.check_specs(&specs).await?;
+    let decided = decide(plan, &specs, &existing, start_all);
+    for w in &decided.warnings {
+        printer.warn(w);
+    }
+    let mut report = UpReport { all_running: decided.all_running, ..Default::default() };
+    if decided.nothing_to_do() {
+        return Ok(report);
+    }
+
+    if !decided.create.is_empty() {
+        let networks: Vec<String> = networks.iter().map(|n| n.name.clone()).collect();
+        create_network_and_volumes(rt, plan, &decided.create, printer, created, (&networks, &volumes)).await?;
+    }
+
+    report.recover =
+        plan.nodes.iter().filter(|n| decided.recover.contains(&n.container)).map(|n| n.name.clone()).collect();
+    let to_touch: Vec<&ContainerSpec> =
+        specs.iter().filter(|s| decided.create.contains(&s.name) || decided.start.contains(&s.name)).collect();
+    if !to_touch.is_empty() {
+        create_and_start(rt, &to_touch, &decided, printer, created).await?;
+    }
+    report.started = decided.start.iter().filter(|n| !decided.create.contains(n)).cloned().collect();
+    report.created = decided.create;
+    Ok(report)
+}
+
+async fn create_and_start(
+    rt: &dyn Runtime,
+    to_touch: &[&ContainerSpec],
+    decided: &UpPlan,
+    printer: &Printer,
+    created: &Created,
+) -> Result<()> {
+    let bar = printer.bar("create and start nodes", to_touch.len() as u64);
+    try_join_all(to_touch.iter().map(|spec| {
+        let (bar, decided) = (&bar, &decided);
+        async move {
+            if decided.create.contains(&spec.name) {
+                created.container(&spec.name);
+                rt.create_container(spec).await?;
+            }
+            if decided.start.contains(&spec.name) {
+                rt.start_container(&spec.name).await?;
+            }
+            bar.inc(1);
+            anyhow::Ok(())
+        }
+    }))
+    .await?;
+    let started = decided.start.len();
+    bar.done(if started == to_touch.len() {
+        format!("{started} containers")
+    } else {
+        format!("{} containers, {started} started (the producers start at `start-prod`)", to_touch.len())
+    });
+    Ok(())
+}
+
+/// Creates the lab's network and the volumes of the nodes whose containers are in `containers`.
+pub async fn create_network_and_volumes(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    containers: &[String],
+    printer: &Printer,
+    created: &Created,
+    (networks, volumes): (&[String], &[String]),
+) -> Result<()> {
+    let task = printer.task(format!("create network and {} volumes", containers.len()));
+    // Recorded before the engine is asked: an interrupt between the two still undoes it.
+    if !networks.contains(&plan.network) {
+        created.network(&plan.network);
+    }
+    rt.ensure_network(&plan.network, &plan.labels).await?;
+    let new_volumes = plan.nodes.iter().filter(|n| containers.contains(&n.container));
+    try_join_all(new_volumes.filter(|n| !volumes.contains(&n.volume)).map(|n| {
+        let mut l = n.labels.clone();
+        l.remove(labels::ROLE);
+        created.volume(&n.volume);
+        async move { rt.ensure_volume(&n.volume, &l).await }
+    }))
+    .await?;
+    task.done(&plan.network);
+    Ok(())
+}
