@@ -64,7 +64,7 @@ impl<'a> Chain<'a> {
         Ok(self.accounts(names).await?.iter().map(Option::is_some).collect())
     }
 
-    /// The sha256 of the account's code ([`super::answers::NO_CODE`] when it has none).
+    /// The sha256 of the account's code ([`crate::chain::answers::NO_CODE`] when it has none).
     pub async fn code_hash(&self, account: &str) -> Result<String, ApiError> {
         let v: CodeHash = self.node.call_as("chain/get_code_hash", &json!({ "account_name": account })).await?;
         Ok(v.code_hash)

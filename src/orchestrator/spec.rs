@@ -99,7 +99,7 @@ pub fn pause_script(data: &str) -> String {
     )
 }
 
-/// The marker that holds a node's next start paused (see [`pause_script`]), stamped now.
+/// The marker that holds a node's next start paused (see `pause_script`), stamped now.
 pub fn start_paused_marker() -> FileEntry {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     FileEntry { name: START_PAUSED.into(), contents: now.to_string().into_bytes(), mode: 0o644 }
