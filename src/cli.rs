@@ -23,12 +23,17 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// `-f FILE` on each subcommand (so `lab up -f x.yaml` works as well as `lab -f x.yaml up`).
+/// Which lab: `-f FILE` or `--name NAME` on each subcommand (so `lab up -f x.yaml` works as well
+/// as `lab -f x.yaml up`).
 #[derive(Debug, Args, Clone, Default)]
-pub struct FileArg {
+pub struct LabArg {
     /// The topology file [default: lab.yaml in the current folder, else the built-in default]
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// The lab by name: the topology `lab up` kept in its state folder [env: LAB_NAME, read when
+    /// neither -f nor --name is given]. With `up`: the name to bring the topology up under.
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -36,6 +41,9 @@ pub struct GlobalArgs {
     /// The topology file [default: lab.yaml in the current folder, else the built-in default]
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// The lab by name (as on each subcommand) [env: LAB_NAME]
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: Option<String>,
     /// Print errors only.
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -101,7 +109,7 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Every account the lab made: role, public key, liquid and staked balance.
     Accounts(AccountsArgs),
-    /// Shell exports for scripts: LAB_NAME, LAB_API_URL, LAB_CHAIN_ID, LAB_STATE_DIR, …
+    /// Shell exports for scripts: LAB_NAME, LAB_API_URL, LAB_CHAIN_ID, LAB_STATE_DIR, LAB_DIR, …
     Env(EnvArgs),
     /// Gather every node's log, files and state and the chain's info into a folder (for CI).
     Dump(DumpArgs),
@@ -116,10 +124,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TopArgs {
     #[command(flatten)]
-    pub topology: FileArg,
-    /// The lab (default: the topology's name).
-    #[arg(long)]
-    pub name: Option<String>,
+    pub topology: LabArg,
     /// Print one frame and exit.
     #[arg(long)]
     pub once: bool,
@@ -141,7 +146,7 @@ pub enum GraphFormat {
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// The output format.
     #[arg(long, value_enum, default_value = "mermaid")]
     pub format: GraphFormat,
@@ -169,8 +174,9 @@ pub enum CompletionShell {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    #[command(flatten)]
-    pub topology: FileArg,
+    /// The file to write [default: lab.yaml]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
     /// Number of producers.
     #[arg(long, default_value_t = 4)]
     pub producers: usize,
@@ -188,7 +194,7 @@ pub struct InitArgs {
 #[derive(Debug, Args, Clone)]
 pub struct UpArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// Start the nodes but do not boot the chain.
     #[arg(long)]
     pub no_boot: bool,
@@ -201,15 +207,12 @@ pub struct UpArgs {
     /// Start a new lab from a bundle `lab snapshot` wrote, instead of booting a chain.
     #[arg(long, value_name = "FILE", conflicts_with = "no_boot")]
     pub from: Option<PathBuf>,
-    /// With --from: the new lab's name (default: the name in the bundle).
-    #[arg(long, requires = "from")]
-    pub name: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]
 pub struct BootArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// Show the steps and which are done, then stop.
     #[arg(long)]
     pub list: bool,
@@ -236,10 +239,7 @@ pub struct BootArgs {
 #[derive(Debug, Args)]
 pub struct DownArgs {
     #[command(flatten)]
-    pub topology: FileArg,
-    /// The lab to remove (default: the topology's name).
-    #[arg(long, conflicts_with = "all")]
-    pub name: Option<String>,
+    pub topology: LabArg,
     /// Remove every lab on this engine.
     #[arg(long)]
     pub all: bool,
@@ -251,13 +251,10 @@ pub struct DownArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// The lab (default: the topology's name).
-    #[arg(long)]
-    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -270,6 +267,9 @@ pub struct LogsArgs {
     /// The topology file.
     #[arg(long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// The lab by name [env: LAB_NAME].
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: Option<String>,
     /// Lines from the end.
     #[arg(long, default_value_t = 100)]
     pub tail: usize,
@@ -278,7 +278,7 @@ pub struct LogsArgs {
 #[derive(Debug, Args)]
 pub struct CleosArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// Send the request to this node's API (from the genesis container, with its wallet).
     #[arg(long, default_value = "genesis")]
     pub node: String,
@@ -290,7 +290,7 @@ pub struct CleosArgs {
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// The account (created when missing, with a key from the lab's seed).
     pub account: String,
     /// A folder holding one .wasm (and its .abi), or a .wasm file.
@@ -307,7 +307,7 @@ pub struct DeployArgs {
 #[derive(Debug, Args)]
 pub struct AccountsArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -319,13 +319,13 @@ pub struct AccountsArgs {
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
 }
 
 #[derive(Debug, Args)]
 pub struct DumpArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     // The help text is clap's, where `<lab>` is no HTML tag.
     #[allow(rustdoc::invalid_html_tags)]
     /// The folder to write [default: lab-dump-<lab>]
@@ -342,7 +342,7 @@ pub struct DumpArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     pub node: String,
     /// The command.
     #[arg(last = true, required = true)]
@@ -352,7 +352,7 @@ pub struct ExecArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// The plan as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -374,35 +374,35 @@ impl Command {
         matches!(self, Command::Up(_) | Command::Top(_))
     }
 
-    /// The topology file named on the subcommand, if any.
-    pub fn file(&self) -> Option<&PathBuf> {
+    /// The topology file and the lab's name given on the subcommand, if any.
+    pub fn lab(&self) -> (Option<&PathBuf>, Option<&String>) {
         match self {
-            Command::Init(a) => a.topology.file.as_ref(),
-            Command::Up(a) => a.topology.file.as_ref(),
-            Command::Boot(a) => a.topology.file.as_ref(),
-            Command::Down(a) => a.topology.file.as_ref(),
-            Command::Status(a) => a.topology.file.as_ref(),
-            Command::Stop(a) => a.topology.file.as_ref(),
-            Command::Start(a) => a.topology.file.as_ref(),
-            Command::Restart(a) => a.topology.file.as_ref(),
-            Command::Kill(a) => a.topology.file.as_ref(),
-            Command::Pause(a) | Command::Unpause(a) => a.topology.file.as_ref(),
-            Command::Logs(a) => a.file.as_ref(),
-            Command::Cleos(a) => a.topology.file.as_ref(),
-            Command::Exec(a) => a.topology.file.as_ref(),
-            Command::Plan(a) => a.topology.file.as_ref(),
-            Command::Partition(a) => a.topology.file.as_ref(),
-            Command::Heal(a) => a.topology.file.as_ref(),
-            Command::Netem(a) => a.topology.file.as_ref(),
-            Command::Snapshot(a) => a.topology.file.as_ref(),
-            Command::Wait(a) => a.topology.file.as_ref(),
-            Command::Top(a) => a.topology.file.as_ref(),
-            Command::Graph(a) => a.topology.file.as_ref(),
-            Command::Deploy(a) => a.topology.file.as_ref(),
-            Command::Accounts(a) => a.topology.file.as_ref(),
-            Command::Env(a) => a.topology.file.as_ref(),
-            Command::Dump(a) => a.topology.file.as_ref(),
-            Command::Schema | Command::Completions(_) | Command::Man => None,
+            Command::Init(a) => (a.file.as_ref(), None),
+            Command::Up(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Boot(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Down(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Status(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Stop(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Start(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Restart(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Kill(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Pause(a) | Command::Unpause(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Logs(a) => (a.file.as_ref(), a.name.as_ref()),
+            Command::Cleos(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Exec(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Plan(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Partition(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Heal(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Netem(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Snapshot(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Wait(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Top(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Graph(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Deploy(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Accounts(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Env(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Dump(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Schema | Command::Completions(_) | Command::Man => (None, None),
         }
     }
 }

@@ -19,6 +19,18 @@ pub struct StateDir {
     pub root: PathBuf,
 }
 
+/// A command that works on a lab found no state for it: `up` makes the state folder, and nothing
+/// else creates or guesses one (a new seed would mean keys the chain has never seen).
+#[derive(Debug, thiserror::Error)]
+#[error("no lab `{lab}` is known here: {} {missing} (`lab up` makes it; `--name`/`LAB_NAME` and `LAB_STATE_DIR` say which lab and where)", dir.display())]
+pub struct StateMissing {
+    pub lab: String,
+    /// The lab's state folder.
+    pub dir: PathBuf,
+    /// What of it is missing, as words.
+    pub missing: &'static str,
+}
+
 pub fn state_base() -> PathBuf {
     if let Some(dir) = std::env::var_os("LAB_STATE_DIR") {
         return PathBuf::from(dir);
@@ -51,11 +63,27 @@ impl StateDir {
         if let Some(s) = topology_seed {
             return Ok(s.to_string());
         }
-        let path = self.root.join("seed");
-        if let Ok(s) = fs::read_to_string(&path) {
-            return Ok(s.trim().to_string());
+        if let Some(s) = self.stored_seed() {
+            return Ok(s);
         }
         Ok(crate::keys::KeyPair::random().private)
+    }
+
+    /// The seed `up` stored, if it did.
+    pub fn stored_seed(&self) -> Option<String> {
+        fs::read_to_string(self.root.join("seed")).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    /// That `up` made this folder for lab `lab` (its seed is there), else [`StateMissing`].
+    pub fn require(&self, lab: &str) -> Result<(), StateMissing> {
+        let missing = if !self.root.is_dir() {
+            "does not exist"
+        } else if self.stored_seed().is_none() {
+            "holds no seed"
+        } else {
+            return Ok(());
+        };
+        Err(StateMissing { lab: lab.to_string(), dir: self.root.clone(), missing })
     }
 
     pub fn wallet_password_path(&self) -> PathBuf {

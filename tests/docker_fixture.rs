@@ -205,6 +205,45 @@ fn docker_a_contract_from_host_files_deploys_once_and_works_and_the_accounts_add
     assert!(lab.nothing_left());
 }
 
+/// What a script does: `eval "$(lab env)"` in the lab's folder, then `lab` commands from another
+/// folder (no lab.yaml there) reach the same lab, and the keys `lab accounts --show-secrets`
+/// gives are the ones the chain holds.
+fn env_round_trip(lab: &Lab) {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let script = format!(
+        r#"set -e
+cd '{dir}' && eval "$('{bin}' env)"
+cd '{elsewhere}'
+test "$LAB_DIR" = "$LAB_STATE_DIR/$LAB_NAME"
+'{bin}' accounts --json --show-secrets > accounts.json
+'{bin}' cleos -- get account "$(sed -n 's/.*"name": "\(accountnum[0-9]*\)".*/\1/p' accounts.json | head -n 1)" -j > chain.json
+'{bin}' status --json > status.json"#,
+        dir = lab.dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_lab"),
+        elsewhere = elsewhere.path().display(),
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("LAB_STATE_DIR", lab.state_path())
+        .env_remove("LAB_NAME")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the script failed: {}", String::from_utf8_lossy(&out.stderr));
+    let read =
+        |f: &str| -> Value { serde_json::from_slice(&std::fs::read(elsewhere.path().join(f)).unwrap()).unwrap() };
+    let (accounts, chain, status) = (read("accounts.json"), read("chain.json"), read("status.json"));
+    assert_eq!(status["lab"], lab.name.as_str(), "{status}");
+    let name = chain["account_name"].as_str().unwrap();
+    let listed = accounts.as_array().unwrap().iter().find(|a| a["name"] == name).unwrap();
+    let owner = &chain["permissions"].as_array().unwrap().iter().find(|p| p["perm_name"] == "owner").unwrap();
+    assert_eq!(owner["required_auth"]["keys"][0]["key"], listed["public_key"], "{chain}\n{listed}");
+    // The private key given is the one of that public key (lab derives one from the other).
+    assert!(listed["private_key"].as_str().is_some_and(|k| k.len() > 40), "{listed}");
+    // Nothing was made in the other folder's name.
+    assert!(!lab.state_path().join("lab").exists());
+}
+
 /// POSTs to a URL on the host's loopback; the JSON answer.
 fn post(url: &str, path: &str) -> Option<Value> {
     let addr = url.strip_prefix("http://")?;
@@ -259,6 +298,7 @@ fn docker_two_labs_from_files_naming_no_ports_answer_on_their_own_ports() {
         assert_eq!(status["chain_id"], info["chain_id"]);
         assert_eq!(status["nodes"][0]["api_url"], url.as_str(), "{status}");
     }
+    env_round_trip(&two);
     // A restart keeps the port.
     one.run(&["stop"]).success();
     one.run(&["up"]).success();

@@ -147,13 +147,13 @@ fn docker_snapshot_then_up_from_carries_the_chain_on() {
     assert_eq!(dst.containers().len(), 5);
 
     // LIB moves on, which takes more than two thirds of the producers, and each of them produces.
-    let f = file.to_str().unwrap();
-    dst.run(&["wait", "-f", f, "--lib-advances", "12", "--in-sync", "6", "--timeout", "120"]).success();
+    // The restored lab is reached by its name alone (the topology kept in its state folder).
+    dst.run(&["wait", "--name", "f-e2e-dst", "--lib-advances", "12", "--in-sync", "6", "--timeout", "120"]).success();
     let mut seen = BTreeSet::new();
     let start = Instant::now();
     while seen != producers {
         assert!(start.elapsed() < Duration::from_secs(90), "only {seen:?} produced, of {producers:?}");
-        let info = dst.run(&["cleos", "-f", f, "--", "get", "info"]).success().json();
+        let info = dst.run(&["cleos", "--name", "f-e2e-dst", "--", "get", "info"]).success().json();
         seen.insert(info["head_block_producer"].as_str().unwrap().to_string());
         sleep(Duration::from_millis(500));
     }

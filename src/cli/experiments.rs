@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::FileArg;
+use super::LabArg;
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// The node whose chain is saved.
     #[arg(long, default_value = "genesis")]
     pub node: String,
@@ -24,7 +24,7 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct WaitArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// LIB moves N blocks past its value when the wait begins.
     #[arg(long, value_name = "N")]
     pub lib_advances: Option<u64>,
@@ -45,7 +45,7 @@ pub struct WaitArgs {
 #[derive(Debug, Args)]
 pub struct StopArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// The nodes (genesis, a producer's account, an extra node) [default: every node]
     #[arg(value_name = "NODE")]
     pub nodes: Vec<String>,
@@ -54,7 +54,7 @@ pub struct StopArgs {
 #[derive(Debug, Args)]
 pub struct StartArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// The nodes [default: every node]
     #[arg(value_name = "NODE")]
     pub nodes: Vec<String>,
@@ -66,7 +66,7 @@ pub struct StartArgs {
 #[derive(Debug, Args)]
 pub struct RestartArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     #[arg(value_name = "NODE", required = true)]
     pub nodes: Vec<String>,
     /// Seconds to wait for each node to answer again.
@@ -77,7 +77,7 @@ pub struct RestartArgs {
 #[derive(Debug, Args)]
 pub struct KillArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     #[arg(value_name = "NODE", required = true)]
     pub nodes: Vec<String>,
     /// The signal: a name (SIGKILL, KILL, SIGTERM…) or a number.
@@ -88,7 +88,7 @@ pub struct KillArgs {
 #[derive(Debug, Args)]
 pub struct PauseArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     #[arg(value_name = "NODE", required = true)]
     pub nodes: Vec<String>,
 }
@@ -96,7 +96,7 @@ pub struct PauseArgs {
 #[derive(Debug, Args)]
 pub struct PartitionArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// Comma-separated node names; traffic between groups is cut, within a group kept.
     #[arg(required = true, num_args = 1.., value_name = "GROUP")]
     pub groups: Vec<String>,
@@ -105,13 +105,13 @@ pub struct PartitionArgs {
 #[derive(Debug, Args)]
 pub struct HealArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
 }
 
 #[derive(Debug, Args)]
 pub struct NetemArgs {
     #[command(flatten)]
-    pub topology: FileArg,
+    pub topology: LabArg,
     /// The nodes whose links to change.
     #[arg(required = true, num_args = 1.., value_name = "NODE")]
     pub nodes: Vec<String>,

@@ -5,13 +5,13 @@ use anyhow::{bail, Result};
 use super::Ctx;
 use crate::boot::{select, Boot, BootOptions, Check, StepName};
 use crate::cli::BootArgs;
-use crate::lab::{Lab, LabConfig};
+use crate::lab::Lab;
 use crate::plan::NetworkPlan;
 use crate::runtime::ContainerState;
 use crate::topology;
 
 pub async fn run(ctx: &Ctx, args: BootArgs) -> Result<ExitCode> {
-    let mut config = LabConfig::discover(ctx.file.as_deref())?.engine(ctx.engine);
+    let mut config = ctx.config()?;
     if let Some(file) = &args.accounts {
         let (plan, _) = config.plan()?;
         // The topology with its accounts taken from the given file.

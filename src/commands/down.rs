@@ -9,11 +9,10 @@ use crate::state::StateDir;
 
 pub async fn run(ctx: &Ctx, args: DownArgs) -> Result<ExitCode> {
     // Only the name is needed: `--name` or `--all` work without (or with a broken) topology file.
-    let name = match (&args.name, args.all) {
-        (_, true) => None,
-        (Some(n), _) => Some(n.clone()),
-        (None, false) => Some(LabConfig::discover(ctx.file.as_deref())?.name().to_string()),
-    };
+    if args.all && (ctx.name_flag.is_some() || ctx.file.is_some()) {
+        anyhow::bail!("--all removes every lab: give it without --name or -f");
+    }
+    let name = if args.all { None } else { Some(ctx.lab_name()?) };
     // The engine the lab was run on (remembered in its state folder), else the topology's when
     // there is one to read, else the local engine.
     let topology = LabConfig::discover(ctx.file.as_deref()).map(|c| c.topology().engine).unwrap_or_default();

@@ -8,7 +8,7 @@ use crate::cli::DumpArgs;
 use crate::state::StateDir;
 
 pub async fn run(ctx: &Ctx, args: DumpArgs) -> Result<ExitCode> {
-    let lab = ctx.topology()?.topology.name;
+    let lab = ctx.lab_name()?;
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(format!("lab-dump-{lab}")));
     let rt = ctx.runtime().await?;
     let mut r = crate::dump::dump(&rt, &lab, &StateDir::for_lab(&lab), &dir, args.show_secrets).await?;

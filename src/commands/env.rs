@@ -12,7 +12,7 @@ use crate::state::StateDir;
 
 /// `eval "$(lab env)"`: the running lab's endpoints as shell exports, read from its containers.
 pub async fn run(ctx: &Ctx, _args: EnvArgs) -> Result<ExitCode> {
-    let name = ctx.topology()?.topology.name;
+    let name = ctx.lab_name()?;
     let rt = ctx.runtime().await?;
     let containers = rt.containers(&lab_filter(Some(&name))).await?;
     let genesis = orchestrator::genesis_of(&containers)
@@ -26,7 +26,10 @@ pub async fn run(ctx: &Ctx, _args: EnvArgs) -> Result<ExitCode> {
         ("LAB_NAME", name.clone()),
         ("LAB_API_URL", e.api_url.clone().unwrap_or_default()),
         ("LAB_CHAIN_ID", info.chain_id),
-        ("LAB_STATE_DIR", StateDir::for_lab(&name).root.display().to_string()),
+        // What `lab` reads: the folder above every lab's, so that later commands find this one
+        // by LAB_NAME; LAB_DIR is this lab's own (keys, seed, node files).
+        ("LAB_STATE_DIR", crate::state::state_base().display().to_string()),
+        ("LAB_DIR", StateDir::for_lab(&name).root.display().to_string()),
         ("LAB_GENESIS_CONTAINER", genesis.name.clone()),
     ];
     if let Some(p2p) = e.p2p_address {

@@ -12,7 +12,7 @@ use crate::runtime::RuntimeError;
 use crate::top::Collector;
 
 pub async fn run(ctx: &Ctx, args: GraphArgs) -> Result<ExitCode> {
-    let (plan, state) = ctx.plan()?;
+    let (plan, state) = ctx.preview()?;
     let mut graph = Graph::from_plan(&plan);
     if !args.offline {
         match ctx.runtime().await {

@@ -38,40 +38,105 @@ use crate::lab::LabConfig;
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::Runtime;
-use crate::state::StateDir;
-use crate::topology::{self, Engine, TopologySource};
+use crate::state::{StateDir, StateMissing};
+use crate::topology::{Engine, TopologySource};
 
 /// What every command starts from.
 pub struct Ctx {
+    /// `-f FILE`.
     pub file: Option<PathBuf>,
+    /// `--name NAME`, given on the command line.
+    pub name_flag: Option<String>,
+    /// The lab by name: `--name`, else `LAB_NAME` when neither `-f` nor `--name` was given.
+    pub name: Option<String>,
     pub printer: Printer,
     /// `--engine`: what runs the lab, over the topology's `engine`.
     pub engine: Option<Engine>,
 }
 
 impl Ctx {
-    pub fn topology(&self) -> Result<TopologySource> {
-        topology::load(self.file.as_deref())
+    /// Which lab a command works on: `--name` (else `LAB_NAME`) is the lab `up` made under that
+    /// name, read from the topology kept in its state folder; `-f` is a topology file; neither
+    /// is `lab.yaml` in the current folder, else the built-in default.
+    pub fn config(&self) -> Result<LabConfig> {
+        let config = match (&self.file, &self.name) {
+            (Some(_), Some(name)) => {
+                let config = LabConfig::discover(self.file.as_deref())?;
+                check_same(&config, name)?;
+                config
+            }
+            (None, Some(name)) => LabConfig::of_lab(name)?,
+            (file, None) => LabConfig::discover(file.as_deref())?,
+        };
+        Ok(config.engine(self.engine))
     }
 
-    /// The validated plan and the lab's state folder, as the library plans it
-    /// ([`LabConfig::plan`]).
+    /// The lab's name alone (commands that find a lab by its labels need no more): `--name`
+    /// (else `LAB_NAME`), else the topology's.
+    pub fn lab_name(&self) -> Result<String> {
+        match (&self.file, &self.name) {
+            (Some(_), Some(name)) => {
+                check_same(&LabConfig::discover(self.file.as_deref())?, name)?;
+                Ok(name.clone())
+            }
+            (None, Some(name)) => Ok(name.clone()),
+            (file, None) => Ok(LabConfig::discover(file.as_deref())?.name().to_string()),
+        }
+    }
+
+    pub fn topology(&self) -> Result<TopologySource> {
+        Ok(self.config()?.source().clone())
+    }
+
+    /// The validated plan and the state folder of a lab `up` made ([`LabConfig::plan_existing`]):
+    /// a lab without state is an error naming it and its folder, never a new seed.
     pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
-        LabConfig::discover(self.file.as_deref())?.plan()
+        self.config()?.plan_existing()
+    }
+
+    /// The plan as `up` would make it, state folder or not (`lab plan`, `lab graph --offline`).
+    pub fn preview(&self) -> Result<(NetworkPlan, StateDir)> {
+        self.config()?.plan()
     }
 
     /// The runtime of the engine that runs the lab: `--engine` (remembered in the lab's state
     /// folder for its later commands), else what the lab was last run with, else the topology's
     /// `engine` ([`LabConfig::resolved_engine`]).
     pub async fn runtime(&self) -> Result<Box<dyn Runtime>> {
-        let engine = LabConfig::discover(self.file.as_deref())?.engine(self.engine).resolved_engine()?;
+        let engine = match self.config() {
+            Ok(config) => config.resolved_engine()?,
+            // A lab known by name only (no state here): the engine given, else the local one.
+            Err(e) if e.is::<StateMissing>() => self.engine.unwrap_or_default(),
+            Err(e) => return Err(e),
+        };
         Ok(crate::runtime::connect(engine).await?)
     }
 }
 
+/// `-f` and `--name` given together must name the same lab.
+fn check_same(config: &LabConfig, name: &str) -> Result<()> {
+    if config.name() != name {
+        anyhow::bail!(
+            "-f names lab `{}` and --name names `{name}`: give one of them (`lab up -f FILE --name NEW` brings a topology up under another name)",
+            config.name()
+        );
+    }
+    Ok(())
+}
+
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let file = cli.command.file().cloned().or(cli.global.file.clone());
-    let ctx = Ctx { file, printer: Printer::new(cli.global.quiet, cli.global.no_progress), engine: cli.global.engine };
+    let (file, name) = cli.command.lab();
+    let file = file.cloned().or(cli.global.file.clone());
+    let name_flag = name.cloned().or(cli.global.name.clone());
+    let from_env = || std::env::var("LAB_NAME").ok().filter(|n| !n.is_empty());
+    let name = name_flag.clone().or_else(|| if file.is_none() { from_env() } else { None });
+    let ctx = Ctx {
+        file,
+        name_flag,
+        name,
+        printer: Printer::new(cli.global.quiet, cli.global.no_progress),
+        engine: cli.global.engine,
+    };
     match cli.command {
         Command::Init(a) => init::run(&ctx, a),
         Command::Up(a) => up::run(&ctx, a).await,

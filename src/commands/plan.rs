@@ -7,7 +7,7 @@ use crate::cli::PlanArgs;
 use crate::render;
 
 pub fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
-    let (plan, state) = ctx.plan()?;
+    let (plan, state) = ctx.preview()?;
     let hide = |text: String| -> String {
         if args.show_secrets {
             return text;

@@ -80,10 +80,7 @@ async fn finality(rt: &dyn Runtime, container: &str, head: Option<u64>) -> Optio
 }
 
 pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
-    let name = match args.name {
-        Some(n) => n,
-        None => ctx.topology()?.topology.name,
-    };
+    let name = ctx.lab_name()?;
     let rt = ctx.runtime().await?;
     let containers = orchestrator::node_containers(&rt, &name).await?;
     // Written by the fault commands; a lab without a state folder has none.

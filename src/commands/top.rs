@@ -18,10 +18,7 @@ use crate::state::StateDir;
 use crate::top::{draw, plain, Collector, Frame, Tracker, View};
 
 pub async fn run(ctx: &Ctx, args: TopArgs) -> Result<ExitCode> {
-    let name = match args.name {
-        Some(n) => n,
-        None => ctx.topology()?.topology.name,
-    };
+    let name = ctx.lab_name()?;
     let rt = ctx.runtime().await?;
     let collector = Collector::new(&rt, &name, StateDir::for_lab(&name));
     if collector.containers().await?.is_empty() {

@@ -17,9 +17,15 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     };
     let started = Instant::now();
     if let Some(from) = &args.from {
-        return up_from(ctx, from, args.name.as_deref(), started, stop).await;
+        return up_from(ctx, from, ctx.name_flag.as_deref(), started, stop).await;
     }
-    let config = LabConfig::discover(ctx.file.as_deref())?.engine(ctx.engine);
+    // `--name` (or LAB_NAME) of a lab `up` made before is that lab, from the topology it kept;
+    // with -f, or of a lab not made yet, it is the name to bring the topology up under.
+    let config = match (&ctx.file, &ctx.name) {
+        (None, Some(name)) if crate::state::StateDir::for_lab(name).require(name).is_ok() => ctx.config()?,
+        (file, Some(name)) => LabConfig::discover(file.as_deref())?.renamed(name).engine(ctx.engine),
+        (file, None) => LabConfig::discover(file.as_deref())?.engine(ctx.engine),
+    };
     let options = UpOptions {
         boot: !args.no_boot,
         timeout: Duration::from_secs(args.timeout),
@@ -52,7 +58,7 @@ async fn up_from(
     let rt = ctx.runtime().await?;
     let r = bundle::up_from(&rt, from, name, &ctx.printer, stop).await?;
     ctx.printer.info(format!(
-        "lab `{}` up from {} in {:.1}s: {} nodes{}, block {} by {}. Its topology is {}: give it to other commands with `-f {}`.",
+        "lab `{}` up from {} in {:.1}s: {} nodes{}, block {} by {}. Its topology is {}; other commands reach it with `--name {}`.",
         r.plan.lab,
         from.display(),
         started.elapsed().as_secs_f64(),
@@ -61,7 +67,7 @@ async fn up_from(
         r.block,
         r.producer,
         r.topology.display(),
-        r.topology.display(),
+        r.plan.lab,
     ));
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::plan::NetworkPlan;
-use crate::state::StateDir;
+use crate::state::{StateDir, StateMissing};
 use crate::topology::{self, Engine, Topology, TopologySource, ValidationErrors, DEFAULT_TOPOLOGY};
 
 /// What a YAML string is called in error messages.
@@ -130,6 +130,18 @@ impl LabConfig {
         crate::orchestrator::api_port::port_fixed(&self.source.topology, &self.state())
     }
 
+    /// The same topology under another lab name (`lab up --name`), checked when planned.
+    pub fn renamed(self, name: &str) -> Self {
+        self.map_topology(|t| t.name = name.to_string())
+    }
+
+    /// The plan of a lab `up` made: as [`LabConfig::plan`], but a lab without a state folder is
+    /// [`crate::state::StateMissing`] instead of a new seed.
+    pub fn plan_existing(&self) -> Result<(NetworkPlan, StateDir)> {
+        self.state().require(self.name())?;
+        self.plan()
+    }
+
     /// The resolved plan (names, keys, ports, peers) with the lab's seed: the topology's, else
     /// the one kept in the state folder by an earlier `up`, else a new one. Every problem of the
     /// topology is reported at once ([`ValidationErrors`]).
@@ -155,14 +167,23 @@ impl LabConfig {
         Ok(t)
     }
 
+    /// The lab `name` brought up earlier, from the topology `up` kept in its state folder (under
+    /// `$LAB_STATE_DIR`, …). A lab `up` never made is [`crate::state::StateMissing`].
+    pub fn of_lab(name: &str) -> Result<Self> {
+        Self::from_state(StateDir::for_lab(name), name)
+    }
+
     /// The topology `up` kept in a lab's state folder.
     pub(crate) fn from_state(state: StateDir, name: &str) -> Result<Self> {
         let path = state.root.join(TOPOLOGY_COPY);
+        state.require(name)?;
         if !path.is_file() {
-            anyhow::bail!(
-                "no lab `{name}` is known here: {} is missing (`up` keeps the lab's topology there; a lab in another state folder needs `attach_at`, one brought up by an older `lab` needs `attach_config`)",
-                path.display()
-            );
+            return Err(StateMissing {
+                lab: name.to_string(),
+                dir: state.root,
+                missing: "holds no copy of the topology",
+            }
+            .into());
         }
         let source = topology::load(Some(&path))?;
         let base = state.root.parent().map(Path::to_path_buf);

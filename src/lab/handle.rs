@@ -91,7 +91,7 @@ impl Lab {
     /// A handle on the lab described by `config`, running or not (the command line's `cleos`,
     /// `exec` and `boot` start from this). Dropping it leaves the lab as it is.
     pub async fn attach_config(config: &LabConfig) -> Result<Lab> {
-        let (plan, state) = config.plan()?;
+        let (plan, state) = config.plan_existing()?;
         let engine = config.resolved_engine()?;
         let rt = crate::runtime::connect(engine).await?;
         let guard = DownGuard::disarmed(config.name(), state_base(&state), engine);

@@ -139,6 +139,7 @@ impl Lab {
             .args(args)
             .current_dir(self.dir.path())
             .env("LAB_STATE_DIR", self.state.path())
+            .env_remove("LAB_NAME")
             .env("NO_COLOR", "1")
             .output()
             .expect("run lab");
@@ -151,6 +152,7 @@ impl Lab {
             .args(args)
             .current_dir(self.dir.path())
             .env("LAB_STATE_DIR", self.state.path())
+            .env_remove("LAB_NAME")
             .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
