@@ -85,7 +85,7 @@ pub enum Command {
     Unpause(PauseArgs),
     /// Show a node's log.
     Logs(LogsArgs),
-    /// Run cleos in the genesis container, wallet and API already set.
+    /// Run cleos with the lab's wallet and a node's API set (in that node's container).
     Cleos(CleosArgs),
     /// Run a command in a node's container.
     Exec(ExecArgs),
@@ -279,7 +279,8 @@ pub struct LogsArgs {
 pub struct CleosArgs {
     #[command(flatten)]
     pub topology: LabArg,
-    /// Send the request to this node's API (from the genesis container, with its wallet).
+    /// Run cleos in this node's container, against its own API (faults on the lab network do not
+    /// come between them; signing asks the wallet in the genesis container).
     #[arg(long, default_value = "genesis")]
     pub node: String,
     /// cleos arguments.

@@ -5,34 +5,47 @@ use crate::plan::{HTTP_PORT, KEOSD_PORT};
 use crate::runtime::{ExecOutput, Runtime};
 
 /// The cleos command line `lab` uses everywhere: no auto-started keosd (the boot starts its own,
-/// with its own wallet folder), the node's API and the lab's keosd on the container's loopback.
+/// with its own wallet folder), the node's API on the container's loopback, and the lab's keosd
+/// (in the genesis container).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CleosCommand {
     url: String,
+    wallet_url: String,
 }
 
 impl Default for CleosCommand {
     fn default() -> Self {
-        CleosCommand { url: format!("http://127.0.0.1:{HTTP_PORT}") }
+        CleosCommand {
+            url: format!("http://127.0.0.1:{HTTP_PORT}"),
+            wallet_url: format!("http://127.0.0.1:{KEOSD_PORT}"),
+        }
     }
 }
 
 impl CleosCommand {
-    /// cleos talking to the node in the container it runs in.
+    /// cleos in the genesis container, talking to its node and its keosd.
     pub fn local() -> Self {
         Self::default()
     }
 
     /// cleos talking to another node over the lab network.
     pub fn to_node(container: &str) -> Self {
-        CleosCommand { url: format!("http://{container}:{HTTP_PORT}") }
+        CleosCommand { url: format!("http://{container}:{HTTP_PORT}"), ..Self::default() }
+    }
+
+    /// cleos in another node's container, talking to that node on its own loopback (so that a
+    /// fault on the lab network does not come between them) and to the wallet in `genesis`
+    /// (which signing crosses the lab network for).
+    pub fn in_node(genesis: &str) -> Self {
+        CleosCommand { wallet_url: format!("http://{genesis}:{KEOSD_PORT}"), ..Self::default() }
     }
 
     /// The command line, ready for `exec`, followed by `args`.
     pub fn args<S: AsRef<str>>(&self, args: &[S]) -> Vec<String> {
-        let mut cmd: Vec<String> =
-            ["cleos", "--no-auto-keosd", "--url", &self.url, "--wallet-url"].iter().map(|s| s.to_string()).collect();
-        cmd.push(format!("http://127.0.0.1:{KEOSD_PORT}"));
+        let mut cmd: Vec<String> = ["cleos", "--no-auto-keosd", "--url", &self.url, "--wallet-url", &self.wallet_url]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         cmd.extend(args.iter().map(|a| a.as_ref().to_string()));
         cmd
     }
@@ -109,6 +122,10 @@ mod tests {
         assert_eq!(
             CleosCommand::to_node("lab-accountnum11").shell(),
             "cleos --no-auto-keosd --url http://lab-accountnum11:8888 --wallet-url http://127.0.0.1:6666"
+        );
+        assert_eq!(
+            CleosCommand::in_node("lab-genesis").shell(),
+            "cleos --no-auto-keosd --url http://127.0.0.1:8888 --wallet-url http://lab-genesis:6666"
         );
     }
 }

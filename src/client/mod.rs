@@ -86,6 +86,14 @@ fn at_once_script(configs: &[String]) -> String {
     script
 }
 
+/// `get_info` of each node, asked in its own container (one exec each, at once); `None` for a
+/// node that does not answer. What an observer uses: a partition, delay or loss on the lab network
+/// changes the answers, not whether they come.
+pub async fn infos_through_engine(rt: &dyn Runtime, containers: &[String]) -> Vec<Option<ChainInfo>> {
+    futures::future::join_all(containers.iter().map(|c| async move { NodeClient::new(rt, c).get_info().await.ok() }))
+        .await
+}
+
 pub struct NodeClient<'a> {
     pub rt: &'a dyn Runtime,
     pub container: &'a str,
@@ -157,7 +165,8 @@ impl<'a> NodeClient<'a> {
     }
 
     /// `get_info` of other nodes, asked from this container over the lab network in one exec;
-    /// `None` for a node that does not answer (yet).
+    /// `None` for a node that does not answer (yet). For bringing a lab up, where one exec beats
+    /// many; an observer uses [`infos_through_engine`], which no network fault comes between.
     pub async fn get_info_of(&self, containers: &[String]) -> Result<Vec<Option<ChainInfo>>, ApiError> {
         let requests: Vec<(String, Value)> =
             containers.iter().map(|c| (format!("http://{c}:{HTTP_PORT}/v1/chain/get_info"), json!({}))).collect();

@@ -179,18 +179,21 @@ impl Lab {
         self.cleos_on(&self.plan.genesis().name.clone(), args).await
     }
 
-    /// Runs cleos in the genesis container (next to the wallet) against the node `node`. Host
-    /// files that cleos reads (`set contract`, `set code`, `set abi`, `push transaction FILE`) are
+    /// Runs cleos in the container of node `node`, against that node's own API (through the
+    /// engine, so a partitioned or degraded node answers as readily as any); signing asks the
+    /// lab's wallet in the genesis container, over the lab network. Host files that cleos reads (`set contract`, `set code`, `set abi`, `push transaction FILE`) are
     /// copied in for the call and the arguments rewritten to their copies; relative paths start
     /// at the current folder.
     pub async fn cleos_on<S: AsRef<str>>(&self, node: &str, args: &[S]) -> Result<ExecOutput> {
         let target = self.node_container(node)?;
         let genesis = &self.plan.genesis().container;
-        let cleos = if target == *genesis { CleosCommand::local() } else { CleosCommand::to_node(&target) };
-        self.require_running(genesis).await?;
+        // In the node's own container, through the engine: what a fault does to the lab network
+        // changes the chain, not whether the node can be asked.
+        let cleos = if target == *genesis { CleosCommand::local() } else { CleosCommand::in_node(genesis) };
+        self.require_running(&target).await?;
         let args: Vec<String> = args.iter().map(|a| a.as_ref().to_string()).collect();
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
-        crate::deploy::run_cleos(&self.rt, genesis, &cleos, &args, &cwd).await
+        crate::deploy::run_cleos(&self.rt, &target, &cleos, &args, &cwd).await
     }
 
     /// Runs a command in the container of node `node`.

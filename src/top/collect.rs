@@ -64,28 +64,35 @@ impl<'a> Collector<'a> {
         let mut at = self.started.elapsed().as_secs_f64();
         if let Some(reference) = reference {
             let client = NodeClient::new(self.rt, &reference.name);
-            let url = |c: &ContainerInfo, path: &str| format!("http://{}:{HTTP_PORT}/v1/{path}", c.name);
-            let mut requests: Vec<(String, Value)> = Vec::new();
-            for c in &running {
-                requests.push((url(c, "chain/get_info"), json!({})));
-                requests.push((url(c, "net/connections"), json!({})));
-            }
-            requests.push((url(reference, "chain/get_producer_schedule"), json!({})));
-            requests.push((url(reference, "chain/get_finalizer_info"), json!({})));
-            // A failed exec (the reference node just stopped) leaves this poll without chain data.
-            let answers = client.call_urls(&requests, ANSWER_SECS).await.unwrap_or_default();
+            // Each node is asked in its own container, through the engine (one exec each, at
+            // once), never across the lab network: a partitioned or delayed node is seen as it is.
+            let url = |path: &str| format!("http://127.0.0.1:{HTTP_PORT}/v1/{path}");
+            let answers = join_all(running.iter().map(|c| async move {
+                let mut requests = vec![(url("chain/get_info"), json!({})), (url("net/connections"), json!({}))];
+                if c.name == reference.name {
+                    requests.push((url("chain/get_producer_schedule"), json!({})));
+                    requests.push((url("chain/get_finalizer_info"), json!({})));
+                }
+                // A failed exec (the node just stopped) leaves it without chain data this poll.
+                NodeClient::new(self.rt, &c.name).call_urls(&requests, ANSWER_SECS).await.unwrap_or_default()
+            }))
+            .await;
             at = self.started.elapsed().as_secs_f64();
-            let ok = |i: usize| answers.get(i).filter(|(s, _)| (200..300).contains(s)).map(|(_, v)| v.clone());
-            for (i, c) in running.iter().enumerate() {
-                infos.push((c.name.clone(), ok(2 * i).and_then(|v| serde_json::from_value::<ChainInfo>(v).ok())));
-                let connections = ok(2 * i + 1).and_then(|v| serde_json::from_value::<Vec<NetConnection>>(v).ok());
+            let ok = |answers: &[(u16, Value)], i: usize| {
+                answers.get(i).filter(|(s, _)| (200..300).contains(s)).map(|(_, v)| v.clone())
+            };
+            for (c, answers) in running.iter().zip(&answers) {
+                infos.push((c.name.clone(), ok(answers, 0).and_then(|v| serde_json::from_value::<ChainInfo>(v).ok())));
+                let connections = ok(answers, 1).and_then(|v| serde_json::from_value::<Vec<NetConnection>>(v).ok());
                 peers.push((c.name.clone(), connections.map(|cs| peer_nodes(&self.lab, &cs, &containers))));
+                if c.name == reference.name {
+                    schedule = ok(answers, 2)
+                        .and_then(|v| serde_json::from_value::<ProducerSchedules>(v).ok())
+                        .map(|s| (s.active.version, s.active.names()));
+                    // A nodeos without Savanna answers 404: no finality to show but legacy.
+                    finality = ok(answers, 3).and_then(|v| serde_json::from_value::<FinalizerInfo>(v).ok());
+                }
             }
-            schedule = ok(2 * running.len())
-                .and_then(|v| serde_json::from_value::<ProducerSchedules>(v).ok())
-                .map(|s| (s.active.version, s.active.names()));
-            // A nodeos without Savanna answers 404: no finality to show but legacy.
-            finality = ok(2 * running.len() + 1).and_then(|v| serde_json::from_value::<FinalizerInfo>(v).ok());
             let reference_head = infos.iter().find(|(n, _)| *n == reference.name).and_then(|(_, i)| i.as_ref());
             if let Some(head) = reference_head.map(|i| i.head_block_num).filter(|_| blocks_too) {
                 let producers = schedule.as_ref().map(|(_, p)| p.len()).unwrap_or(1).max(1) as u64;
@@ -94,9 +101,8 @@ impl<'a> Collector<'a> {
                     .map(|b| b + 1)
                     .unwrap_or(1)
                     .max(head.saturating_sub(2 * BLOCKS_PER_TURN * producers) + 1);
-                let requests: Vec<(String, Value)> = (from..=head)
-                    .map(|n| (url(reference, "chain/get_block_info"), json!({ "block_num": n })))
-                    .collect();
+                let requests: Vec<(String, Value)> =
+                    (from..=head).map(|n| (url("chain/get_block_info"), json!({ "block_num": n }))).collect();
                 let answers = client.call_urls(&requests, ANSWER_SECS).await.unwrap_or_default();
                 for (status, v) in answers {
                     let Some(b) =

@@ -19,10 +19,11 @@ fn timestamp(slot: u64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap().naive_utc().format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
 
-/// A node's answer to one request of a `curl -K -` config.
-fn answer(url: &str, data: &str, head: u64) -> String {
-    let host = url.trim_start_matches("http://").split(':').next().unwrap();
-    let node = host.trim_start_matches("lab-");
+/// A node's answer to one request of a `curl -K -` config run in its container: only its own
+/// API, on its loopback, answers.
+fn answer(container: &str, url: &str, data: &str, head: u64) -> String {
+    assert!(url.starts_with("http://127.0.0.1:8888/"), "{container} asked {url}: not its own API");
+    let node = container.trim_start_matches("lab-");
     if url.ends_with("chain/get_info") {
         let h = if node == "genesis" { head } else { head - 2 };
         format!(
@@ -105,7 +106,7 @@ async fn lab(rt: &FakeRuntime, head: Arc<AtomicU64>) -> NetworkPlan {
                 } else if let Some(d) = line.strip_prefix("data-binary = ") {
                     data = d.to_string();
                 } else if line.starts_with("max-time") {
-                    out.push_str(&answer(&url, &data, head.load(Ordering::SeqCst)));
+                    out.push_str(&answer(&c.container, &url, &data, head.load(Ordering::SeqCst)));
                     out.push_str(&format!("\n{SEP}200\n"));
                 }
             }
@@ -116,14 +117,19 @@ async fn lab(rt: &FakeRuntime, head: Arc<AtomicU64>) -> NetworkPlan {
 }
 
 #[tokio::test]
-async fn a_poll_reads_every_node_in_two_execs_and_fills_two_rounds_of_blocks() {
+async fn a_poll_asks_each_node_in_its_own_container_and_fills_two_rounds_of_blocks() {
     let rt = FakeRuntime::new();
     let head = Arc::new(AtomicU64::new(200));
     lab(&rt, head.clone()).await;
     let collector = Collector::new(&rt, "lab", StateDir { root: "/nonexistent".into() });
     let s = collector.sample(None, true).await.unwrap();
-    assert_eq!(rt.execs().len(), 2, "one exec for the nodes, one for the blocks");
-    assert!(rt.execs().iter().all(|e| e.container == "lab-genesis"));
+    // One exec per running node, in its own container (the stopped one is not asked), and one
+    // for the blocks, in the genesis container.
+    let asked: Vec<String> = rt.execs().iter().map(|e| e.container.clone()).collect();
+    let mut nodes = asked[..4].to_vec();
+    nodes.sort();
+    assert_eq!(nodes, ["lab-accountnum11", "lab-accountnum22", "lab-accountnum44", "lab-genesis"], "{asked:?}");
+    assert_eq!(asked[4..], ["lab-genesis"], "{asked:?}");
     let names: Vec<&str> = s.nodes.iter().map(|n| n.node.as_str()).collect();
     assert_eq!(names, ["genesis", "accountnum11", "accountnum22", "accountnum33", "accountnum44"]);
     let genesis = &s.nodes[0];
@@ -158,9 +164,9 @@ async fn a_poll_reads_every_node_in_two_execs_and_fills_two_rounds_of_blocks() {
     );
     assert!(super::plain::summary(&frame).ends_with(frame.finality.as_deref().unwrap()));
 
-    // Without blocks (lab graph): one exec.
+    // Without blocks (lab graph): one exec per running node.
     let before = rt.execs().len();
     let s3 = collector.sample(None, false).await.unwrap();
     assert!(s3.blocks.is_empty());
-    assert_eq!(rt.execs().len(), before + 1);
+    assert_eq!(rt.execs().len(), before + 4);
 }

@@ -41,7 +41,7 @@ async fn observe(rt: &dyn Runtime, plan: &NetworkPlan, c: &Conditions) -> Result
             .collect();
         let others: Vec<_> = plan.nodes.iter().skip(1).filter(|n| running.contains(&n.container)).collect();
         let containers: Vec<String> = others.iter().map(|n| n.container.clone()).collect();
-        let infos = chain.node.get_info_of(&containers).await?;
+        let infos = crate::client::infos_through_engine(rt, &containers).await;
         o.nodes = others.iter().zip(infos).map(|(n, i)| (n.name.clone(), i.map(|i| i.head_block_num))).collect();
     }
     if c.needs_schedule() {

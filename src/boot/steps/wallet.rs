@@ -33,11 +33,13 @@ impl Step for Wallet {
         // One exec: start keosd unless it runs (it outlives the exec: the container's init
         // adopts it), wait for it, then create the wallet or unlock it with the password given
         // on stdin. It prints `created "PW…"` or `started`/`unlocked` lines for what it did.
+        // keosd listens on the lab network too: `lab cleos --node X` runs cleos in X's container
+        // and signs with this wallet (the lab's containers are all that network has).
         let script = format!(
             r#"set -e
 if ! {cleos} wallet list >/dev/null 2>&1; then
   mkdir -p {DATA_MOUNT}/wallet
-  nohup keosd --unlock-timeout 999999999 --http-server-address 127.0.0.1:{KEOSD_PORT} \
+  nohup keosd --unlock-timeout 999999999 --http-server-address 0.0.0.0:{KEOSD_PORT} --http-validate-host=false \
     --wallet-dir {DATA_MOUNT}/wallet --http-max-response-time-ms 99999 >{DATA_MOUNT}/keosd.log 2>&1 &
   i=0; until {cleos} wallet list >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 100 ] || {{ echo "keosd did not start" >&2; exit 1; }}; sleep 0.1; done
   echo started
