@@ -84,3 +84,22 @@ fn a_name_finds_the_topology_up_kept_and_a_file_beats_the_variable() {
     let out = lab(dir.path(), state.path(), None, &["down", "--all", "--name", "kept"]);
     assert!(stderr(&out).contains("--all removes every lab"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_invalid_file_is_reported_as_such_where_no_engine_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab.yaml"), "name: Bad Name\nproducers: 0\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["up"])
+        .current_dir(dir.path())
+        .env("LAB_STATE_DIR", state.path())
+        .env("DOCKER_HOST", format!("unix://{}", dir.path().join("no-engine.sock").display()))
+        .env_remove("LAB_NAME")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("name") && err.contains("producers"), "{err}");
+    assert_eq!(entries(state.path()), 0);
+}

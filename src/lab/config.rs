@@ -130,6 +130,13 @@ impl LabConfig {
         crate::orchestrator::api_port::port_fixed(&self.source.topology, &self.state())
     }
 
+    /// Checks the topology as `lab.yaml` is checked: every problem at once, each with its path
+    /// ([`ValidationErrors`]). Touches nothing.
+    pub fn check(&self) -> Result<()> {
+        topology::validate(&self.source).map_err(|e| self.named(e))?;
+        Ok(())
+    }
+
     /// The same topology under another lab name (`lab up --name`), checked when planned.
     pub fn renamed(self, name: &str) -> Self {
         self.map_topology(|t| t.name = name.to_string())

@@ -58,6 +58,9 @@ impl Lab {
     /// side, as parallel tests do), `up` undoes what it made and tries again with another, up to
     /// three times.
     pub async fn up_until(config: LabConfig, options: UpOptions, stop: impl Future<Output = ()>) -> Result<Lab> {
+        // Bad input is refused before the engine is asked anything (an invalid file on a machine
+        // without an engine is an invalid file).
+        config.check()?;
         let engine = config.resolved_engine()?;
         let rt = crate::runtime::connect(engine).await?;
         let stop = stop.shared();
