@@ -60,9 +60,17 @@ pub mod verify;
 pub mod wait;
 
 pub use boot::BootOptions;
-pub use lab::{AccountRole, Lab, LabAccount, LabConfig, LabConfigBuilder, UpOptions};
+pub use faults::LinkArgs;
+pub use lab::{
+    AccountRole, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder, PartitionReport, Snapshot,
+    UpOptions,
+};
 pub use orchestrator::DownReport;
+pub use orchestrator::StartReport;
+pub use printer::Printer;
 pub use runtime::ExecOutput;
+pub use state::StateMissing;
+pub use wait::{Conditions, Verdict, WaitTimedOut};
 
 use std::process::ExitCode;
 

@@ -22,6 +22,19 @@ pub struct Printer {
     multi: MultiProgress,
 }
 
+/// Progress as on the command line: bars on a terminal, plain lines elsewhere.
+impl Default for Printer {
+    fn default() -> Self {
+        Printer::new(false, false)
+    }
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer").field("mode", &self.mode).finish()
+    }
+}
+
 impl Printer {
     pub fn new(quiet: bool, no_progress: bool) -> Self {
         let mode = if quiet {

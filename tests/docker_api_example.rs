@@ -1,6 +1,7 @@
 //! The Rust API used the way a contract project's test suite uses it: a lab from a topology, up
 //! and booted, a contract deployed from files on the host, an action pushed, a table read, down.
-//! And the guard: a test body that panics still leaves nothing labelled behind.
+//! And the guard: a test body that panics still leaves nothing labelled behind. And every
+//! experiment a script runs, from Rust through the `Lab` handle alone.
 //!
 //! Same runner as the other Docker files: without an engine the tests show as ignored, and with
 //! `CI` set they fail. Host ports 18960–18969.
@@ -20,6 +21,7 @@ fn main() {
         docker_tests![
             docker_api_deploy_a_contract_push_an_action_read_the_table,
             docker_api_guard_takes_the_lab_down_when_the_test_panics,
+            docker_api_experiments_through_the_handle,
         ],
         |_, _| vec![],
         || {},
@@ -251,4 +253,72 @@ fn docker_api_guard_takes_the_lab_down_when_the_test_panics() {
         Lab::attach_at(name, state.path()).await.unwrap().down().await.unwrap();
         assert!(nothing_left(name));
     });
+}
+
+/// Everything a shell script does to a lab, from Rust through the handle alone: a wait, a clean
+/// stop and start, a crash and its recovery from a snapshot, a partition and its heal, a snapshot
+/// bundle and a new lab restored from it.
+fn docker_api_experiments_through_the_handle() {
+    use antelope_lab::{Conditions, FromBundle, Printer};
+    let _engine = engine_lock();
+    let state = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (name, copy) = ("e2e-api-exp", "e2e-api-exp-copy");
+    runtime().block_on(async {
+        let yaml = format!("name: {name}\nnodes:\n  genesis: {{http_port: 18961}}\n");
+        let lab = Lab::up(LabConfig::from_yaml(&yaml).unwrap().state_dir(state.path())).await.unwrap();
+        let lib_advances = |n| Conditions { lib_advances: Some(n), ..Conditions::default() };
+        let in_sync = Conditions { in_sync: Some(3), lib_advances: Some(2), ..Conditions::default() };
+        let minute = Duration::from_secs(60);
+        lab.wait(&lib_advances(4), minute).await.unwrap();
+
+        // A clean stop keeps the chain; start brings the node back.
+        assert_eq!(lab.stop(&["accountnum11"]).await.unwrap(), ["accountnum11"]);
+        let started = lab.start(&["accountnum11"], minute * 2).await.unwrap();
+        assert_eq!(started.started, ["accountnum11"]);
+
+        // A crash: start restores the node from a snapshot of a healthy one.
+        assert_eq!(lab.kill(&["accountnum22"], "KILL").await.unwrap(), "SIGKILL");
+        let recovered = lab.start(&["accountnum22"], minute * 2).await.unwrap();
+        assert_eq!(recovered.recovered.iter().map(|r| r.node.as_str()).collect::<Vec<_>>(), ["accountnum22"]);
+        lab.wait(&in_sync, minute).await.unwrap();
+
+        // Bad input to a fault is refused before anything changes.
+        let err = lab.partition(&["accountnum11,ghost"]).await.unwrap_err();
+        assert!(err.to_string().contains("\"ghost\" is not a node"), "{err:#}");
+        // A partition, and its heal.
+        let cut = lab.partition(&["accountnum11"]).await.unwrap();
+        assert_eq!(cut.cut.len(), 5, "{cut:?}");
+        let healed = lab.heal().await.unwrap();
+        assert_eq!(healed.healed.len(), 5, "{healed:?}");
+        lab.wait(&in_sync, minute).await.unwrap();
+        // A wait that cannot hold times out, typed, with what it saw.
+        let far = Conditions { head: Some(u64::MAX / 2), ..Conditions::default() };
+        let err = lab.wait(&far, Duration::from_secs(2)).await.unwrap_err();
+        assert!(err.downcast_ref::<antelope_lab::WaitTimedOut>().is_some(), "{err:#}");
+
+        // A snapshot bundle, and a new lab from it once this one is gone.
+        let bundle = dir.path().join("exp.labsnap.tar.gz");
+        let snapshot = lab.snapshot("genesis", Some(&bundle)).await.unwrap();
+        assert!(snapshot.block > 0 && snapshot.bytes > 0, "{snapshot:?}");
+        let balances = lab.balances(false).await.unwrap();
+        lab.down().await.unwrap();
+        assert!(nothing_left(name));
+        let options = FromBundle {
+            name: Some(copy.into()),
+            state_dir: Some(state.path().to_path_buf()),
+            printer: Printer::default(),
+            ..FromBundle::default()
+        };
+        let (restored, report) = Lab::up_from(&bundle, options).await.unwrap();
+        assert_eq!(restored.name(), copy);
+        assert!(report.block >= snapshot.block, "{} < {}", report.block, snapshot.block);
+        restored.wait(&lib_advances(2), minute).await.unwrap();
+        let liquid = |accounts: &[antelope_lab::orchestrator::ListedAccount]| {
+            accounts.iter().map(|a| (a.name.clone(), a.liquid.clone())).collect::<Vec<_>>()
+        };
+        assert_eq!(liquid(&restored.balances(false).await.unwrap()), liquid(&balances));
+        // Dropped: the guard takes the restored lab down.
+    });
+    assert!(nothing_left(name) && nothing_left(copy));
 }

@@ -160,7 +160,7 @@ fn docker_faults_bad_input_is_refused_and_changes_nothing() {
     // A lab that does not exist: refused, and nothing made for it.
     let ghost = Lab::new("e-ghost", &format!("nodes:\n  genesis:\n    http_port: {}\n", PORT + 1));
     let r = ghost.run(&["partition", "accountnum11"]).failure();
-    assert!(r.stderr().contains("lab `e-ghost` does not exist"), "{}", r.stderr());
+    assert!(r.stderr().contains("no lab `e-ghost` is known here"), "{}", r.stderr());
     assert!(ghost.nothing_left());
 
     with_lab(|lab| {

@@ -135,7 +135,7 @@ fn docker_a_paused_producer_follows_the_head_once_unpaused() {
 
     // Before the lab exists, and with a wrong name: clear errors, nothing made.
     let run = lab.run(&["start"]).failure();
-    assert!(run.stderr().contains("lab `d-e2e-pause` does not exist"), "{}", run.stderr());
+    assert!(run.stderr().contains("no lab `d-e2e-pause` is known here"), "{}", run.stderr());
     assert!(lab.containers().is_empty());
     lab.run(&["up", "--no-boot"]).success();
     let run = lab.run(&["pause", "accountnum11", "bp1"]).failure();

@@ -48,6 +48,7 @@ pub async fn prepare(
     rt: &dyn Runtime,
     bundle: &Bundle,
     name: Option<&str>,
+    state_base: &Path,
 ) -> Result<(NetworkPlan, StateDir, TopologySource)> {
     let mut t = topology::parse(&bundle.topology).map_err(|e| anyhow::anyhow!("the bundle's topology: {e}"))?;
     if let Some(name) = name {
@@ -65,7 +66,7 @@ pub async fn prepare(
             t.name
         );
     }
-    let state = StateDir::for_lab(&t.name);
+    let state = StateDir { root: state_base.join(&t.name) };
     // Left by a lab of that name that is gone (its Docker objects are): start clean.
     state.remove()?;
     let written = (|| {
@@ -132,6 +133,7 @@ pub async fn up_from(
     rt: &dyn Runtime,
     path: &Path,
     name: Option<&str>,
+    state_base: &Path,
     printer: &Printer,
     stop: impl Future<Output = ()>,
 ) -> Result<Restored> {
@@ -149,8 +151,11 @@ pub async fn up_from(
     // folder), so the port is fixed only when the topology gives it.
     let given = topology::parse(&bundle.topology).is_ok_and(|t| orchestrator::api_port::port_given(&t));
     let stop = stop.shared();
-    orchestrator::api_port::retry_when_taken(|| given, || up_from_once(rt, &bundle, path, name, printer, stop.clone()))
-        .await
+    orchestrator::api_port::retry_when_taken(
+        || given,
+        || up_from_once(rt, &bundle, path, name, state_base, printer, stop.clone()),
+    )
+    .await
 }
 
 async fn up_from_once(
@@ -158,11 +163,12 @@ async fn up_from_once(
     bundle: &Bundle,
     path: &Path,
     name: Option<&str>,
+    state_base: &Path,
     printer: &Printer,
     stop: impl Future<Output = ()>,
 ) -> Result<Restored> {
     let m = &bundle.manifest;
-    let (plan, state, source) = prepare(rt, bundle, name).await?;
+    let (plan, state, source) = prepare(rt, bundle, name, state_base).await?;
     let checked = async {
         ensure_image(rt, &plan, printer).await?;
         let task = printer.task("ask the image its nodeos version");

@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
-use crate::lab::LabConfig;
+use crate::lab::{Lab, LabConfig};
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::Runtime;
@@ -92,6 +92,11 @@ impl Ctx {
     /// a lab without state is an error naming it and its folder, never a new seed.
     pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
         self.config()?.plan_existing()
+    }
+
+    /// A handle on the lab `up` made, its progress through this command's printer.
+    pub async fn attach(&self) -> Result<Lab> {
+        Ok(Lab::attach_config(&self.config()?).await?.with_printer(self.printer.clone()))
     }
 
     /// The plan as `up` would make it, state folder or not (`lab plan`, `lab graph --offline`).

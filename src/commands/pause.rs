@@ -1,24 +1,18 @@
-//! `lab pause` and `lab unpause`: one file, as the two undo each other.
-
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::PauseArgs;
-use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, args: PauseArgs, pause: bool) -> Result<ExitCode> {
-    let (plan, _) = ctx.plan()?;
-    let nodes = orchestrator::select(&plan, &args.nodes, false)?;
-    let rt = ctx.runtime().await?;
-    let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+    let lab = ctx.attach().await?;
     if pause {
-        orchestrator::pause(&rt, &plan, &nodes).await?;
-        ctx.printer.info(format!("paused {}; `lab unpause` resumes them", names.join(", ")));
+        lab.pause(&args.nodes).await?;
+        ctx.printer.info(format!("paused {}; `lab unpause` resumes them", args.nodes.join(", ")));
     } else {
-        orchestrator::unpause(&rt, &plan, &nodes).await?;
-        ctx.printer.info(format!("resumed {}", names.join(", ")));
+        lab.unpause(&args.nodes).await?;
+        ctx.printer.info(format!("resumed {}", args.nodes.join(", ")));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,14 +5,11 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::StartArgs;
-use crate::orchestrator;
 
 pub async fn run(ctx: &Ctx, args: StartArgs) -> Result<ExitCode> {
     let started = Instant::now();
-    let (plan, _) = ctx.plan()?;
-    let nodes = orchestrator::select(&plan, &args.nodes, true)?;
-    let rt = ctx.runtime().await?;
-    let report = orchestrator::start(&rt, &plan, &nodes, Duration::from_secs(args.timeout), &ctx.printer).await?;
-    super::start_summary(ctx, &plan.lab, &report, started);
+    let lab = ctx.attach().await?;
+    let report = lab.start(&args.nodes, Duration::from_secs(args.timeout)).await?;
+    super::start_summary(ctx, lab.name(), &report, started);
     Ok(ExitCode::SUCCESS)
 }

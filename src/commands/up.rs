@@ -5,9 +5,8 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::Ctx;
-use crate::bundle;
 use crate::cli::UpArgs;
-use crate::lab::{Lab, LabConfig, UpOptions};
+use crate::lab::{FromBundle, Lab, LabConfig, UpOptions};
 
 pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     // Listening from the start: from here on Ctrl-C undoes what this `up` did instead of killing it.
@@ -55,8 +54,15 @@ async fn up_from(
     started: Instant,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<ExitCode> {
-    let rt = ctx.runtime().await?;
-    let r = bundle::up_from(&rt, from, name, &ctx.printer, stop).await?;
+    let options = FromBundle {
+        name: name.map(String::from),
+        engine: ctx.engine,
+        printer: ctx.printer.clone(),
+        ..FromBundle::default()
+    };
+    let (mut lab, r) = Lab::up_from_until(from, options, stop).await?;
+    // The command line's lab lives until `lab down`.
+    lab.keep();
     ctx.printer.info(format!(
         "lab `{}` up from {} in {:.1}s: {} nodes{}, block {} by {}. Its topology is {}; other commands reach it with `--name {}`.",
         r.plan.lab,

@@ -18,6 +18,7 @@ use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::{ContainerState, ExecOutput, FileEntry, Runtime};
 use crate::state::StateDir;
+use crate::topology::TopologySource;
 
 /// Where [`Lab::upload`] puts host files: a folder on the genesis node's volume, so they stay
 /// while the lab lives (a container restart keeps them) and go with `down`.
@@ -29,12 +30,14 @@ pub const UPLOADS_DIR: &str = "/lab/data/uploads";
 /// volumes, state folder), also when a test panics, unless [`Lab::keep`] was called. A handle made
 /// by `attach` leaves the lab as it is when dropped.
 pub struct Lab {
-    rt: Box<dyn Runtime>,
-    plan: NetworkPlan,
-    state: StateDir,
-    printer: Printer,
-    already_up: bool,
-    guard: DownGuard,
+    pub(super) rt: Box<dyn Runtime>,
+    pub(super) plan: NetworkPlan,
+    pub(super) state: StateDir,
+    pub(super) printer: Printer,
+    /// The topology the lab was made from (a snapshot bundle carries it).
+    pub(super) source: TopologySource,
+    pub(super) already_up: bool,
+    pub(super) guard: DownGuard,
 }
 
 impl Lab {
@@ -70,7 +73,15 @@ impl Lab {
         )
         .await?;
         let guard = DownGuard::armed(config.name(), state_base(&done.state), engine);
-        Ok(Lab { rt, plan: done.plan, state: done.state, printer: options.printer, already_up: !done.changed, guard })
+        Ok(Lab {
+            rt,
+            plan: done.plan,
+            state: done.state,
+            printer: options.printer,
+            source: config.source().clone(),
+            already_up: !done.changed,
+            guard,
+        })
     }
 
     /// A handle on the lab `name` brought up earlier (by `lab up` or [`Lab::up`]), from the
@@ -98,7 +109,15 @@ impl Lab {
         let engine = config.resolved_engine()?;
         let rt = crate::runtime::connect(engine).await?;
         let guard = DownGuard::disarmed(config.name(), state_base(&state), engine);
-        Ok(Lab { rt, plan, state, printer: Printer::new(false, false), already_up: true, guard })
+        Ok(Lab {
+            rt,
+            plan,
+            state,
+            printer: Printer::new(false, false),
+            source: config.source().clone(),
+            already_up: true,
+            guard,
+        })
     }
 
     /// Progress of later calls ([`Lab::boot`], [`Lab::down`]) through this printer.
@@ -252,7 +271,7 @@ impl Lab {
         super::down::down_labs(&self.rt, Some(&self.plan.lab), false, self.state.root.parent(), &self.printer).await
     }
 
-    fn node_container(&self, node: &str) -> Result<String> {
+    pub(super) fn node_container(&self, node: &str) -> Result<String> {
         let plan = &self.plan;
         let target = plan.node(node).ok_or_else(|| anyhow!("{node:?} is not a node of lab `{}`", plan.lab))?;
         Ok(target.container.clone())
@@ -273,7 +292,7 @@ impl std::fmt::Debug for Lab {
 }
 
 /// The folder a lab's state folder is in.
-fn state_base(state: &StateDir) -> PathBuf {
+pub(super) fn state_base(state: &StateDir) -> PathBuf {
     state.root.parent().map(Path::to_path_buf).unwrap_or_else(crate::state::state_base)
 }
 
