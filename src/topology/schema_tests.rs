@@ -1,5 +1,5 @@
 //! The schema accepts what the parser accepts and refuses what it refuses: the default, what
-//! `lab init` writes, README's example; an unknown field anywhere is refused by both.
+//! `lab init` writes, the example in docs/topology.md; an unknown field anywhere is refused by both.
 
 use serde_json::Value;
 
@@ -17,10 +17,10 @@ fn schema_errors(yaml: &str) -> Vec<String> {
     validator().iter_errors(&as_json(yaml)).map(|e| format!("{}: {e}", e.instance_path())).collect()
 }
 
-/// The YAML block under README's "## The topology file".
+/// The YAML block under "## The topology file" in docs/topology.md.
 fn readme_example() -> String {
-    let readme = include_str!("../../README.md");
-    let section = readme.split("## The topology file").nth(1).expect("README has the section");
+    let readme = include_str!("../../docs/topology.md");
+    let section = readme.split("## The topology file").nth(1).expect("docs/topology.md has the section");
     let block = section.split("```yaml\n").nth(1).expect("a yaml block").split("```").next().unwrap();
     block.to_string()
 }
@@ -31,7 +31,7 @@ fn default_init_and_readme_topologies_validate() {
         ("the default", DEFAULT_TOPOLOGY.to_string()),
         ("lab init", init_file("lab", 4, 21)),
         ("lab init --producers 21", init_file("big", 21, 179)),
-        ("README's example", readme_example()),
+        ("docs/topology.md's example", readme_example()),
     ] {
         parse(&yaml).unwrap_or_else(|e| panic!("the parser refuses {what}: {e}"));
         assert_eq!(schema_errors(&yaml), Vec::<String>::new(), "the schema refuses {what}");
