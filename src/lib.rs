@@ -36,11 +36,14 @@
 pub mod boot;
 pub mod bundle;
 pub mod chain;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod client;
+#[cfg(feature = "cli")]
 pub mod commands;
 pub mod deploy;
 pub mod dump;
+#[cfg(feature = "cli")]
 pub mod error;
 pub mod faults;
 pub mod graph;
@@ -72,12 +75,13 @@ pub use runtime::ExecOutput;
 pub use state::StateMissing;
 pub use wait::{Conditions, Verdict, WaitTimedOut};
 
+#[cfg(feature = "cli")]
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Parses the command line, runs the command, maps the outcome to an exit code.
+#[cfg(feature = "cli")]
 pub fn run() -> ExitCode {
+    use clap::Parser;
     quiet_on_closed_stdout();
     let cli = cli::Cli::parse();
     let filter = match cli.global.verbose {
@@ -111,6 +115,7 @@ pub fn run() -> ExitCode {
     }
 }
 
+#[cfg(feature = "cli")]
 /// `lab status | head` ends quietly when `head` does, as other Unix tools do. Rust ignores SIGPIPE,
 /// so `println!` to a closed pipe panics; SIGPIPE is not restored instead because the engine's
 /// socket and exec streams would then kill `lab` where they now return an error.

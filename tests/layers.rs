@@ -24,9 +24,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the bios boot sequence", &["boot"]),
     ("contracts deployed, balances verified", &["deploy", "verify"]),
     ("containers brought up, kept, recovered", &["orchestrator"]),
-    ("experiments and records: faults, waits, dumps, bundles, graphs", &["faults", "wait", "dump", "bundle", "graph"]),
+    (
+        "experiments and records: faults, waits, dumps, bundles, graphs, the live view's data",
+        &["faults", "wait", "dump", "bundle", "graph", "top"],
+    ),
     ("the Lab handle", &["lab"]),
-    ("command line: arguments, exit codes, the live view", &["cli", "error", "top"]),
+    ("command line: arguments, exit codes (feature `cli`)", &["cli", "error"]),
     ("command line: one file per command", &["commands"]),
 ];
 

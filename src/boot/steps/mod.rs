@@ -19,13 +19,12 @@ mod vote;
 mod wallet;
 mod xfer;
 
-use clap::ValueEnum;
-
 use super::step::Step;
 
 pub use sys_contract::schedule_preactivation;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum StepName {
     Wallet,
@@ -183,8 +182,10 @@ mod tests {
         assert_eq!(select(&[], None, &[Log, Claim, Proxy, Resign, Finality], false).last(), Some(&Vote));
     }
 
+    #[cfg(feature = "cli")]
     #[test]
     fn names_are_the_command_line_names() {
+        use clap::ValueEnum;
         for s in StepName::ALL {
             assert_eq!(s.to_possible_value().unwrap().get_name(), s.as_str());
         }
