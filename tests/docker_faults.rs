@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use harness::{engine_lock, run_docker_tests, Lab};
+use harness::{engine_lock, run_docker_tests, wait_until, Lab};
 
 const LAB: &str = "e-faults";
 const PORT: u16 = 18911;
@@ -105,14 +105,6 @@ fn chain(lab: &Lab) -> BTreeMap<String, NodeChain> {
 fn in_sync(c: &BTreeMap<String, NodeChain>, within: u64) -> bool {
     let max = c.values().map(|n| n.head).max().unwrap();
     c.values().all(|n| n.head + within >= max)
-}
-
-fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out after {secs}s waiting for {what}");
-        sleep(Duration::from_millis(500));
-    }
 }
 
 fn faults(lab: &Lab) -> serde_json::Value {

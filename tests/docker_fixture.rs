@@ -8,10 +8,9 @@ mod harness;
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::{docker, engine_lock, run_docker_tests, Lab};
+use harness::{docker, engine_lock, run_docker_tests, wait_until, Lab};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -24,14 +23,6 @@ fn main() {
         |_, _| vec![],
         || {},
     )
-}
-
-fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out after {secs}s waiting for {what}");
-        sleep(Duration::from_millis(250));
-    }
 }
 
 fn sha256_hex(path: &Path) -> String {

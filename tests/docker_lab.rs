@@ -8,10 +8,8 @@
 mod harness;
 
 use std::collections::BTreeSet;
-use std::thread::sleep;
-use std::time::{Duration, Instant};
 
-use harness::{docker, engine_lock, run_docker_tests, Lab};
+use harness::{docker, engine_lock, run_docker_tests, wait_until, Lab};
 use serde_json::{json, Value};
 
 fn main() {
@@ -31,14 +29,6 @@ fn main() {
 fn head(lab: &Lab, node: &str) -> u64 {
     let info = lab.run(&["exec", node, "--", "curl", "-s", "localhost:8888/v1/chain/get_info"]).success().json();
     info["head_block_num"].as_u64().unwrap()
-}
-
-fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out after {secs}s waiting for {what}");
-        sleep(Duration::from_millis(250));
-    }
 }
 
 fn docker_up_no_boot_then_down_leaves_nothing() {

@@ -5,10 +5,9 @@
 
 mod harness;
 
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use harness::{engine_lock, run_docker_tests, Lab};
+use harness::{engine_lock, run_docker_tests, wait_until, Lab};
 use serde_json::Value;
 
 fn main() {
@@ -31,14 +30,6 @@ fn info(lab: &Lab, node: &str) -> Option<Value> {
 
 fn num(info: &Value, field: &str) -> u64 {
     info[field].as_u64().unwrap_or_else(|| panic!("{field} in {info}"))
-}
-
-fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out after {secs}s waiting for {what}");
-        sleep(Duration::from_millis(250));
-    }
 }
 
 /// The node's entry in `lab status --json`.
