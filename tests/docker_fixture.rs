@@ -56,7 +56,7 @@ fn docker_a_contract_from_host_files_deploys_once_and_works_and_the_accounts_add
     std::fs::create_dir_all(&token).unwrap();
     std::fs::write(token.join("t.wasm"), b"\0asm\x01\0\0\0").unwrap();
     let err = lab.run(&["deploy", "hello.tok", "token"]).failure().stderr();
-    assert!(err.contains("lab `fixture-deploy` is not running"), "{err}");
+    assert!(err.contains("no lab `fixture-deploy` is known here"), "{err}");
     std::fs::remove_dir_all(&token).unwrap();
     lab.run(&["up"]).success();
 
