@@ -82,7 +82,7 @@ pub async fn prepare(
         orchestrator::api_port::apply(&mut plan, &state);
         let busy = orchestrator::busy_ports(&plan, &[]);
         if !busy.is_empty() {
-            bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
+            return Err(orchestrator::PortsBusy(busy).into());
         }
         anyhow::Ok((plan, source))
     })();

@@ -6,6 +6,7 @@
 use std::net::TcpListener;
 
 use crate::plan::{NetworkPlan, HTTP_PORT};
+use crate::runtime::RuntimeError;
 use crate::state::StateDir;
 
 /// Where the port came from, for messages.
@@ -59,9 +60,14 @@ pub fn apply(plan: &mut NetworkPlan, state: &StateDir) -> Option<PortSource> {
     Some(source)
 }
 
-/// How the engine says a host port is held by someone else when a container starts, and how
-/// `up` says so when it finds the port held before it creates anything.
-const TAKEN: &[&str] = &["port is already allocated", "is already in use"];
+/// Whether `e` says the lab's host port is held by another process: the engine refused to start
+/// a container for it ([`RuntimeError::PortTaken`]), or `up` found it held before it created
+/// anything ([`super::PortsBusy`]). By the error's type, not its text.
+fn port_taken(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<RuntimeError>(), Some(RuntimeError::PortTaken { .. })) || c.is::<super::PortsBusy>()
+    })
+}
 
 /// Whether the lab's API port is fixed: given in the topology, or kept in `state` from an
 /// earlier `up`. Only a port the rule chose this time is chosen again.
@@ -87,7 +93,7 @@ where
     let mut attempt = 1;
     loop {
         match up().await {
-            Err(e) if attempt < 3 && TAKEN.iter().any(|t| format!("{e:#}").contains(t)) && !port_fixed() => {
+            Err(e) if attempt < 3 && port_taken(&e) && !port_fixed() => {
                 tracing::warn!("the API port was taken while the lab came up; choosing another ({e:#})");
                 attempt += 1;
             }
@@ -119,7 +125,8 @@ mod tests {
             let n = calls.get();
             async move {
                 if n < 2 {
-                    anyhow::bail!("start lab-genesis: Bind for 127.0.0.1:8888 failed: port is already allocated")
+                    let message = "Bind for 127.0.0.1:8888 failed: port is already allocated".to_string();
+                    return Err(RuntimeError::PortTaken { target: "lab-genesis".into(), message }.into());
                 }
                 Ok(n)
             }
@@ -128,8 +135,24 @@ mod tests {
         calls.set(0);
         assert!(retry_when_taken(|| true, taken).await.is_err(), "a kept port is not chosen again");
         assert_eq!(calls.get(), 1);
-        let other = || async { anyhow::bail!("something else") as anyhow::Result<()> };
-        assert!(retry_when_taken(|| false, other).await.is_err());
+        // Words are not a type: an error that only says so is not retried.
+        calls.set(0);
+        let words = || {
+            calls.set(calls.get() + 1);
+            async { anyhow::bail!("start lab-genesis: port is already allocated") as anyhow::Result<()> }
+        };
+        assert!(retry_when_taken(|| false, words).await.is_err());
+        assert_eq!(calls.get(), 1);
+        let busy = || {
+            calls.set(calls.get() + 1);
+            async {
+                Err(super::super::PortsBusy(vec!["nodes.genesis.http_port: port 8888".into()]).into())
+                    as anyhow::Result<()>
+            }
+        };
+        calls.set(0);
+        assert!(retry_when_taken(|| false, busy).await.is_err());
+        assert_eq!(calls.get(), 3, "tried three times");
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub use rollback::{roll_back, undo, Created, Objects, Undone, UpInterrupted};
 pub use select::{select, SelectError};
 pub use snapshot::{snapshot_at_head, HeadSnapshot};
 pub use spec::{container_spec, start_paused_marker};
-pub use up::{busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, UpPlan, UpReport};
+pub use up::{
+    busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, PortsBusy, UpPlan, UpReport,
+};
 
 pub use crate::labels::lab_filter;
 

@@ -1,7 +1,7 @@
 //! `up`: what the lab needs, decided from the plan and the containers that stand ([`decide`],
 //! pure), then done: image, network, volumes, containers created and started.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use futures::future::try_join_all;
 
 use super::{container_spec, ensure_image, lab_filter, Created};
@@ -18,6 +18,12 @@ use crate::state::StateDir;
 pub fn start_all_at_once(plan: &NetworkPlan) -> bool {
     plan.nodes.len() <= 8 && plan.accounts.len() <= 1000
 }
+
+/// Host ports the plan publishes are held by another process, found before anything is created:
+/// each as `nodes.NODE.http_port: port P on 127.0.0.1 is already in use`.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot publish the lab's ports, nothing was created:\n  {}", .0.join("\n  "))]
+pub struct PortsBusy(pub Vec<String>);
 
 /// Host ports the plan publishes that something other than this lab holds.
 pub fn busy_ports(plan: &NetworkPlan, existing: &[ContainerInfo]) -> Vec<String> {
@@ -140,7 +146,7 @@ pub async fn up_recorded(
     let existing = rt.containers(&filter).await?;
     let busy = busy_ports(plan, &existing);
     if !busy.is_empty() {
-        bail!("cannot publish the lab's ports, nothing was created:\n  {}", busy.join("\n  "));
+        return Err(PortsBusy(busy).into());
     }
     let networks = rt.networks(&filter).await?;
     let volumes: Vec<String> = rt.volumes(&filter).await?.into_iter().map(|v| v.name).collect();

@@ -22,6 +22,10 @@ pub enum RuntimeError {
     Connect(String),
     #[error("{op} {target}: {message}")]
     Op { op: &'static str, target: String, message: String },
+    /// A container could not start because a host port it publishes is held by another process
+    /// (the engine's words in `message`).
+    #[error("start container {target}: {message}")]
+    PortTaken { target: String, message: String },
     #[error("image build of {tag} failed: {message}")]
     Build { tag: String, message: String },
     #[error("pull of {reference} failed: {message}")]

@@ -40,6 +40,9 @@ fn conflict(e: &BollardError) -> bool {
     matches!(e, BollardError::DockerResponseServerError { status_code: 409, .. })
 }
 
+/// How the engine says a host port a container publishes is held by another process.
+const PORT_TAKEN: &[&str] = &["port is already allocated", "address already in use"];
+
 pub(super) fn message(e: BollardError) -> String {
     match e {
         BollardError::DockerResponseServerError { message, .. } => message,
@@ -273,7 +276,15 @@ impl Runtime for DockerRuntime {
             Ok(()) => Ok(()),
             // 304: already started.
             Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
-            Err(e) => Err(RuntimeError::op("start container", name, message(e))),
+            Err(e) => {
+                let message = message(e);
+                // The one place the engine's words are read: how it says a published port is held.
+                if PORT_TAKEN.iter().any(|t| message.contains(t)) {
+                    Err(RuntimeError::PortTaken { target: name.to_string(), message })
+                } else {
+                    Err(RuntimeError::op("start container", name, message))
+                }
+            }
         }
     }
 
