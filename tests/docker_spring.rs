@@ -161,12 +161,16 @@ fn docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_fault
     let stalled = lab.run(&["wait", "--lib-advances", "4", "--timeout", "8"]);
     assert_eq!(stalled.code(), 6, "{}", stalled.stderr());
     assert!(stalled.stderr().contains("finalizers"), "{}", stalled.stderr());
-    // Neither side's LIB moves (Spring also pauses production on a side that gets no votes, so
-    // the head may stop too: the distance to it says nothing).
+    // Neither side's LIB moves on (Spring also pauses production on a side that gets no votes,
+    // so the head may stop too: the distance to it says nothing). Over 3 s a finalizing chain's
+    // LIB moves about 6 blocks; a stalled one at most 1 (one .ci/run saw the cut side's LIB go
+    // from 222 to 223 after the 8 s stall above: a block of that side's producer can still carry
+    // a QC formed before the cut).
     let (genesis, cut) = (info(&lab, "genesis").lib, info(&lab, "accountnum11").lib);
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(info(&lab, "genesis").lib, genesis, "LIB stalls on the genesis side");
-    assert_eq!(info(&lab, "accountnum11").lib, cut, "LIB stalls on the cut side");
+    let (genesis_after, cut_after) = (info(&lab, "genesis").lib, info(&lab, "accountnum11").lib);
+    assert!(genesis_after <= genesis + 1, "LIB stalls on the genesis side: {genesis} → {genesis_after}");
+    assert!(cut_after <= cut + 1, "LIB stalls on the cut side: {cut} → {cut_after}");
     lab.run(&["heal"]).success();
     lab.run(&["wait", "--lib-advances", "4", "--timeout", "60"]).success();
     wait_until("LIB close to the head after the heal", 30, || {
