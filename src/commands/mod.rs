@@ -39,7 +39,7 @@ use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::Runtime;
 use crate::state::{StateDir, StateMissing};
-use crate::topology::{Engine, TopologySource};
+use crate::topology::Engine;
 
 /// What every command starts from.
 pub struct Ctx {
@@ -82,10 +82,6 @@ impl Ctx {
             (None, Some(name)) => Ok(name.clone()),
             (file, None) => Ok(LabConfig::discover(file.as_deref())?.name().to_string()),
         }
-    }
-
-    pub fn topology(&self) -> Result<TopologySource> {
-        Ok(self.config()?.source().clone())
     }
 
     /// The validated plan and the state folder of a lab `up` made ([`LabConfig::plan_existing`]):

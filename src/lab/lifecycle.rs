@@ -19,6 +19,11 @@ impl Lab {
         Ok(orchestrator::select(&self.plan, &names, all_when_empty)?)
     }
 
+    /// One node by name, as [`Lab::nodes_named`] resolves it.
+    pub(super) fn node_named(&self, node: &str) -> Result<&NodePlan> {
+        Ok(self.nodes_named(&[node], false)?[0])
+    }
+
     /// Forgets the faults of nodes whose process ended: their rules lived in their network
     /// namespace, which the engine tore down with the process.
     fn forget_faults(&self, nodes: &[&NodePlan]) -> Result<()> {
@@ -78,19 +83,22 @@ impl Lab {
         node: &str,
         tail: usize,
     ) -> Result<BoxStream<'static, Result<String, RuntimeError>>> {
-        let container = self.nodes_named(&[node], false)?[0].container.clone();
-        if self.rt.container_state(&container).await?.is_none() {
-            return Err(anyhow!("{node} has no container; `lab up` creates it"));
-        }
+        let container = self.created_container(node).await?;
         Ok(self.rt.follow_logs(&container, tail))
     }
 
     /// The last `tail` lines of a node's log.
     pub async fn logs(&self, node: &str, tail: usize) -> Result<String> {
-        let container = self.nodes_named(&[node], false)?[0].container.clone();
+        let container = self.created_container(node).await?;
+        Ok(self.rt.logs(&container, tail).await?)
+    }
+
+    /// The container of node `node`, which the engine must have (running or not).
+    async fn created_container(&self, node: &str) -> Result<String> {
+        let container = self.node_named(node)?.container.clone();
         if self.rt.container_state(&container).await?.is_none() {
             return Err(anyhow!("{node} has no container; `lab up` creates it"));
         }
-        Ok(self.rt.logs(&container, tail).await?)
+        Ok(container)
     }
 }

@@ -28,7 +28,7 @@ impl Lab {
     /// it, to the bundle `out` (default `<lab>-<block>.labsnap.tar.gz` in the current folder;
     /// mode 0600: the seed is in it). An existing file is refused.
     pub async fn snapshot(&self, node: &str, out: Option<&Path>) -> Result<Snapshot> {
-        let node = self.nodes_named(&[node], false)?[0];
+        let node = self.node_named(node)?;
         if let Some(out) = out.filter(|o| o.exists()) {
             bail!("{} exists; a snapshot does not overwrite a file", out.display());
         }
