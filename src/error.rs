@@ -2,16 +2,13 @@
 
 use std::process::ExitCode;
 
-use crate::boot::BootError;
-use crate::runtime::RuntimeError;
-use crate::topology::ValidationErrors;
+use crate::lab::Error;
 
-/// Ctrl-C.
-#[derive(Debug, thiserror::Error)]
-#[error("interrupted. Everything created so far carries the lab's labels: `lab down` removes it")]
-pub struct Interrupted;
-
-pub use crate::orchestrator::UpInterrupted;
+/// Ctrl-C during a command: the library's [`Error::Interrupted`], with what is left to do.
+pub fn interrupted() -> anyhow::Error {
+    anyhow::Error::from(Error::Interrupted)
+        .context("stopped by Ctrl-C; everything created so far carries the lab's labels: `lab down` removes it")
+}
 
 pub mod code {
     pub const FAILURE: u8 = 1;
@@ -28,32 +25,27 @@ pub mod code {
     pub const INTERRUPTED: u8 = 130;
 }
 
-pub fn exit_code(e: &anyhow::Error) -> u8 {
-    for cause in e.chain() {
-        if cause.is::<ValidationErrors>() {
-            return code::INVALID_TOPOLOGY;
-        }
-        if let Some(RuntimeError::Connect(_)) = cause.downcast_ref::<RuntimeError>() {
-            return code::NO_ENGINE;
-        }
-        if cause.is::<crate::faults::SpecErrors>() {
-            return code::USAGE;
-        }
-        if cause.is::<BootError>() {
-            return code::BOOT_FAILED;
-        }
-        if cause.is::<crate::wait::WaitTimedOut>() {
-            return code::WAIT_TIMED_OUT;
-        }
-        if cause.is::<Interrupted>() || cause.is::<UpInterrupted>() {
-            return code::INTERRUPTED;
-        }
+/// The exit code of an error's kind.
+pub fn code_of(e: &Error) -> u8 {
+    match e {
+        Error::InvalidTopology(_) => code::INVALID_TOPOLOGY,
+        Error::NoEngine(_) => code::NO_ENGINE,
+        Error::Usage(_) => code::USAGE,
+        Error::StepFailed(_) => code::BOOT_FAILED,
+        Error::TimedOut(_) => code::WAIT_TIMED_OUT,
+        Error::Interrupted => code::INTERRUPTED,
+        Error::StateMissing(_) | Error::PortsBusy(_) | Error::Other(_) => code::FAILURE,
     }
-    code::FAILURE
 }
 
-/// Prints the error (with its causes) and returns the exit code.
-pub fn report(e: &anyhow::Error) -> ExitCode {
+/// The exit code of what a command returned: the kind the library gives it ([`Error`]'s
+/// conversion reads it by type), never the text.
+pub fn exit_code(e: anyhow::Error) -> u8 {
+    code_of(&Error::from(e))
+}
+
+/// Prints the error (with its causes, every context a command added) and returns the exit code.
+pub fn report(e: anyhow::Error) -> ExitCode {
     let mut text = format!("error: {e}");
     for cause in e.chain().skip(1) {
         text.push_str(&format!("\n  caused by: {cause}"));
@@ -67,7 +59,9 @@ mod tests {
     use anyhow::{anyhow, Context};
 
     use super::*;
-    use crate::topology::ValidationError;
+    use crate::boot::BootError;
+    use crate::runtime::RuntimeError;
+    use crate::topology::{ValidationError, ValidationErrors};
 
     fn validation() -> ValidationErrors {
         let error = ValidationError { path: "producers[3].name".into(), message: "not a valid account name".into() };
@@ -82,62 +76,71 @@ mod tests {
     fn wrapped(e: anyhow::Error) -> u8 {
         let inner: anyhow::Result<()> = Err(e);
         let outer = inner.context("bringing the lab up").context("lab up");
-        exit_code(&outer.unwrap_err())
+        exit_code(outer.unwrap_err())
     }
 
     #[test]
     fn an_invalid_topology_exits_3() {
-        assert_eq!(exit_code(&validation().into()), 3);
+        assert_eq!(exit_code(validation().into()), 3);
         assert_eq!(wrapped(validation().into()), 3);
     }
 
     #[test]
     fn an_unreachable_engine_exits_4() {
         let e = || RuntimeError::Connect("connection refused".into());
-        assert_eq!(exit_code(&e().into()), 4);
+        assert_eq!(exit_code(e().into()), 4);
         assert_eq!(wrapped(e().into()), 4);
     }
 
     #[test]
     fn a_failed_boot_exits_5() {
-        assert_eq!(exit_code(&boot_failure().into()), 5);
+        assert_eq!(exit_code(boot_failure().into()), 5);
         assert_eq!(wrapped(boot_failure().into()), 5);
     }
 
     #[test]
     fn a_timed_out_wait_exits_6() {
         let e = || crate::wait::WaitTimedOut { secs: 3, observed: vec!["head 140 (wanted ≥ 150)".into()] };
-        assert_eq!(exit_code(&e().into()), 6);
+        assert_eq!(exit_code(e().into()), 6);
         assert_eq!(wrapped(e().into()), 6);
         assert_eq!(e().to_string(), "timed out after 3s: head 140 (wanted ≥ 150)");
     }
 
     #[test]
     fn an_interruption_exits_130() {
-        assert_eq!(exit_code(&Interrupted.into()), 130);
-        assert_eq!(wrapped(Interrupted.into()), 130);
-        assert_eq!(exit_code(&UpInterrupted.into()), 130);
+        assert_eq!(exit_code(interrupted()), 130);
+        assert_eq!(wrapped(interrupted()), 130);
+        assert_eq!(exit_code(crate::orchestrator::UpInterrupted.into()), 130);
     }
 
     #[test]
     fn refused_fault_arguments_exit_2() {
         let e = || crate::faults::SpecErrors(vec!["\"ghost\" is not a node of this lab".into()]);
-        assert_eq!(exit_code(&e().into()), 2);
+        assert_eq!(exit_code(e().into()), 2);
         assert_eq!(wrapped(e().into()), 2);
     }
 
     #[test]
     fn anything_else_exits_1() {
-        assert_eq!(exit_code(&anyhow!("cannot read lab.yaml")), 1);
+        assert_eq!(exit_code(anyhow!("cannot read lab.yaml")), 1);
         assert_eq!(wrapped(anyhow!("cannot read lab.yaml")), 1);
         // Only a failed connection is "no engine": an engine that refuses an operation is not.
         let refused = RuntimeError::op("create container", "lab-genesis", "conflict");
-        assert_eq!(exit_code(&refused.into()), 1);
+        assert_eq!(exit_code(refused.into()), 1);
     }
 
     #[test]
     fn a_typed_error_given_context_directly_keeps_its_code() {
         let e = Err::<(), _>(validation()).context("reading the topology").unwrap_err();
-        assert_eq!(exit_code(&e), 3);
+        assert_eq!(exit_code(e), 3);
+    }
+
+    #[test]
+    fn an_error_of_the_handle_keeps_its_code_under_a_command_s_context() {
+        let e = anyhow::Error::from(crate::lab::Error::from(boot_failure()));
+        assert_eq!(wrapped(e), 5);
+        let missing =
+            crate::state::StateMissing { lab: "x".into(), dir: "/nowhere/x".into(), missing: "does not exist" };
+        assert_eq!(exit_code(crate::lab::Error::from(missing).into()), 1);
     }
 }

@@ -65,8 +65,8 @@ pub mod wait;
 pub use boot::BootOptions;
 pub use faults::LinkArgs;
 pub use lab::{
-    AccountRole, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder, PartitionReport, Snapshot,
-    UpOptions,
+    AccountRole, Error, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder, PartitionReport,
+    Snapshot, UpOptions,
 };
 pub use orchestrator::DownReport;
 pub use orchestrator::StartReport;
@@ -106,12 +106,12 @@ pub fn run() -> ExitCode {
         }
         tokio::select! {
             r = commands::dispatch(cli) => r,
-            _ = tokio::signal::ctrl_c() => Err(error::Interrupted.into()),
+            _ = tokio::signal::ctrl_c() => Err(error::interrupted()),
         }
     });
     match outcome {
         Ok(code) => code,
-        Err(e) => error::report(&e),
+        Err(e) => error::report(e),
     }
 }
 

@@ -87,7 +87,7 @@ impl Ctx {
     /// The validated plan and the state folder of a lab `up` made ([`LabConfig::plan_existing`]):
     /// a lab without state is an error naming it and its folder, never a new seed.
     pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
-        self.config()?.plan_existing()
+        Ok(self.config()?.plan_existing()?)
     }
 
     /// A handle on the lab `up` made, its progress through this command's printer.
@@ -97,7 +97,7 @@ impl Ctx {
 
     /// The plan as `up` would make it, state folder or not (`lab plan`, `lab graph --offline`).
     pub fn preview(&self) -> Result<(NetworkPlan, StateDir)> {
-        self.config()?.plan()
+        Ok(self.config()?.plan()?)
     }
 
     /// The runtime of the engine that runs the lab: `--engine` (remembered in the lab's state

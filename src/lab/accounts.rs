@@ -3,9 +3,10 @@
 
 use std::fmt;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use serde::Deserialize;
 
+use super::Result;
 use crate::state::StateDir;
 
 /// What an account is in the lab.

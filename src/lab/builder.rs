@@ -2,9 +2,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
-
 use super::LabConfig;
+use super::Result;
 use crate::topology::{self, ConfigValue, ImageConfig, ProducersConfig, Topology, GENESIS_NODE};
 
 /// Sets the common fields of a topology in code; [`LabConfigBuilder::build`] checks the result
@@ -122,7 +121,6 @@ impl LabConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::topology::ValidationErrors;
 
     #[test]
     fn the_builder_sets_the_common_fields() {
@@ -158,7 +156,7 @@ mod tests {
             .genesis("initial_configuration", serde_json::json!({"max_block_cpu_usage": "lots"}))
             .build()
             .unwrap_err();
-        let errors = err.downcast_ref::<ValidationErrors>().expect("validation errors");
+        let super::super::Error::InvalidTopology(errors) = &err else { panic!("not invalid: {err:?}") };
         let paths: Vec<&str> = errors.errors.iter().map(|e| e.path.as_str()).collect();
         assert!(paths.contains(&"name"), "{paths:?}");
         assert!(paths.contains(&"producers"), "{paths:?}");

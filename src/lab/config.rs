@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 
+use super::Result;
 use crate::plan::NetworkPlan;
 use crate::state::{StateDir, StateMissing};
 use crate::topology::{self, Engine, Topology, TopologySource, ValidationErrors, DEFAULT_TOPOLOGY};
@@ -83,7 +84,7 @@ impl LabConfig {
     /// The engine that runs the lab: the one given to [`LabConfig::engine`], else the one
     /// remembered in its state folder, else the topology's.
     pub fn resolved_engine(&self) -> Result<Engine> {
-        crate::orchestrator::engine::resolve(self.engine, self.source.topology.engine, &self.state())
+        Ok(crate::orchestrator::engine::resolve(self.engine, self.source.topology.engine, &self.state())?)
     }
 
     /// Keeps the lab's state folder (keys, seed, rendered node files) under `base` instead of
@@ -222,7 +223,7 @@ mod tests {
     #[test]
     fn a_yaml_string_is_checked_with_the_paths_of_its_problems() {
         let err = LabConfig::from_yaml("name: x\nproducers: [accountnum11, Prod1]\n").unwrap_err();
-        let errors = err.downcast_ref::<ValidationErrors>().expect("validation errors");
+        let super::super::Error::InvalidTopology(errors) = &err else { panic!("not invalid: {err:?}") };
         assert_eq!(errors.source, "the given topology");
         assert!(errors.errors.iter().any(|e| e.path == "producers[1]"), "{err}");
         let err = LabConfig::from_yaml("name: x\nchain: {symbl: SYS}\n").unwrap_err();

@@ -2,8 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
-
+use super::Result;
 use crate::orchestrator::{self, DownReport};
 use crate::printer::Printer;
 use crate::runtime::Runtime;

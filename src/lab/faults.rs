@@ -2,9 +2,10 @@
 //! checked against the lab's nodes before anything changes and recorded in the state folder as it
 //! takes effect (what `status` shows and `heal` undoes).
 
-use anyhow::{anyhow, Result};
+use anyhow::anyhow;
 
 use super::Lab;
+use super::Result;
 use crate::faults::{apply, record, spec, FaultError, LinkArgs, SpecErrors};
 use crate::orchestrator;
 
@@ -54,9 +55,9 @@ impl Lab {
             } else {
                 applied.keys().cloned().collect::<Vec<_>>().join(", ")
             };
-            return Err(
-                anyhow!(e).context(format!("the partition is only partly in effect (on {on}); `lab heal` undoes it"))
-            );
+            return Err(anyhow!(e)
+                .context(format!("the partition is only partly in effect (on {on}); `lab heal` undoes it"))
+                .into());
         }
         task.done(format!("{} nodes cut along {} groups", applied.len(), partition.groups.len()));
         let not_running: Vec<String> = nodes.iter().filter(|n| !n.running()).map(|n| n.name.clone()).collect();
@@ -111,9 +112,9 @@ impl Lab {
         if let Some(e) = error {
             task.fail();
             let on = if done.is_empty() { "no node".to_string() } else { done.join(", ") };
-            return Err(
-                anyhow!(e).context(format!("the link settings are in effect on {on} only; `lab heal` undoes them"))
-            );
+            return Err(anyhow!(e)
+                .context(format!("the link settings are in effect on {on} only; `lab heal` undoes them"))
+                .into());
         }
         task.done(format!("{} nodes", done.len()));
         Ok(done)
@@ -142,7 +143,7 @@ impl Lab {
         self.state.save_faults(&faults)?;
         if let Some(e) = error {
             task.fail();
-            return Err(anyhow!(e).context("some faults remain (see `lab status`); run `lab heal` again"));
+            return Err(anyhow!(e).context("some faults remain (see `lab status`); run `lab heal` again").into());
         }
         task.done(format!("{} nodes on a clean network", done.len()));
         let not_running = nodes.iter().filter(|n| !n.running()).map(|n| n.name.clone()).collect();

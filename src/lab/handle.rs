@@ -4,13 +4,14 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::Context;
 use futures::FutureExt;
 
 use super::accounts::{self, LabAccount};
 use super::guard::DownGuard;
 use super::up::{self, UpOptions};
 use super::LabConfig;
+use super::Result;
 use crate::boot::{select, Boot, BootOptions, CleosCommand, StepReport};
 use crate::client::Chain;
 use crate::orchestrator::{lab_filter, DownReport};
@@ -54,7 +55,7 @@ impl Lab {
 
     /// [`Lab::up_with`], given up when `stop` completes first (the command line passes Ctrl-C):
     /// what this `up` created is then removed (or kept with `keep_failed`) and the error is
-    /// [`crate::orchestrator::UpInterrupted`]. A failed `up` removes what it created the same way.
+    /// [`super::Error::Interrupted`]. A failed `up` removes what it created the same way.
     ///
     /// When the topology gives no API port, `up` chooses one ([`LabConfig::api_port_fixed`]);
     /// should another process take it before the container binds it (labs brought up side by
@@ -97,7 +98,7 @@ impl Lab {
         let config = LabConfig::from_state(state, name)?;
         let lab = Self::attach_config(&config).await?;
         if lab.rt.containers(&lab_filter(Some(name))).await?.is_empty() {
-            bail!("no lab `{name}` runs: no container carries its label; `lab up` starts it");
+            fail!("no lab `{name}` runs: no container carries its label; `lab up` starts it");
         }
         Ok(lab)
     }
@@ -170,9 +171,11 @@ impl Lab {
         let info = containers
             .iter()
             .find(|c| &c.name == genesis)
-            .ok_or_else(|| anyhow!("{genesis} does not exist; `lab up` creates it"))?;
+            .ok_or_else(|| super::Error::msg(format!("{genesis} does not exist; `lab up` creates it")))?;
         crate::orchestrator::endpoints::of(info).api_url.ok_or_else(|| {
-            anyhow!("{genesis} publishes no HTTP port on the host (give nodes.genesis.http_port in the topology)")
+            super::Error::msg(format!(
+                "{genesis} publishes no HTTP port on the host (give nodes.genesis.http_port in the topology)"
+            ))
         })
     }
 
@@ -191,7 +194,7 @@ impl Lab {
     /// deploy` created) with its liquid and staked core token read from the chain, as `lab
     /// accounts` lists them; private keys only with `show_secrets`.
     pub async fn balances(&self, show_secrets: bool) -> Result<Vec<crate::orchestrator::ListedAccount>> {
-        crate::orchestrator::list_accounts(&self.rt, &self.plan, &self.state, show_secrets).await
+        Ok(crate::orchestrator::list_accounts(&self.rt, &self.plan, &self.state, show_secrets).await?)
     }
 
     /// Runs cleos in the genesis container against the genesis node, wallet (with the lab's keys)
@@ -215,7 +218,7 @@ impl Lab {
         self.require_running(&target).await?;
         let args: Vec<String> = args.iter().map(|a| a.as_ref().to_string()).collect();
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
-        crate::deploy::run_cleos(&self.rt, &target, &cleos, &args, &cwd).await
+        Ok(crate::deploy::run_cleos(&self.rt, &target, &cleos, &args, &cwd).await?)
     }
 
     /// Runs a command in the container of node `node`.
@@ -234,7 +237,7 @@ impl Lab {
         let name = host_path
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| anyhow!("cannot upload {}: it names no file", host_path.display()))?
+            .ok_or_else(|| super::Error::msg(format!("cannot upload {}: it names no file", host_path.display())))?
             .to_string();
         let files = read_tree(host_path, &name)?;
         let genesis = &self.plan.genesis().container;
@@ -243,7 +246,7 @@ impl Lab {
         let prepare = ["sh", "-c", r#"rm -rf -- "$1" && mkdir -p -- "$0""#, UPLOADS_DIR, &target];
         let out = self.rt.exec(genesis, &prepare.map(String::from), None).await?;
         if !out.success() {
-            bail!("cannot prepare {target} in {genesis} (exit {}): {}", out.code, out.tail(5));
+            fail!("cannot prepare {target} in {genesis} (exit {}): {}", out.code, out.tail(5));
         }
         self.rt.put_files(genesis, UPLOADS_DIR, &files).await?;
         Ok(target)
@@ -259,7 +262,7 @@ impl Lab {
     pub async fn boot_with(&self, options: &BootOptions) -> Result<Vec<StepReport>> {
         let genesis = &self.plan.genesis().container;
         if self.rt.container_state(genesis).await? != Some(ContainerState::Running) {
-            bail!("the genesis node {genesis} is not running; `lab up --no-boot` starts the lab");
+            fail!("the genesis node {genesis} is not running; `lab up --no-boot` starts the lab");
         }
         let boot = Boot::new(&self.rt, &self.plan, &self.state, &self.printer);
         Ok(boot.run(options).await?)
@@ -273,13 +276,15 @@ impl Lab {
 
     pub(super) fn node_container(&self, node: &str) -> Result<String> {
         let plan = &self.plan;
-        let target = plan.node(node).ok_or_else(|| anyhow!("{node:?} is not a node of lab `{}`", plan.lab))?;
+        let target = plan
+            .node(node)
+            .ok_or_else(|| super::Error::msg(format!("{node:?} is not a node of lab `{}`", plan.lab)))?;
         Ok(target.container.clone())
     }
 
     async fn require_running(&self, container: &str) -> Result<()> {
         if self.rt.container_state(container).await? != Some(ContainerState::Running) {
-            bail!("{container} is not running; `lab up` starts the lab");
+            fail!("{container} is not running; `lab up` starts the lab");
         }
         Ok(())
     }

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
 use futures::stream::BoxStream;
 
 use super::Lab;
+use super::Result;
 use crate::orchestrator::{self, StartReport};
 use crate::plan::NodePlan;
 use crate::runtime::RuntimeError;
@@ -27,7 +27,7 @@ impl Lab {
     /// Forgets the faults of nodes whose process ended: their rules lived in their network
     /// namespace, which the engine tore down with the process.
     fn forget_faults(&self, nodes: &[&NodePlan]) -> Result<()> {
-        self.state.forget_faults(&nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>())
+        Ok(self.state.forget_faults(&nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>())?)
     }
 
     /// Stops nodes cleanly (every node when `nodes` is empty); they keep their chain. Returns the
@@ -44,7 +44,7 @@ impl Lab {
     /// until it answers, at most `timeout`.
     pub async fn start<S: AsRef<str>>(&self, nodes: &[S], timeout: Duration) -> Result<StartReport> {
         let nodes = self.nodes_named(nodes, true)?;
-        orchestrator::start(self.rt.as_ref(), &self.plan, &nodes, timeout, &self.printer).await
+        Ok(orchestrator::start(self.rt.as_ref(), &self.plan, &nodes, timeout, &self.printer).await?)
     }
 
     /// Stops nodes cleanly, then starts them ([`Lab::stop`], [`Lab::start`]).
@@ -52,7 +52,7 @@ impl Lab {
         let nodes = self.nodes_named(nodes, false)?;
         orchestrator::stop(self.rt.as_ref(), &self.plan, &nodes, &self.printer).await?;
         self.forget_faults(&nodes)?;
-        orchestrator::start(self.rt.as_ref(), &self.plan, &nodes, timeout, &self.printer).await
+        Ok(orchestrator::start(self.rt.as_ref(), &self.plan, &nodes, timeout, &self.printer).await?)
     }
 
     /// Sends running nodes a signal (`KILL`, `SIGKILL`, `9`, …): `KILL` is a crash, which
@@ -68,13 +68,13 @@ impl Lab {
     /// Freezes running nodes' processes (they keep their connections and answer nothing).
     pub async fn pause<S: AsRef<str>>(&self, nodes: &[S]) -> Result<()> {
         let nodes = self.nodes_named(nodes, false)?;
-        orchestrator::pause(self.rt.as_ref(), &self.plan, &nodes).await
+        Ok(orchestrator::pause(self.rt.as_ref(), &self.plan, &nodes).await?)
     }
 
     /// Resumes paused nodes.
     pub async fn unpause<S: AsRef<str>>(&self, nodes: &[S]) -> Result<()> {
         let nodes = self.nodes_named(nodes, false)?;
-        orchestrator::unpause(self.rt.as_ref(), &self.plan, &nodes).await
+        Ok(orchestrator::unpause(self.rt.as_ref(), &self.plan, &nodes).await?)
     }
 
     /// A node's log from its last `tail` lines on, as it grows (until the container ends).
@@ -97,7 +97,7 @@ impl Lab {
     async fn created_container(&self, node: &str) -> Result<String> {
         let container = self.node_named(node)?.container.clone();
         if self.rt.container_state(&container).await?.is_none() {
-            return Err(anyhow!("{node} has no container; `lab up` creates it"));
+            return Err(super::Error::msg(format!("{node} has no container; `lab up` creates it")));
         }
         Ok(container)
     }

@@ -7,16 +7,24 @@
 //! down, also when the test panics, unless [`Lab::keep`] was called. The `lab` command line's
 //! `up`, `down`, `cleos`, `exec` and `boot` are built on this.
 //!
-//! Errors are [`anyhow::Error`]s whose causes can be told apart by downcasting:
-//! [`crate::topology::ValidationErrors`] (a bad topology, every problem with its path),
-//! [`crate::boot::BootError`] (a boot step failed), [`crate::runtime::RuntimeError`] (the engine).
+//! Every call returns [`Error`], one variant per kind of failure (an invalid topology with its
+//! field paths, no engine, a boot step that failed, a wait that timed out, a state folder `up`
+//! never made, an interrupt, …): match on it, no downcasting and no reading of messages.
 
 #![deny(missing_docs)]
+
+/// Returns an [`Error::Other`] with a message, as `anyhow::bail!` does for anyhow.
+macro_rules! fail {
+    ($($message:tt)*) => {
+        return Err($crate::lab::Error::msg(format!($($message)*)))
+    };
+}
 
 mod accounts;
 mod builder;
 mod config;
 mod down;
+mod error;
 mod faults;
 mod guard;
 mod handle;
@@ -29,6 +37,7 @@ pub use accounts::{AccountRole, LabAccount};
 pub use builder::LabConfigBuilder;
 pub use config::LabConfig;
 pub use down::{down, down_labs};
+pub use error::{Error, Result};
 pub use faults::{HealReport, PartitionReport};
 pub use handle::{Lab, UPLOADS_DIR};
 pub use snapshot::{FromBundle, Snapshot};

@@ -3,10 +3,11 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Context;
 
 use super::guard::DownGuard;
 use super::handle::state_base;
+use super::Result;
 use super::{Lab, LabConfig};
 use crate::bundle::{self, Restored};
 use crate::printer::Printer;
@@ -30,7 +31,7 @@ impl Lab {
     pub async fn snapshot(&self, node: &str, out: Option<&Path>) -> Result<Snapshot> {
         let node = self.node_named(node)?;
         if let Some(out) = out.filter(|o| o.exists()) {
-            bail!("{} exists; a snapshot does not overwrite a file", out.display());
+            fail!("{} exists; a snapshot does not overwrite a file", out.display());
         }
         let task = self.printer.task(format!("snapshot of {}", node.name));
         let made = bundle::make(self.rt.as_ref(), &self.source, &self.plan, node).await;
@@ -38,7 +39,7 @@ impl Lab {
             Ok(b) => b,
             Err(e) => {
                 task.fail();
-                return Err(e);
+                return Err(e.into());
             }
         };
         let out = match out {
@@ -60,7 +61,7 @@ impl Lab {
     }
 
     /// [`Lab::up_from`], given up when `stop` completes first: what it created is removed and
-    /// the error is [`crate::orchestrator::UpInterrupted`].
+    /// the error is [`super::Error::Interrupted`].
     pub async fn up_from_until(
         bundle: &Path,
         options: FromBundle,

@@ -4,8 +4,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::Result;
-
 use super::LabConfig;
 use crate::boot::{select, Boot, BootOptions, StepName};
 use crate::orchestrator::UpInterrupted;
@@ -14,6 +12,7 @@ use crate::plan::NetworkPlan;
 use crate::printer::Printer;
 use crate::runtime::{ContainerState, Runtime};
 use crate::state::StateDir;
+use anyhow::Result;
 
 /// How [`super::Lab::up_with`] brings a lab up.
 #[derive(Clone)]

@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Result};
-
 use super::Lab;
+use super::Result;
 use crate::wait::{self, Conditions, Verdict};
 
 impl Lab {
@@ -14,7 +13,7 @@ impl Lab {
     /// account, or none at all, are refused before the chain is asked.
     pub async fn wait(&self, conditions: &Conditions, timeout: Duration) -> Result<Verdict> {
         if conditions.is_empty() {
-            bail!("nothing to wait for: give --lib-advances, --head, --in-sync or --schedule");
+            fail!("nothing to wait for: give --lib-advances, --head, --in-sync or --schedule");
         }
         for p in &conditions.schedule {
             crate::chain::check_account_name(p).map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
@@ -27,7 +26,7 @@ impl Lab {
             }
             Err(e) => {
                 task.fail();
-                Err(e)
+                Err(e.into())
             }
         }
     }

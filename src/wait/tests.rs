@@ -61,7 +61,7 @@ async fn a_timeout_says_what_it_last_saw() {
     let timed_out = e.downcast_ref::<WaitTimedOut>().expect("a WaitTimedOut");
     assert_eq!(timed_out.observed.len(), 2);
     assert!(timed_out.observed[1].ends_with("(wanted ≥ 1000000)"), "{timed_out}");
-    assert_eq!(crate::error::exit_code(&e), 6);
+    assert_eq!(crate::error::exit_code(e), 6);
 }
 
 #[tokio::test]
