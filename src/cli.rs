@@ -198,7 +198,8 @@ pub struct UpArgs {
     /// Start the nodes but do not boot the chain.
     #[arg(long)]
     pub no_boot: bool,
-    /// Seconds to wait for each node to answer get_info.
+    /// Seconds to wait for each node to answer get_info (and, with --from, for a block from an
+    /// elected producer).
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
     /// When `up` fails, keep what it created for inspection instead of removing it.

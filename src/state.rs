@@ -31,6 +31,9 @@ pub struct StateMissing {
     pub missing: &'static str,
 }
 
+/// The file in a lab's state folder that holds its seed.
+pub const SEED_FILE: &str = "seed";
+
 pub fn state_base() -> PathBuf {
     if let Some(dir) = std::env::var_os("LAB_STATE_DIR") {
         return PathBuf::from(dir);
@@ -71,7 +74,7 @@ impl StateDir {
 
     /// The seed `up` stored, if it did.
     pub fn stored_seed(&self) -> Option<String> {
-        fs::read_to_string(self.root.join("seed")).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+        fs::read_to_string(self.root.join(SEED_FILE)).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
     }
 
     /// That `up` made this folder for lab `lab` (its seed is there), else [`StateMissing`].
@@ -125,7 +128,7 @@ impl StateDir {
             "eosio": plan.chain.eosio,
             "accounts": plan.accounts,
         });
-        write_secret(&self.root.join("seed"), plan.seed.as_bytes())?;
+        write_secret(&self.root.join(SEED_FILE), plan.seed.as_bytes())?;
         if let Some(port) = plan.genesis().host_http_port {
             self.keep_api_port(port)?;
         }

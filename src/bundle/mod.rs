@@ -2,7 +2,8 @@
 //! started from it (`lab up --from`), so that a chain booted once is reused in seconds.
 //!
 //! The bundle's members are in [`archive`], its manifest and the version rule in [`manifest`];
-//! [`make()`] gathers a bundle from a running lab, `restore` brings a lab up from one.
+//! [`make()`] gathers a bundle from a running lab; `restore` holds the steps of `lab up --from` that
+//! differ from a new lab's (the bring-up itself is `lab::up`'s, one for both).
 
 pub mod archive;
 pub mod make;
@@ -12,4 +13,4 @@ pub mod restore;
 pub use archive::{Bundle, BundleError};
 pub use make::make;
 pub use manifest::{check_readable, Manifest, FORMAT_VERSION};
-pub use restore::{up_from, Restored};
+pub use restore::Restored;

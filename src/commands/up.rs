@@ -16,7 +16,7 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
     };
     let started = Instant::now();
     if let Some(from) = &args.from {
-        return up_from(ctx, from, ctx.name_flag.as_deref(), started, stop).await;
+        return up_from(ctx, &args, from, started, stop).await;
     }
     // `--name` (or LAB_NAME) of a lab `up` made before is that lab, from the topology it kept;
     // with -f, or of a lab not made yet, it is the name to bring the topology up under.
@@ -49,16 +49,18 @@ pub async fn run(ctx: &Ctx, args: UpArgs) -> Result<ExitCode> {
 /// `lab up --from FILE [--name NEW]`: a lab from a bundle, no boot steps but the wallet's.
 async fn up_from(
     ctx: &Ctx,
+    args: &UpArgs,
     from: &std::path::Path,
-    name: Option<&str>,
     started: Instant,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<ExitCode> {
     let options = FromBundle {
-        name: name.map(String::from),
+        name: ctx.name_flag.clone(),
+        state_dir: None,
         engine: ctx.engine,
+        timeout: Duration::from_secs(args.timeout),
+        keep_failed: args.keep_failed,
         printer: ctx.printer.clone(),
-        ..FromBundle::default()
     };
     let (mut lab, r) = Lab::up_from_until(from, options, stop).await?;
     // The command line's lab lives until `lab down`.

@@ -181,6 +181,21 @@ impl LabConfig {
         Self::from_state(StateDir::for_lab(name), name)
     }
 
+    /// The topology a bundle carries as a new lab named `name` (default: the bundle's) whose state
+    /// folder is under `base`: relative paths in it (the accounts file the bundle carries) are
+    /// those of that folder, where `up --from` writes them; the seed is the bundle's, which
+    /// `up --from` writes there too. Parsed, not yet checked ([`LabConfig::check`]).
+    pub(crate) fn for_bundle(bundle: &crate::bundle::Bundle, name: Option<&str>, base: &Path) -> Result<Self> {
+        let mut topology =
+            topology::parse(&bundle.topology).map_err(|e| super::Error::msg(format!("the bundle's topology: {e}")))?;
+        if let Some(name) = name {
+            topology.name = name.to_string();
+        }
+        let path = base.join(&topology.name).join(TOPOLOGY_COPY);
+        let source = TopologySource { topology, path: Some(path) };
+        Ok(LabConfig { source, state_base: Some(base.to_path_buf()), engine: None, given: false })
+    }
+
     /// The topology `up` kept in a lab's state folder.
     pub(crate) fn from_state(state: StateDir, name: &str) -> Result<Self> {
         let path = state.root.join(TOPOLOGY_COPY);

@@ -2,6 +2,7 @@
 //! command line's exit codes come from its variant, never from the text of a message.
 
 use crate::boot::BootError;
+use crate::bundle::BundleError;
 use crate::client::ApiError;
 use crate::faults::{FaultError, SpecErrors};
 use crate::orchestrator::{LifecycleError, PortsBusy, SelectError, UpInterrupted};
@@ -171,7 +172,7 @@ macro_rules! other {
     };
 }
 
-other!(std::io::Error, SelectError, LifecycleError);
+other!(std::io::Error, SelectError, LifecycleError, BundleError);
 
 #[cfg(test)]
 mod tests {

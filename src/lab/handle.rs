@@ -70,7 +70,7 @@ impl Lab {
         let stop = stop.shared();
         let done = crate::orchestrator::api_port::retry_when_taken(
             || config.api_port_fixed(),
-            || up::up(rt.as_ref(), &config, &options, stop.clone()),
+            || up::up(rt.as_ref(), &config, &options, up::Origin::Genesis, stop.clone()),
         )
         .await?;
         let guard = DownGuard::armed(config.name(), state_base(&done.state), engine);

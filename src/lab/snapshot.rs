@@ -3,16 +3,23 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use anyhow::Context;
+use futures::FutureExt;
 
 use super::guard::DownGuard;
 use super::handle::state_base;
+use super::up::{self, Origin, UpOptions};
 use super::Result;
 use super::{Lab, LabConfig};
-use crate::bundle::{self, Restored};
+use crate::bundle::archive::ACCOUNTS;
+use crate::bundle::{self, restore, Bundle, Restored};
 use crate::printer::Printer;
-use crate::state::StateDir;
+use crate::runtime::Runtime;
+use crate::state::write_secret;
 use crate::topology::Engine;
+
 /// A bundle written by [`Lab::snapshot`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
@@ -54,8 +61,9 @@ impl Lab {
 
     /// A new lab from a bundle [`Lab::snapshot`] wrote: the same accounts, balances, schedule
     /// and producers, no boot step but the wallet's, up once an elected producer made a block.
-    /// Every refusal (a lab of that name exists, a bundle this nodeos cannot read) comes before
-    /// anything is created. The handle takes the lab down when dropped, as [`Lab::up`]'s does.
+    /// It comes up by the path [`Lab::up`] takes (one rollback, the timeout given); every refusal
+    /// (a lab of that name exists, a bundle this nodeos cannot read) comes before anything is
+    /// created. The handle takes the lab down when dropped, as [`Lab::up`]'s does.
     pub async fn up_from(bundle: &Path, options: FromBundle) -> Result<(Lab, Restored)> {
         Self::up_from_until(bundle, options, std::future::pending()).await
     }
@@ -63,33 +71,108 @@ impl Lab {
     /// [`Lab::up_from`], given up when `stop` completes first: what it created is removed and
     /// the error is [`super::Error::Interrupted`].
     pub async fn up_from_until(
-        bundle: &Path,
+        path: &Path,
         options: FromBundle,
         stop: impl Future<Output = ()>,
     ) -> Result<(Lab, Restored)> {
-        let engine = options.engine.unwrap_or_default();
-        let base = options.state_dir.unwrap_or_else(crate::state::state_base);
+        let bundle = Bundle::read(path)?;
+        let m = &bundle.manifest;
+        options.printer.info(format!(
+            "bundle of lab `{}`: block {} of chain {}…, made by nodeos {} on {}",
+            m.lab,
+            m.head_block,
+            &m.chain_id[..m.chain_id.len().min(12)],
+            m.server_version,
+            m.created
+        ));
+        let base = options.state_dir.clone().unwrap_or_else(crate::state::state_base);
+        let config = LabConfig::for_bundle(&bundle, options.name.as_deref(), &base)?.engine(options.engine);
+        // Checked before the engine is asked anything, as `up` checks a topology.
+        config.check()?;
+        let engine = options.engine.unwrap_or(config.topology().engine);
         let rt = crate::runtime::connect(engine).await?;
-        let restored =
-            bundle::up_from(rt.as_ref(), bundle, options.name.as_deref(), &base, &options.printer, stop).await?;
-        let config = LabConfig::from_state(StateDir { root: base.join(&restored.plan.lab) }, &restored.plan.lab)?;
-        let (plan, state) = config.plan_existing()?;
-        let guard = DownGuard::armed(&plan.lab, state_base(&state), engine);
-        let source = config.source().clone();
-        let lab = Lab { rt, plan, state, printer: options.printer, source, already_up: false, guard };
+        let up_options = UpOptions {
+            boot: false,
+            timeout: options.timeout,
+            keep_failed: options.keep_failed,
+            printer: options.printer.clone(),
+        };
+        // A lab made from a bundle is new: no port was kept for it, so the port is fixed only
+        // when the topology gives it.
+        let given = crate::orchestrator::api_port::port_given(config.topology());
+        let stop = stop.shared();
+        let done = crate::orchestrator::api_port::retry_when_taken(
+            || given,
+            || async {
+                let config = config.clone();
+                let prepared = prepare(rt.as_ref(), &config, &bundle).await?;
+                up::up(rt.as_ref(), &prepared, &up_options, Origin::Bundle(&bundle), stop.clone()).await
+            },
+        )
+        .await?;
+        let (block, producer) = done.produced.clone().expect("an up from a bundle waits for a block");
+        let topology = done.state.root.join(super::config::TOPOLOGY_COPY);
+        let restored = Restored { plan: done.plan.clone(), topology, block, producer };
+        let guard = DownGuard::armed(&done.plan.lab, state_base(&done.state), engine);
+        let source = crate::topology::load(Some(&restored.topology))?;
+        let lab =
+            Lab { rt, plan: done.plan, state: done.state, printer: options.printer, source, already_up: false, guard };
         Ok((lab, restored))
     }
 }
 
+/// The new lab's state folder, made for this `up`: a stale one (of a lab of that name that is
+/// gone) removed, the bundle's seed and accounts file written. A lab of that name that exists is
+/// refused first, and a failure here removes the folder.
+async fn prepare(rt: &dyn Runtime, config: &LabConfig, bundle: &Bundle) -> anyhow::Result<LabConfig> {
+    restore::refuse_taken(rt, config.name()).await?;
+    let state = config.state();
+    state.remove()?;
+    let written = (|| {
+        std::fs::create_dir_all(&state.root).with_context(|| format!("cannot create {}", state.root.display()))?;
+        write_secret(&state.root.join(crate::state::SEED_FILE), bundle.seed.as_bytes())?;
+        if let Some(accounts) = &bundle.accounts {
+            write_secret(&state.root.join(ACCOUNTS), accounts)?;
+        }
+        // Where the engine asked for differs from the topology's, the folder remembers it.
+        config.resolved_engine()?;
+        anyhow::Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = state.remove();
+        return Err(e);
+    }
+    Ok(config.clone())
+}
+
 /// How [`Lab::up_from`] brings a lab up from a bundle.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct FromBundle {
     /// The new lab's name (default: the bundle's).
     pub name: Option<String>,
     /// The folder its state folder goes under (default `$LAB_STATE_DIR`, …).
     pub state_dir: Option<PathBuf>,
-    /// The engine (default: the local Docker engine).
+    /// The engine (default: the topology's, which is the local Docker engine unless it says
+    /// otherwise).
     pub engine: Option<Engine>,
+    /// How long each node gets to answer, and the producers to make a block (default 120 s).
+    pub timeout: Duration,
+    /// When it fails, keep what it created for inspection instead of removing it.
+    pub keep_failed: bool,
     /// Where progress goes.
     pub printer: Printer,
+}
+
+impl Default for FromBundle {
+    fn default() -> Self {
+        let up = UpOptions::default();
+        FromBundle {
+            name: None,
+            state_dir: None,
+            engine: None,
+            timeout: up.timeout,
+            keep_failed: up.keep_failed,
+            printer: up.printer,
+        }
+    }
 }

@@ -1,11 +1,13 @@
-//! Bringing a lab up: image, options check, containers, readiness, boot; and undoing what a
-//! failed or stopped `up` created.
+//! Bringing a lab up, fresh or from a bundle, by one path: image, options check, containers,
+//! readiness, then the boot (or, from a bundle, the wallet and a block from an elected producer);
+//! and undoing what a failed or stopped `up` created.
 
 use std::future::Future;
 use std::time::Duration;
 
 use super::LabConfig;
 use crate::boot::{select, Boot, BootOptions, StepName};
+use crate::bundle::{restore, Bundle};
 use crate::orchestrator::UpInterrupted;
 use crate::orchestrator::{self, Created};
 use crate::plan::NetworkPlan;
@@ -59,6 +61,15 @@ impl UpOptions {
     }
 }
 
+/// Where the chain of the lab being brought up comes from.
+pub(crate) enum Origin<'a> {
+    /// A new chain, booted by the bios boot sequence (or found booted, and left as it is).
+    Genesis,
+    /// A bundle's chain: a new lab whose nodes all start from its snapshot. Its state folder is
+    /// this `up`'s (made for it, removed on a failure).
+    Bundle(&'a Bundle),
+}
+
 /// What [`up`] did.
 pub(crate) struct UpDone {
     /// The plan as rendered for the image's nodeos.
@@ -66,6 +77,8 @@ pub(crate) struct UpDone {
     pub state: StateDir,
     /// Whether anything was created, started or recovered (else the lab was up already).
     pub changed: bool,
+    /// From a bundle: the block from an elected producer that was waited for, and who made it.
+    pub produced: Option<(u64, String)>,
 }
 
 /// Brings the lab up; on a failure, or when `stop` completes first, removes what this `up`
@@ -74,17 +87,18 @@ pub(crate) async fn up(
     rt: &dyn Runtime,
     config: &LabConfig,
     options: &UpOptions,
+    origin: Origin<'_>,
     stop: impl Future<Output = ()>,
 ) -> Result<UpDone> {
     let (plan, state) = config.plan()?;
-    let state_existed = state.exists();
+    let state_existed = matches!(origin, Origin::Genesis) && state.exists();
     let created = Created::default();
     let outcome = tokio::select! {
-        r = bring_up(rt, config, options, &plan, &state, &created) => r,
+        r = bring_up(rt, config, options, &origin, &plan, &state, &created) => r,
         _ = stop => Err(UpInterrupted.into()),
     };
     match outcome {
-        Ok((plan, changed)) => Ok(UpDone { plan, state, changed }),
+        Ok(done) => Ok(done),
         Err(e) => {
             undo(options, rt, &plan, &state, state_existed, &created, &e).await;
             Err(e)
@@ -92,28 +106,40 @@ pub(crate) async fn up(
     }
 }
 
-/// Image, options check, containers, readiness, boot. Returns the plan as rendered and whether
-/// anything changed.
+/// Image, options check, containers, readiness, boot (or the bundle's wallet and first block).
 async fn bring_up(
     rt: &dyn Runtime,
     config: &LabConfig,
     options: &UpOptions,
+    origin: &Origin<'_>,
     plan: &NetworkPlan,
     state: &StateDir,
     created: &Created,
-) -> Result<(NetworkPlan, bool)> {
+) -> Result<UpDone> {
     let printer = &options.printer;
     // The options are asked of the image, so it must be there first; nothing of the lab is made
     // until they are checked.
     orchestrator::ensure_image(rt, plan, printer).await?;
+    if let Origin::Bundle(bundle) = origin {
+        restore::check_image_reads(rt, plan, &bundle.manifest, printer, created).await?;
+    }
     let checked = orchestrator::check_options(rt, plan, config.source(), created).await?;
     if let Some(note) = checked.note {
         printer.warn(note);
     }
     // Rendered for this image's nodeos: only options it knows, finalizer keys if it has Savanna.
     let plan = plan.clone().with_nodeos(checked.facts);
+    if let Origin::Bundle(bundle) = origin {
+        let preload = restore::preload(&plan, bundle);
+        let report = orchestrator::up_recorded(rt, &plan, state, printer, true, Some(&preload), created).await?;
+        keep_topology(config, state)?;
+        orchestrator::wait_ready(rt, &[plan.genesis()], options.timeout, printer).await?;
+        let produced = restore::carry_on(rt, &plan, state, &bundle.manifest, options.timeout, printer).await?;
+        let changed = report.changed();
+        return Ok(UpDone { plan, state: state.clone(), changed, produced: Some(produced) });
+    }
     let start_all = !options.boot || orchestrator::start_all_at_once(&plan);
-    let report = orchestrator::up_recorded(rt, &plan, state, printer, start_all, created).await?;
+    let report = orchestrator::up_recorded(rt, &plan, state, printer, start_all, None, created).await?;
     keep_topology(config, state)?;
     if !report.recover.is_empty() {
         // The crashed nodes come back from a snapshot of one that runs, so they go last.
@@ -145,7 +171,7 @@ async fn bring_up(
         }
     }
     let changed = report.changed();
-    Ok((plan, changed))
+    Ok(UpDone { plan, state: state.clone(), changed, produced: None })
 }
 
 /// A copy of the topology (paths made absolute) in the state folder, for `Lab::attach(name)`.

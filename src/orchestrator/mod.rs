@@ -48,7 +48,8 @@ pub use select::{select, SelectError};
 pub use snapshot::{snapshot_at_head, HeadSnapshot};
 pub use spec::{container_spec, start_paused_marker};
 pub use up::{
-    busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, PortsBusy, UpPlan, UpReport,
+    busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, PortsBusy, Preload, UpPlan,
+    UpReport,
 };
 
 pub use crate::labels::lab_filter;

@@ -167,7 +167,9 @@ mod tests {
         }
 
         async fn up(&self, created: &Created) -> Result<()> {
-            up_recorded(&self.rt, &self.plan, &self.state, &Printer::new(true, true), true, created).await.map(|_| ())
+            up_recorded(&self.rt, &self.plan, &self.state, &Printer::new(true, true), true, None, created)
+                .await
+                .map(|_| ())
         }
 
         async fn labelled(&self) -> (Vec<String>, usize, usize) {

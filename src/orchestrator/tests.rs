@@ -266,3 +266,36 @@ async fn the_labs_own_ports_are_not_busy() {
     let _held = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     lab.up(true).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_preloaded_up_puts_the_files_in_before_each_first_start_and_starts_in_dial_order() {
+    use super::{start_paused_marker, up_recorded, Created, Preload};
+    use crate::plan::DATA_MOUNT;
+    use crate::runtime::FileEntry;
+
+    let lab = Lab::new();
+    let snapshot = FileEntry { name: "restore.bin".into(), contents: b"chain".to_vec(), mode: 0o644 };
+    let producers: Vec<String> = lab.plan.nodes.iter().skip(1).map(|n| n.name.clone()).collect();
+    let preload = Preload { files: vec![snapshot], paused: producers.clone() };
+    let created = Created::default();
+    let printer = Printer::new(true, true);
+    let report = up_recorded(&lab.rt, &lab.plan, &lab.state, &printer, true, Some(&preload), &created).await.unwrap();
+    assert_eq!(sorted(report.created), sorted(lab.containers()));
+    assert_eq!(sorted(created.objects().containers), sorted(lab.containers()), "recorded for a rollback");
+
+    let calls = lab.rt.calls();
+    let at = |wanted: &Call| calls.iter().position(|c| c == wanted).unwrap_or_else(|| panic!("no {wanted:?}"));
+    let mut starts = Vec::new();
+    for node in &lab.plan.nodes {
+        let c = &node.container;
+        let put = at(&Call::PutFiles(c.clone(), DATA_MOUNT.into()));
+        let start = at(&Call::StartContainer(c.clone()));
+        assert!(at(&Call::CreateContainer(c.clone())) < put && put < start, "{c}: files after its start");
+        starts.push(start);
+        let read = |name: &str| futures::executor::block_on(lab.rt.get_file(c, &format!("{DATA_MOUNT}/{name}")));
+        assert_eq!(read("restore.bin").unwrap(), b"chain");
+        let paused = read(&start_paused_marker().name).is_ok();
+        assert_eq!(paused, producers.contains(&node.name), "{c}: the paused marker");
+    }
+    assert!(starts.windows(2).all(|w| w[0] < w[1]), "started in the plan's (dial) order: {starts:?}");
+}

@@ -4,11 +4,12 @@
 use anyhow::Result;
 use futures::future::try_join_all;
 
-use super::{container_spec, ensure_image, lab_filter, Created};
+use super::release::start_in_dial_order;
+use super::{container_spec, ensure_image, lab_filter, start_paused_marker, Created};
 use crate::labels;
-use crate::plan::NetworkPlan;
+use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT};
 use crate::printer::Printer;
-use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, Runtime};
+use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, FileEntry, Runtime};
 use crate::state::StateDir;
 
 /// Whether `up` starts every node with the genesis node. A small lab does: its producers follow
@@ -129,17 +130,29 @@ pub async fn up(
     printer: &Printer,
     start_all: bool,
 ) -> Result<UpReport> {
-    up_recorded(rt, plan, state, printer, start_all, &Created::default()).await
+    up_recorded(rt, plan, state, printer, start_all, None, &Created::default()).await
+}
+
+/// Files put into new nodes' data volumes between their creation and their first start (a
+/// bundle's snapshot, which a node must find at its first start or it begins a new chain from
+/// genesis.json), and the nodes that also get the marker that holds their first start paused.
+#[derive(Debug, Clone, Default)]
+pub struct Preload {
+    pub files: Vec<FileEntry>,
+    /// Node names (the producers, released together once connected).
+    pub paused: Vec<String>,
 }
 
 /// [`up`], recording in `created` each object it creates before asking the engine for it, so a
-/// failure or an interrupt can be undone with [`super::roll_back`].
+/// failure or an interrupt can be undone with [`super::roll_back`]. With `preload`, the files
+/// are put into each node created before it starts, and the nodes start in dial order.
 pub async fn up_recorded(
     rt: &dyn Runtime,
     plan: &NetworkPlan,
     state: &StateDir,
     printer: &Printer,
     start_all: bool,
+    preload: Option<&Preload>,
     created: &Created,
 ) -> Result<UpReport> {
     let filter = lab_filter(Some(&plan.lab));
@@ -178,8 +191,10 @@ pub async fn up_recorded(
         plan.nodes.iter().filter(|n| decided.recover.contains(&n.container)).map(|n| n.name.clone()).collect();
     let to_touch: Vec<&ContainerSpec> =
         specs.iter().filter(|s| decided.create.contains(&s.name) || decided.start.contains(&s.name)).collect();
-    if !to_touch.is_empty() {
-        create_and_start(rt, &to_touch, &decided, printer, created).await?;
+    match preload {
+        _ if to_touch.is_empty() => {}
+        Some(preload) => create_preloaded(rt, plan, &to_touch, &decided, preload, printer, created).await?,
+        None => create_and_start(rt, &to_touch, &decided, printer, created).await?,
     }
     report.started = decided.start.iter().filter(|n| !decided.create.contains(n)).cloned().collect();
     report.created = decided.create;
@@ -215,6 +230,38 @@ async fn create_and_start(
     } else {
         format!("{} containers, {started} started (the producers start at `start-prod`)", to_touch.len())
     });
+    Ok(())
+}
+
+/// Creates the containers, puts the preloaded files into each one created, then starts them in
+/// dial order ([`start_in_dial_order`]).
+async fn create_preloaded(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    to_touch: &[&ContainerSpec],
+    decided: &UpPlan,
+    preload: &Preload,
+    printer: &Printer,
+    created: &Created,
+) -> Result<()> {
+    let bar = printer.bar("create nodes, put the snapshot in each, start them", to_touch.len() as u64);
+    let paused = start_paused_marker();
+    try_join_all(plan.nodes.iter().filter(|n| decided.create.contains(&n.container)).map(|n| {
+        let mut files = preload.files.clone();
+        if preload.paused.contains(&n.name) {
+            files.push(paused.clone());
+        }
+        let spec = to_touch.iter().find(|s| s.name == n.container).expect("a node to create is to touch");
+        async move {
+            created.container(&spec.name);
+            rt.create_container(spec).await?;
+            rt.put_files(&spec.name, DATA_MOUNT, &files).await
+        }
+    }))
+    .await?;
+    let starting: Vec<&NodePlan> = plan.nodes.iter().filter(|n| decided.start.contains(&n.container)).collect();
+    start_in_dial_order(rt, &starting, &|| bar.inc(1)).await?;
+    bar.done(format!("{} nodes", to_touch.len()));
     Ok(())
 }
 
