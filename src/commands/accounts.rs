@@ -6,10 +6,7 @@ use super::Ctx;
 use crate::cli::AccountsArgs;
 
 pub async fn run(ctx: &Ctx, args: AccountsArgs) -> Result<ExitCode> {
-    let (plan, state) = ctx.plan()?;
-    let rt = ctx.runtime().await?;
-    crate::deploy::require_running(&rt, &plan).await?;
-    let accounts = crate::orchestrator::accounts::list_accounts(&rt, &plan, &state, args.show_secrets).await?;
+    let accounts = ctx.attach().await?.balances(args.show_secrets).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&accounts)?);
         return Ok(ExitCode::SUCCESS);

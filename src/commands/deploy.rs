@@ -6,11 +6,10 @@ use super::Ctx;
 use crate::cli::DeployArgs;
 
 pub async fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
-    let (plan, state) = ctx.plan()?;
     // Bad input is refused before Docker is asked anything.
+    ctx.plan()?;
     let files = crate::deploy::read_input(&args.account, &args.path, args.abi.as_deref())?;
-    let rt = ctx.runtime().await?;
-    let r = crate::deploy::deploy(&rt, &plan, &state, &args.account, &files).await?;
+    let r = ctx.attach().await?.deploy(&args.account, &files).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
         return Ok(ExitCode::SUCCESS);

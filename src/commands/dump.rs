@@ -5,13 +5,12 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::DumpArgs;
-use crate::state::StateDir;
 
 pub async fn run(ctx: &Ctx, args: DumpArgs) -> Result<ExitCode> {
-    let lab = ctx.lab_name()?;
+    let handle = ctx.attach().await?;
+    let lab = handle.name();
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(format!("lab-dump-{lab}")));
-    let rt = ctx.runtime().await?;
-    let mut r = crate::dump::dump(&rt, &lab, &StateDir::for_lab(&lab), &dir, args.show_secrets).await?;
+    let mut r = handle.dump(&dir, args.show_secrets).await?;
     if args.tar {
         r.archive = Some(crate::dump::archive::tar_gz(&dir)?);
     }

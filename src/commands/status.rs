@@ -1,132 +1,19 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use futures::future::join_all;
-use serde::Serialize;
 
 use super::Ctx;
-use crate::chain::answers::{FinalizerPolicy, FinalizerVote, Votes};
+use crate::chain::answers::FinalizerVote;
 use crate::cli::StatusArgs;
-use crate::client::Chain;
-use crate::client::NodeClient;
-use crate::labels;
-use crate::orchestrator::{self, health, Health};
-use crate::runtime::{ContainerState, Runtime};
+use crate::lab::Finality;
+use crate::orchestrator::Health;
+use crate::runtime::ContainerState;
 use crate::state::StateDir;
-
-#[derive(Debug, Serialize)]
-struct NodeStatus {
-    node: String,
-    role: String,
-    container: String,
-    state: ContainerState,
-    /// `running`, `stopped` (exited cleanly), `paused`, `crashed` (see `exit_code`), `created`.
-    status: Health,
-    /// How the container's process ended, when it has.
-    exit_code: Option<i64>,
-    /// The network faults `lab partition` / `lab netem` applied to it (`lab heal` undoes them).
-    faults: Vec<String>,
-    head_block: Option<u64>,
-    last_irreversible_block: Option<u64>,
-    head_producer: Option<String>,
-    http_port: Option<u16>,
-    p2p_port: Option<u16>,
-    /// The node's HTTP API for a client on the host, when published.
-    api_url: Option<String>,
-    /// The node's p2p address for a node on the host, when published.
-    p2p_address: Option<String>,
-    /// The host it runs on, where the engine has several (`<host> (lost)` when that host is gone).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    host: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct LabStatus {
-    lab: String,
-    /// As the first running node answers.
-    chain_id: Option<String>,
-    nodes: Vec<NodeStatus>,
-    /// How blocks become final, as the first running node says; absent when none runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    finality: Option<Finality>,
-}
-
-/// `legacy`: producers' confirmations (two thirds of a round behind the head); `savanna`: BLS
-/// finalizers vote, and the active policy says who.
-#[derive(Debug, Serialize)]
-struct Finality {
-    mode: &'static str,
-    /// Whether the node could switch (it knows Savanna's finalizer API).
-    savanna_supported: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    policy: Option<FinalizerPolicy>,
-    /// Under Savanna: who of the policy votes, as that node sees it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    votes: Option<Votes>,
-}
-
-async fn finality(rt: &dyn Runtime, container: &str, head: Option<u64>) -> Option<Finality> {
-    let info = Chain::new(rt, container).finalizer_info().await.ok()?;
-    Some(match info {
-        None => Finality { mode: "legacy", savanna_supported: false, policy: None, votes: None },
-        Some(i) => {
-            let votes = head.and_then(|h| i.votes(h));
-            match i.active_finalizer_policy {
-                Some(policy) => Finality { mode: "savanna", savanna_supported: true, policy: Some(policy), votes },
-                None => Finality { mode: "legacy", savanna_supported: true, policy: None, votes: None },
-            }
-        }
-    })
-}
 
 pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     let name = ctx.lab_name()?;
     let rt = ctx.runtime().await?;
-    let containers = orchestrator::node_containers(&rt, &name).await?;
-    // Written by the fault commands; a lab without a state folder has none.
-    let faults = StateDir::for_lab(&name).faults()?;
-    let faults = &faults;
-    let rt_ref: &dyn Runtime = &rt;
-    let infos = join_all(containers.iter().map(|c| async move {
-        if c.running() {
-            NodeClient::new(rt_ref, &c.name).get_info().await.ok()
-        } else {
-            None
-        }
-    }))
-    .await;
-    let chain_id = infos.iter().flatten().next().map(|i| i.chain_id.clone());
-    let nodes: Vec<NodeStatus> = containers
-        .iter()
-        .zip(infos)
-        .map(|(c, info)| {
-            let endpoints = crate::orchestrator::endpoints::of(c);
-            let node = c.labels.get(labels::NODE).cloned().unwrap_or_default();
-            NodeStatus {
-                faults: faults.get(&node).cloned().unwrap_or_default(),
-                node,
-                status: health(c),
-                exit_code: c.exit_code,
-                role: c.labels.get(labels::ROLE).cloned().unwrap_or_default(),
-                container: c.name.clone(),
-                state: c.state,
-                head_block: info.as_ref().map(|i| i.head_block_num),
-                last_irreversible_block: info.as_ref().map(|i| i.last_irreversible_block_num),
-                head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
-                http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
-                p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
-                api_url: endpoints.api_url,
-                p2p_address: endpoints.p2p_address,
-                host: c.labels.get(crate::runtime::HOST_LABEL).cloned(),
-            }
-        })
-        .collect();
-    let asked = containers.iter().zip(&nodes).find(|(c, _)| c.running());
-    let finality = match asked {
-        Some((c, n)) => finality(rt_ref, &c.name, n.head_block).await,
-        None => None,
-    };
-    let status = LabStatus { lab: name.clone(), chain_id, nodes, finality };
+    let status = crate::lab::status_of(&rt, &name, &StateDir::for_lab(&name)).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&status)?);
         return Ok(ExitCode::SUCCESS);

@@ -24,7 +24,7 @@ use crate::keys::KeyPair;
 use crate::plan::{NetworkPlan, KEOSD_PORT};
 use crate::runtime::{ContainerState, ExecOutput, Runtime};
 use crate::state::StateDir;
-use input::ContractFiles;
+pub use input::ContractFiles;
 
 #[derive(Debug, Error)]
 pub enum DeployError {

@@ -4,6 +4,7 @@
 use crate::boot::BootError;
 use crate::bundle::BundleError;
 use crate::client::ApiError;
+use crate::deploy::DeployError;
 use crate::faults::{FaultError, SpecErrors};
 use crate::orchestrator::{LifecycleError, PortsBusy, SelectError, UpInterrupted};
 use crate::runtime::RuntimeError;
@@ -172,7 +173,7 @@ macro_rules! other {
     };
 }
 
-other!(std::io::Error, SelectError, LifecycleError, BundleError);
+other!(std::io::Error, SelectError, LifecycleError, BundleError, DeployError);
 
 #[cfg(test)]
 mod tests {

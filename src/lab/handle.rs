@@ -194,6 +194,7 @@ impl Lab {
     /// deploy` created) with its liquid and staked core token read from the chain, as `lab
     /// accounts` lists them; private keys only with `show_secrets`.
     pub async fn balances(&self, show_secrets: bool) -> Result<Vec<crate::orchestrator::ListedAccount>> {
+        crate::deploy::require_running(self.rt.as_ref(), &self.plan).await?;
         Ok(crate::orchestrator::list_accounts(&self.rt, &self.plan, &self.state, show_secrets).await?)
     }
 

@@ -29,7 +29,9 @@ mod faults;
 mod guard;
 mod handle;
 mod lifecycle;
+mod records;
 mod snapshot;
+mod status;
 mod up;
 mod wait;
 
@@ -41,4 +43,5 @@ pub use error::{Error, Result};
 pub use faults::{HealReport, PartitionReport};
 pub use handle::{Lab, UPLOADS_DIR};
 pub use snapshot::{FromBundle, Snapshot};
+pub use status::{status_of, Finality, LabStatus, NodeStatus};
 pub use up::UpOptions;

@@ -73,6 +73,7 @@ fn check_node_name(name: &str) -> Result<(), String> {
 
 /// The file-system and meaning checks. What they parse on the way (the token's amounts, the accounts
 /// file, the account names) comes back in [`Validated`], so the planner does not parse it again.
+/// Every problem is reported at once, each with the path of its field.
 pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> {
     let t = &source.topology;
     let mut errs = Errors::default();
@@ -83,8 +84,24 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
     if t.seed.as_deref() == Some("") {
         errs.add("seed", "is empty; remove it for a random seed");
     }
+    let image_hash = check_image(source, &mut errs);
+    let token = check_chain(t, &mut errs);
+    let (file, names) = check_accounts(source, &mut errs);
+    check_nodes(t, names.as_ref().map(|(_, producers)| producers.as_slice()), &mut errs);
 
-    // Image: exactly one source.
+    match (token, names) {
+        (Some(token), Some((users, producers))) if errs.0.is_empty() => {
+            Ok(Validated { source: source.clone(), token, accounts_file: file, users, producers, image_hash })
+        }
+        // A value is missing only where its error was added.
+        _ => Err(ValidationErrors { source: source.describe(), errors: errs.0 }),
+    }
+}
+
+/// `image`: exactly one source, and that source usable. Returns the content hash of an image
+/// folder without a tag: it goes into the image's tag, so a changed folder is built anew.
+fn check_image(source: &TopologySource, errs: &mut Errors) -> Option<String> {
+    let t = &source.topology;
     let sources =
         [t.image.recipe.is_some(), t.image.build.is_some(), t.image.files.is_some(), t.image.reference.is_some()];
     match sources.iter().filter(|s| **s).count() {
@@ -97,7 +114,6 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
             errs.add("image.recipe", format!("{r:?} is not a recipe lab knows (only `default`)"));
         }
     }
-    // A folder's content hash goes into its image's tag: a changed folder is built anew.
     let mut image_hash = None;
     if let Some(dir) = &t.image.build {
         let dir = source.resolve(dir);
@@ -146,7 +162,12 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
         }
     }
 
-    // Chain and token rules.
+    image_hash
+}
+
+/// `chain`: the token's symbol and amounts, the limits, the genesis overrides. Returns the
+/// token's amounts when they all parse.
+fn check_chain(t: &super::Topology, errs: &mut Errors) -> Option<TokenAmounts> {
     let c = &t.chain;
     let mut token = None;
     match Symbol::parse_code(&c.symbol, c.precision) {
@@ -198,7 +219,18 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
     errs.0.extend(super::limits::check_limits(t));
     errs.0.extend(super::genesis_schema::check_genesis(&c.genesis));
 
-    // Accounts and producers.
+    token
+}
+
+/// The names of the users and of the producers.
+type AccountNames = (Vec<String>, Vec<String>);
+
+/// `accounts` and `producers`: a count or a file whose keys match, account names that are valid,
+/// not the system's and not given twice. Returns the file read and the names, when they could
+/// be had.
+fn check_accounts(source: &TopologySource, errs: &mut Errors) -> (Option<AccountsFile>, Option<AccountNames>) {
+    let t = &source.topology;
+    let c = &t.chain;
     if t.accounts.count.is_some() && t.accounts.file.is_some() {
         errs.add("accounts", "takes `count` or `file`, not both");
     }
@@ -289,9 +321,14 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
         }
     }
 
-    // Nodes: genesis, producers, extra nodes.
+    (file, names)
+}
+
+/// Nodes (the genesis node, the producers, extra nodes) and what names them: `p2p.peers`,
+/// `placement`, `nodes` with their settings and ports.
+fn check_nodes(t: &super::Topology, producers: Option<&[String]>, errs: &mut Errors) {
     let mut nodes: Vec<String> = vec![GENESIS_NODE.to_string()];
-    nodes.extend(names.iter().flat_map(|(_, producers)| producers.iter().cloned()));
+    nodes.extend(producers.unwrap_or_default().iter().cloned());
     for (i, n) in t.extra_nodes.iter().enumerate() {
         if let Err(e) = check_node_name(n) {
             errs.add(format!("extra_nodes[{i}]"), e);
@@ -344,14 +381,14 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
         }
     }
 
-    check_settings("node_defaults", &t.node_defaults, &mut errs);
+    check_settings("node_defaults", &t.node_defaults, errs);
     let mut ports: BTreeMap<u16, String> = BTreeMap::new();
     for (node, settings) in &t.nodes {
         let at = format!("nodes.{node}");
         if !known(node) {
             errs.add(&at, format!("{node:?} is not a node of this lab (nodes: {})", nodes.join(", ")));
         }
-        check_settings(&at, settings, &mut errs);
+        check_settings(&at, settings, errs);
         for (kind, port) in [("http_port", settings.http_port), ("p2p_port", settings.p2p_port)] {
             let Some(port) = port else { continue };
             let path = format!("{at}.{kind}");
@@ -361,14 +398,6 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
                 errs.add(&path, format!("port {port} is also given to {other}"));
             }
         }
-    }
-
-    match (token, names) {
-        (Some(token), Some((users, producers))) if errs.0.is_empty() => {
-            Ok(Validated { source: source.clone(), token, accounts_file: file, users, producers, image_hash })
-        }
-        // A value is missing only where its error was added.
-        _ => Err(ValidationErrors { source: source.describe(), errors: errs.0 }),
     }
 }
 
