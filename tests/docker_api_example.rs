@@ -290,6 +290,12 @@ fn docker_api_experiments_through_the_handle() {
         // A partition, and its heal.
         let cut = lab.partition(&["accountnum11"]).await.unwrap();
         assert_eq!(cut.cut.len(), 5, "{cut:?}");
+        // The status, typed: the cut node still answers (asked in its own container), its fault shown.
+        let status = lab.status().await.unwrap();
+        assert_eq!(status.nodes.len(), 5, "{status:?}");
+        let alone = status.nodes.iter().find(|n| n.node == "accountnum11").unwrap();
+        assert!(alone.head_block.is_some() && !alone.faults.is_empty(), "{alone:?}");
+        assert!(status.finality.is_some(), "{status:?}");
         let healed = lab.heal().await.unwrap();
         assert_eq!(healed.healed.len(), 5, "{healed:?}");
         lab.wait(&in_sync, minute).await.unwrap();
