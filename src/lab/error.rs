@@ -83,26 +83,17 @@ impl From<anyhow::Error> for Error {
         if e.chain().any(|c| c.is::<UpInterrupted>()) {
             return Error::Interrupted;
         }
-        let e = match take::<ValidationErrors>(e) {
-            Ok(v) => return Error::InvalidTopology(v),
-            Err(e) => e,
-        };
-        let e = match take::<SpecErrors>(e) {
-            Ok(v) => return Error::Usage(v),
-            Err(e) => e,
-        };
-        let e = match take::<BootError>(e) {
-            Ok(v) => return Error::StepFailed(v),
-            Err(e) => e,
-        };
-        let e = match take::<WaitTimedOut>(e) {
-            Ok(v) => return Error::TimedOut(v),
-            Err(e) => e,
-        };
-        let e = match take::<StateMissing>(e) {
-            Ok(v) => return Error::StateMissing(v),
-            Err(e) => e,
-        };
+        // The first of these kinds found in the chain, taken out of it whole.
+        macro_rules! kind {
+            ($e:ident; $($t:ty => $variant:ident),*) => {
+                $(let $e = match take::<$t>($e) {
+                    Ok(v) => return Error::$variant(v),
+                    Err(e) => e,
+                };)*
+            };
+        }
+        kind!(e; ValidationErrors => InvalidTopology, SpecErrors => Usage, BootError => StepFailed,
+              WaitTimedOut => TimedOut, StateMissing => StateMissing);
         match take::<PortsBusy>(e) {
             Ok(v) => Error::PortsBusy(v),
             Err(e) => Error::Other(e),
