@@ -38,6 +38,8 @@ pub struct Lab {
     /// The topology the lab was made from (a snapshot bundle carries it).
     pub(super) source: TopologySource,
     pub(super) already_up: bool,
+    /// The boot steps the `up` that made this handle ran.
+    pub(super) boot_steps: Vec<StepReport>,
     pub(super) guard: DownGuard,
 }
 
@@ -81,6 +83,7 @@ impl Lab {
             printer: options.printer,
             source: config.source().clone(),
             already_up: !done.changed,
+            boot_steps: done.steps,
             guard,
         })
     }
@@ -117,6 +120,7 @@ impl Lab {
             printer: Printer::new(false, false),
             source: config.source().clone(),
             already_up: true,
+            boot_steps: Vec::new(),
             guard,
         })
     }
@@ -150,6 +154,13 @@ impl Lab {
     /// Whether `up` found the lab up already and changed nothing.
     pub fn was_already_up(&self) -> bool {
         self.already_up
+    }
+
+    /// The boot steps the `up` that made this handle ran, each with what it did and how long it
+    /// took (as `lab up` prints them); empty when `up` found the chain booted, for a lab brought
+    /// up from a bundle, and for a handle from `attach`.
+    pub fn boot_steps(&self) -> &[StepReport] {
+        &self.boot_steps
     }
 
     /// Leaves the lab running when the handle is dropped (`lab down` removes it later).

@@ -115,8 +115,16 @@ impl Lab {
         let restored = Restored { plan: done.plan.clone(), topology, block, producer };
         let guard = DownGuard::armed(&done.plan.lab, state_base(&done.state), engine);
         let source = crate::topology::load(Some(&restored.topology))?;
-        let lab =
-            Lab { rt, plan: done.plan, state: done.state, printer: options.printer, source, already_up: false, guard };
+        let lab = Lab {
+            rt,
+            plan: done.plan,
+            state: done.state,
+            printer: options.printer,
+            source,
+            already_up: false,
+            boot_steps: Vec::new(),
+            guard,
+        };
         Ok((lab, restored))
     }
 }

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::LabConfig;
-use crate::boot::{select, Boot, BootOptions, StepName};
+use crate::boot::{select, Boot, BootOptions, StepName, StepReport};
 use crate::bundle::{restore, Bundle};
 use crate::orchestrator::UpInterrupted;
 use crate::orchestrator::{self, Created};
@@ -79,6 +79,8 @@ pub(crate) struct UpDone {
     pub changed: bool,
     /// From a bundle: the block from an elected producer that was waited for, and who made it.
     pub produced: Option<(u64, String)>,
+    /// The boot steps this `up` ran, with their times.
+    pub steps: Vec<StepReport>,
 }
 
 /// Brings the lab up; on a failure, or when `stop` completes first, removes what this `up`
@@ -136,11 +138,12 @@ async fn bring_up(
         orchestrator::wait_ready(rt, &[plan.genesis()], options.timeout, printer).await?;
         let produced = restore::carry_on(rt, &plan, state, &bundle.manifest, options.timeout, printer).await?;
         let changed = report.changed();
-        return Ok(UpDone { plan, state: state.clone(), changed, produced: Some(produced) });
+        return Ok(UpDone { plan, state: state.clone(), changed, produced: Some(produced), steps: Vec::new() });
     }
     let start_all = !options.boot || orchestrator::start_all_at_once(&plan);
     let report = orchestrator::up_recorded(rt, &plan, state, printer, start_all, None, created).await?;
     keep_topology(config, state)?;
+    let mut ran = Vec::new();
     if !report.recover.is_empty() {
         // The crashed nodes come back from a snapshot of one that runs, so they go last.
         let crashed = orchestrator::select(&plan, &report.recover, false)?;
@@ -163,15 +166,15 @@ async fn bring_up(
         let chain_steps: Vec<StepName> = steps.iter().copied().filter(|s| *s != StepName::Wallet).collect();
         if !fresh && boot.all_done(&chain_steps).await? {
             if !boot.all_done(&[StepName::Wallet]).await? {
-                boot.run(&BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 }).await?;
+                ran = boot.run(&BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 }).await?;
             }
             printer.info("the chain is booted: every boot step checked on the chain is done; no step was run again");
         } else {
-            boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
+            ran = boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
         }
     }
     let changed = report.changed();
-    Ok(UpDone { plan, state: state.clone(), changed, produced: None })
+    Ok(UpDone { plan, state: state.clone(), changed, produced: None, steps: ran })
 }
 
 /// A copy of the topology (paths made absolute) in the state folder, for `Lab::attach(name)`.

@@ -13,15 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use antelope_lab::boot::{select, Boot, BootOptions, StepName, StepReport};
+use antelope_lab::boot::{StepName, StepReport};
 use antelope_lab::chain::answers::ProducerRow;
 use antelope_lab::client::Chain;
 use antelope_lab::plan::NetworkPlan;
 use antelope_lab::printer::Printer;
-use antelope_lab::runtime::{DockerRuntime, Runtime};
-use antelope_lab::state::StateDir;
+use antelope_lab::runtime::Runtime;
 use antelope_lab::topology::{self, TopologySource};
-use antelope_lab::{orchestrator, verify};
+use antelope_lab::{verify, Lab, LabConfig, UpOptions};
 mod experiments;
 mod swarm;
 
@@ -103,19 +102,18 @@ async fn main() -> Result<()> {
     if !lab_bin.exists() {
         bail!("{} is missing: cargo build --release first", lab_bin.display());
     }
-    let rt = DockerRuntime::connect().await?;
     let mut outcomes = Vec::new();
     let mut failed = false;
     for s in chosen {
         eprintln!("== {}: {} producers, {} accounts", s.id, s.producers, s.accounts);
-        let o = run(&rt, s, None, &lab_bin, watch, rest).await.with_context(|| format!("scenario {}", s.id))?;
+        let o = run(s, None, &lab_bin, watch, rest).await.with_context(|| format!("scenario {}", s.id))?;
         print_outcome(&o);
         failed |= !o.verify.ok() || o.booted_s > o.target_booted_s;
         let leap_booted_s = o.booted_s;
         outcomes.push(o);
         if let Some(dir) = &spring {
             eprintln!("== {}-spring: {} producers, {} accounts, on {}", s.id, s.producers, s.accounts, dir.display());
-            let mut o = run(&rt, s, Some(dir), &lab_bin, watch, rest)
+            let mut o = run(s, Some(dir), &lab_bin, watch, rest)
                 .await
                 .with_context(|| format!("scenario {} on Spring", s.id))?;
             o.target_booted_s = 1.5 * leap_booted_s;
@@ -154,14 +152,7 @@ async fn main() -> Result<()> {
 }
 
 /// One scenario from scratch, on the default image or on a folder of Spring binaries.
-async fn run(
-    rt: &DockerRuntime,
-    s: &Scenario,
-    spring: Option<&Path>,
-    lab_bin: &Path,
-    watch: u64,
-    rest: u64,
-) -> Result<Outcome> {
+async fn run(s: &Scenario, spring: Option<&Path>, lab_bin: &Path, watch: u64, rest: u64) -> Result<Outcome> {
     let id = if spring.is_some() { format!("{}-spring", s.id) } else { s.id.to_string() };
     let dir = tempfile_dir(&id)?;
     let file = dir.join("lab.yaml");
@@ -177,29 +168,24 @@ async fn run(
         format!("name: {name}\nseed: bench\naccounts: {{count: {}}}\nproducers: {}\n{image}", s.accounts, s.producers),
     )?;
     let printer = Printer::new(false, true);
-    orchestrator::down(rt, Some(&name), false, &printer).await?;
-    let state = StateDir::for_lab(&name);
-    state.remove()?;
+    antelope_lab::lab::down(antelope_lab::topology::Engine::Docker, Some(&name), false, &printer).await?;
 
-    // The boot as `lab up` runs it, timed step by step.
+    // `lab up`'s own path, through the library: what the bench times is what a user waits for.
     let start = Instant::now();
-    let source = TopologySource {
-        topology: topology::parse(&std::fs::read_to_string(&file)?).map_err(anyhow::Error::msg)?,
-        path: Some(file.clone()),
-    };
-    let plan = NetworkPlan::build(&source, "bench")?;
-    // As `lab up` does: the image first, then its nodeos's options, rendered for.
-    orchestrator::ensure_image(rt, &plan, &printer).await?;
-    let checked = orchestrator::check_options(rt, &plan, &source, &orchestrator::Created::default()).await?;
-    let savanna = checked.facts.savanna;
-    let plan = plan.with_nodeos(checked.facts);
-    orchestrator::up(rt, &plan, &state, &printer, orchestrator::start_all_at_once(&plan)).await?;
-    orchestrator::wait_ready(rt, &[plan.genesis()], Duration::from_secs(120), &printer).await?;
-    let up_s = start.elapsed().as_secs_f64();
-    let boot = Boot::new(rt, &plan, &state, &printer);
-    let steps = boot.run(&BootOptions { steps: select(&[], None, &[], false), xfer_count: 0 }).await?;
+    let config = LabConfig::from_file(&file)?;
+    let mut lab = Lab::up_with(config, UpOptions::default().printer(printer.clone())).await?;
+    // Down by `lab down` below, timed; the handle's guard must not take it first.
+    lab.keep();
+    let total_s = start.elapsed().as_secs_f64();
+    let steps = lab.boot_steps().to_vec();
+    if steps.is_empty() {
+        bail!("lab `{name}` was found booted: the bench times a boot from scratch");
+    }
+    let (plan, rt) = (lab.plan(), lab.runtime());
+    // Up: containers and the genesis node answering, before the first step.
+    let up_s = total_s - steps.iter().map(|r| r.seconds).sum::<f64>();
     // Booted: the voted schedule produces; under Savanna, the producers finalize too.
-    let last = if savanna { StepName::Finality } else { StepName::Vote };
+    let last = if plan.nodeos.savanna { StepName::Finality } else { StepName::Vote };
     let mut booted_s = up_s;
     for r in &steps {
         booted_s += r.seconds;
@@ -209,7 +195,7 @@ async fn run(
     }
     let stake = steps.iter().find(|r| r.step == StepName::Stake).map(|r| r.seconds).unwrap_or(f64::NAN);
 
-    let verify = verify::verify(rt, &plan).await?;
+    let verify = verify::verify(rt, plan).await?;
 
     tokio::time::sleep(Duration::from_secs(rest)).await;
     let mut memory = Vec::new();
@@ -218,7 +204,7 @@ async fn run(
         memory.push(NodeMemory { node: n.name.clone(), peak_rss_mb: peak, rest_rss_mb: rss });
     }
 
-    let (missed_slots, producers_missing_a_round) = watch_slots(rt, &plan, watch).await?;
+    let (missed_slots, producers_missing_a_round) = watch_slots(rt, plan, watch).await?;
 
     let again = Instant::now();
     let out = Command::new(lab_bin)
