@@ -77,6 +77,9 @@ pub enum Command {
     Start(StartArgs),
     /// Stop nodes cleanly, then start them.
     Restart(RestartArgs),
+    /// Move running nodes to another image, keeping their chain, one at a time while the rest
+    /// produce (a Leap lab upgraded to Spring node by node).
+    Upgrade(UpgradeArgs),
     /// Send nodes a signal (SIGKILL by default: a crash).
     Kill(KillArgs),
     /// Freeze nodes' processes.
@@ -387,6 +390,7 @@ impl Command {
             Command::Stop(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Start(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Restart(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Upgrade(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Kill(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Pause(a) | Command::Unpause(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Logs(a) => (a.file.as_ref(), a.name.as_ref()),

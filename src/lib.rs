@@ -70,6 +70,7 @@ pub use lab::{
 };
 pub use orchestrator::DownReport;
 pub use orchestrator::StartReport;
+pub use orchestrator::Upgraded;
 pub use printer::Printer;
 pub use runtime::ExecOutput;
 pub use state::StateMissing;

@@ -18,7 +18,10 @@ use serde_json::Value;
 fn main() {
     let spring = spring_dir();
     run_docker_tests(
-        docker_tests![docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults,],
+        docker_tests![
+            docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults,
+            docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node,
+        ],
         |args, _| {
             let ci = std::env::var_os("CI").is_some();
             match &spring {
@@ -28,7 +31,10 @@ fn main() {
                     eprintln!(
                         "no Spring folder in LAB_SPRING_DIR: the Spring tests are ignored (with CI set they fail)"
                     );
-                    vec!["docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults"]
+                    vec![
+                        "docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults",
+                        "docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node",
+                    ]
                 }
             }
         },
@@ -215,4 +221,54 @@ impl Drop for DownOnDrop<'_> {
     fn drop(&mut self) {
         let _ = self.0.run(&["down", "--name", self.1]);
     }
+}
+
+/// The nodeos version a node answers with, asked in its own container.
+fn server_version(lab: &Lab, node: &str) -> String {
+    let v = lab.run(&["exec", node, "--", "curl", "-s", "localhost:8888/v1/chain/get_info"]).success().json();
+    v["server_version_string"].as_str().unwrap_or_default().to_string()
+}
+
+/// A Leap 4.1 lab (the default image), booted legacy, moved to Spring with `lab upgrade`: first
+/// one producer, which then produces its rounds among Leap nodes, then the rest with the genesis
+/// node (whose wallet comes back). The chain goes on throughout: LIB advances, a transfer signed
+/// after the upgrade lands, and `lab up` keeps the upgraded images.
+fn docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node() {
+    let _engine = engine_lock();
+    let dir = spring_dir().expect("LAB_SPRING_DIR names no folder with bin/nodeos: the Spring tests must run in CI");
+    let lab = Lab::new("e2e-upgrade", "nodes:\n  genesis: {http_port: 18972}\n");
+    lab.run(&["up", "--no-progress"]).success();
+    assert!(server_version(&lab, "accountnum11").starts_with("v4."), "a Leap lab first");
+    let image = format!("{{files: {}, tag: antelope-lab/test-spring:1.2.2}}", dir.display());
+
+    // Bad input changes nothing.
+    let refused = lab.run(&["upgrade", "ghost", "--image", &image]).failure();
+    assert!(refused.stderr().contains("\"ghost\" is not a node"), "{}", refused.stderr());
+
+    // One producer: Spring among Leap nodes, producing its own rounds.
+    let up = lab.run(&["upgrade", "accountnum11", "--image", &image]).success();
+    assert!(up.stdout().contains("accountnum11: antelope-lab/nodeos:"), "{}", up.stdout());
+    assert!(server_version(&lab, "accountnum11").starts_with("v1.2"), "now Spring");
+    assert!(server_version(&lab, "accountnum22").starts_with("v4."), "the others still Leap");
+    let from = info(&lab, "genesis").head;
+    wait_until("a block by the upgraded producer, received by the Leap nodes", 60, || {
+        let got = lab.cleos(&["get", "info"]);
+        got["head_block_producer"] == "accountnum11" && got["head_block_num"].as_u64().unwrap() > from
+    });
+
+    // The rest, the genesis node among them.
+    lab.run(&["upgrade", "genesis", "accountnum22", "accountnum33", "accountnum44", "--image", &image]).success();
+    for node in ["genesis", "accountnum22", "accountnum33", "accountnum44"] {
+        assert!(server_version(&lab, node).starts_with("v1.2"), "{node} is on Spring");
+    }
+    let lib = info(&lab, "genesis").lib;
+    wait_until("LIB to advance on the upgraded chain", 90, || info(&lab, "genesis").lib > lib + 12);
+    // The wallet came back with the genesis node: a transfer is signed and lands.
+    lab.run(&["cleos", "--", "transfer", "accountnum11", "accountnum22", "1.0000 SYS", "after the upgrade"]).success();
+    // The images are the lab's now: `lab status` runs them, and the kept topology says so.
+    let kept = std::fs::read_to_string(lab.state_path().join("e2e-upgrade/lab.yaml")).unwrap();
+    assert_eq!(kept.matches("antelope-lab/test-spring:1.2.2").count(), 5, "{kept}");
+
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left());
 }

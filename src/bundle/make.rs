@@ -40,6 +40,15 @@ pub fn portable_topology(source: &TopologySource, plan: &NetworkPlan) -> Result<
             crate::topology::ImageConfig { reference: Some(plan.image.reference().to_string()), ..Default::default() };
     }
     t.image.ca_cert = None;
+    // A node's own image likewise, by the reference it was built under.
+    for (name, settings) in t.nodes.iter_mut() {
+        let Some(image) = settings.image.as_mut() else { continue };
+        if image.build.is_some() || image.files.is_some() {
+            let reference = plan.node(name).map(|n| plan.image_of(n).reference().to_string());
+            *image = crate::topology::ImageConfig { reference, ..Default::default() };
+        }
+        image.ca_cert = None;
+    }
     // The seed travels beside the topology; the topology keeps its own field as it was.
     Ok((t, accounts))
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::LabArg;
+use crate::topology::ImageConfig;
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
@@ -72,6 +73,33 @@ pub struct RestartArgs {
     /// Seconds to wait for each node to answer again.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    #[command(flatten)]
+    pub topology: LabArg,
+    #[arg(value_name = "NODE", required = true)]
+    pub nodes: Vec<String>,
+    /// The image to move them to: a reference (`ghcr.io/org/spring:1.2.2`), or an `image`
+    /// section as in the topology, in YAML flow style (`{files: ./spring}`, `{build: ./dir}`).
+    #[arg(long, value_name = "SPEC", value_parser = parse_image)]
+    pub image: ImageConfig,
+    /// Seconds to wait for each node to answer at the head again.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+/// `--image`: a mapping in YAML flow style, else an image reference.
+fn parse_image(spec: &str) -> Result<ImageConfig, String> {
+    let spec = spec.trim();
+    if spec.starts_with('{') {
+        serde_norway::from_str(spec).map_err(|e| format!("{spec:?} is not an image section: {e}"))
+    } else if spec.is_empty() || spec.contains(char::is_whitespace) {
+        Err(format!("{spec:?} is not an image reference"))
+    } else {
+        Ok(ImageConfig { reference: Some(spec.to_string()), ..ImageConfig::default() })
+    }
 }
 
 #[derive(Debug, Args)]

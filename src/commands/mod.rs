@@ -26,6 +26,7 @@ mod status;
 mod stop;
 mod top;
 mod up;
+mod upgrade;
 mod wait;
 
 use std::path::PathBuf;
@@ -147,6 +148,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Stop(a) => stop::run(&ctx, a).await,
         Command::Start(a) => start::run(&ctx, a).await,
         Command::Restart(a) => restart::run(&ctx, a).await,
+        Command::Upgrade(a) => upgrade::run(&ctx, a).await,
         Command::Kill(a) => kill::run(&ctx, a).await,
         Command::Pause(a) => pause::run(&ctx, a, true).await,
         Command::Unpause(a) => pause::run(&ctx, a, false).await,

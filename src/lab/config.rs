@@ -172,6 +172,11 @@ impl LabConfig {
         t.image.build = t.image.build.as_deref().map(absolute);
         t.image.files = t.image.files.as_deref().map(absolute);
         t.image.ca_cert = t.image.ca_cert.as_deref().map(absolute);
+        for image in t.nodes.values_mut().filter_map(|n| n.image.as_mut()) {
+            image.build = image.build.as_deref().map(absolute);
+            image.files = image.files.as_deref().map(absolute);
+            image.ca_cert = image.ca_cert.as_deref().map(absolute);
+        }
         Ok(t)
     }
 

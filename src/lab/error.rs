@@ -6,7 +6,7 @@ use crate::bundle::BundleError;
 use crate::client::ApiError;
 use crate::deploy::DeployError;
 use crate::faults::{FaultError, SpecErrors};
-use crate::orchestrator::{LifecycleError, PortsBusy, SelectError, UpInterrupted};
+use crate::orchestrator::{LifecycleError, PortsBusy, RecoverError, SelectError, UpInterrupted};
 use crate::runtime::RuntimeError;
 use crate::state::StateMissing;
 use crate::topology::ValidationErrors;
@@ -164,7 +164,7 @@ macro_rules! other {
     };
 }
 
-other!(std::io::Error, SelectError, LifecycleError, BundleError, DeployError);
+other!(std::io::Error, SelectError, LifecycleError, BundleError, DeployError, RecoverError);
 
 #[cfg(test)]
 mod tests {

@@ -33,6 +33,7 @@ mod records;
 mod snapshot;
 mod status;
 mod up;
+mod upgrade;
 mod wait;
 
 pub use accounts::{AccountRole, LabAccount};

@@ -125,12 +125,12 @@ async fn bring_up(
     if let Origin::Bundle(bundle) = origin {
         restore::check_image_reads(rt, plan, &bundle.manifest, printer, created).await?;
     }
-    let checked = orchestrator::check_options(rt, plan, config.source(), created).await?;
-    if let Some(note) = checked.note {
+    let mut checked = orchestrator::check_options(rt, plan, config.source(), created).await?;
+    if let Some(note) = checked.note.take() {
         printer.warn(note);
     }
     // Rendered for this image's nodeos: only options it knows, finalizer keys if it has Savanna.
-    let plan = plan.clone().with_nodeos(checked.facts);
+    let plan = checked.apply(plan.clone());
     if let Origin::Bundle(bundle) = origin {
         let preload = restore::preload(&plan, bundle);
         let report = orchestrator::up_recorded(rt, &plan, state, printer, true, Some(&preload), created).await?;
@@ -178,7 +178,7 @@ async fn bring_up(
 }
 
 /// A copy of the topology (paths made absolute) in the state folder, for `Lab::attach(name)`.
-fn keep_topology(config: &LabConfig, state: &StateDir) -> Result<()> {
+pub(super) fn keep_topology(config: &LabConfig, state: &StateDir) -> Result<()> {
     let yaml = serde_norway::to_string(&config.absolute_topology()?)?;
     let path = state.root.join(super::config::TOPOLOGY_COPY);
     // The seed may be in it: private, as the seed file is.

@@ -11,8 +11,18 @@ use crate::plan::{ImagePlan, NetworkPlan};
 use crate::printer::Printer;
 use crate::runtime::Runtime;
 
-/// Makes the image present: already there, built from the recipe or a folder, or pulled.
+/// Makes the lab's image and the nodes' own images present: already there, built from the recipe
+/// or a folder, or pulled.
 pub async fn ensure_image(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> Result<()> {
+    ensure_one(rt, plan, printer).await?;
+    for image in plan.node_images() {
+        ensure_one(rt, &plan.with_lab_image(image), printer).await?;
+    }
+    Ok(())
+}
+
+/// Makes the plan's (lab) image present.
+async fn ensure_one(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> Result<()> {
     let reference = plan.image.reference().to_string();
     if rt.image_present(&reference).await? {
         return Ok(());

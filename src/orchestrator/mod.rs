@@ -28,6 +28,7 @@ mod select;
 mod snapshot;
 mod spec;
 mod up;
+mod upgrade;
 
 #[cfg(test)]
 mod tests;
@@ -51,6 +52,7 @@ pub use up::{
     busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, PortsBusy, Preload, UpPlan,
     UpReport,
 };
+pub use upgrade::{upgrade, Upgraded};
 
 pub use crate::labels::lab_filter;
 

@@ -36,7 +36,16 @@ pub async fn nodeos_help(rt: &dyn Runtime, plan: &NetworkPlan, created: &Created
 #[derive(Debug, Default)]
 pub struct OptionsChecked {
     pub facts: NodeosFacts,
+    /// The same for the nodes' own images, by image reference.
+    pub image_facts: std::collections::BTreeMap<String, NodeosFacts>,
     pub note: Option<String>,
+}
+
+impl OptionsChecked {
+    /// The plan rendered for what every image's nodeos accepts.
+    pub fn apply(self, plan: NetworkPlan) -> NetworkPlan {
+        plan.with_nodeos(self.facts).with_image_facts(self.image_facts)
+    }
 }
 
 /// Checks the topology's config.ini entries and nodeos arguments against the options of the
@@ -48,12 +57,33 @@ pub async fn check_options(
     topology: &crate::topology::TopologySource,
     created: &Created,
 ) -> Result<OptionsChecked> {
+    let mut checked = check_image_options(rt, plan, topology, created).await?;
+    // A node's own image: what its nodeos accepts, for rendering its files. The topology's
+    // entries were checked against the lab's nodeos above.
+    for image in plan.node_images() {
+        let facts = match nodeos_help(rt, &plan.with_lab_image(image), created).await {
+            Ok(help) => NodeosOptions::from_help(&help).map(|o| NodeosFacts::from_options(&o)).unwrap_or_default(),
+            Err(_) => NodeosFacts::default(),
+        };
+        checked.image_facts.insert(image.reference().to_string(), facts);
+    }
+    Ok(checked)
+}
+
+/// [`check_options`] for the plan's (lab) image.
+async fn check_image_options(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    topology: &crate::topology::TopologySource,
+    created: &Created,
+) -> Result<OptionsChecked> {
     let options =
         match nodeos_help(rt, plan, created).await.and_then(|h| NodeosOptions::from_help(&h).map_err(|e| anyhow!(e))) {
             Ok(o) => o,
             Err(e) => {
                 return Ok(OptionsChecked {
                     facts: NodeosFacts::default(),
+                    image_facts: Default::default(),
                     note: Some(format!(
                     "config.ini entries and nodeos arguments are not checked: the options of {} are unknown ({e:#})",
                     plan.image.reference()
@@ -63,7 +93,7 @@ pub async fn check_options(
         };
     let errors = check_nodeos_options(&topology.topology, &options);
     if errors.is_empty() {
-        Ok(OptionsChecked { facts: NodeosFacts::from_options(&options), note: None })
+        Ok(OptionsChecked { facts: NodeosFacts::from_options(&options), image_facts: Default::default(), note: None })
     } else {
         Err(ValidationErrors { source: topology.describe(), errors }.into())
     }

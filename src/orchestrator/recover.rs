@@ -111,7 +111,7 @@ pub async fn recover(
 /// A running node other than `node` that answers get_info, in the plan's order: the genesis node
 /// first, which produces no blocks once the chain is booted, so the pause a snapshot makes costs
 /// no producer a slot.
-async fn pick_source<'a>(
+pub(super) async fn pick_source<'a>(
     rt: &dyn Runtime,
     plan: &'a NetworkPlan,
     node: &NodePlan,
@@ -145,7 +145,7 @@ async fn pick_source<'a>(
 
 /// Waits until `container` answers get_info at `target` or later; when it stops instead, says
 /// how, with its last log lines.
-async fn wait_at(rt: &dyn Runtime, container: &str, target: u64, timeout: Duration) -> Result<(), String> {
+pub(super) async fn wait_at(rt: &dyn Runtime, container: &str, target: u64, timeout: Duration) -> Result<(), String> {
     let started = Instant::now();
     let client = NodeClient::new(rt, container);
     loop {

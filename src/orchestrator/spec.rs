@@ -69,7 +69,7 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     let mut spec = ContainerSpec {
         name: node.container.clone(),
         hostname: node.container.clone(),
-        image: plan.image.reference().to_string(),
+        image: plan.image_of(node).reference().to_string(),
         network: plan.network.clone(),
         entrypoint: vec!["sh".into(), "-c".into()],
         cmd: vec![script],

@@ -299,3 +299,14 @@ async fn a_preloaded_up_puts_the_files_in_before_each_first_start_and_starts_in_
     }
     assert!(starts.windows(2).all(|w| w[0] < w[1]), "started in the plan's (dial) order: {starts:?}");
 }
+
+#[test]
+fn a_node_with_an_image_of_its_own_gets_a_container_of_that_image() {
+    let yaml = format!("{DEFAULT_TOPOLOGY}\nnodes: {{accountnum11: {{image: {{ref: example/spring:1}}}}}}\n");
+    let yaml = yaml.replace("nodes:\n  genesis:\n    http_port: 8888", "");
+    let plan = NetworkPlan::build(&TopologySource { topology: parse(&yaml).unwrap(), path: None }, "img").unwrap();
+    let state = StateDir { root: std::path::PathBuf::from("/nonexistent/img") };
+    let image = |node: &str| container_spec(&plan, plan.node(node).unwrap(), &state).image;
+    assert_eq!(image("accountnum11"), "example/spring:1");
+    assert_eq!(image("accountnum22"), plan.image.reference());
+}

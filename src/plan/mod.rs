@@ -119,6 +119,9 @@ pub struct NodePlan {
     /// config.ini overrides, in order (a repeated key repeats).
     pub config: Vec<(String, String)>,
     pub labels: BTreeMap<String, String>,
+    /// This node's own image (`nodes.X.image`); `None`: the lab's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImagePlan>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -175,6 +178,9 @@ pub struct NetworkPlan {
     /// What the image's nodeos accepts, once asked (see [`NodeosFacts`]).
     #[serde(skip)]
     pub nodeos: NodeosFacts,
+    /// The same for the nodes' own images, by image reference.
+    #[serde(skip)]
+    pub image_facts: BTreeMap<String, NodeosFacts>,
 }
 
 impl NetworkPlan {
@@ -259,6 +265,9 @@ impl NetworkPlan {
                 if let Some(own) = own {
                     args.extend(own.args.iter().cloned());
                 }
+                let image = own
+                    .and_then(|o| o.image.as_ref())
+                    .map(|config| image_plan(source, &lab, config, validated.node_image_hash(&name)));
                 let mut node_labels = lab_labels.clone();
                 node_labels.insert(labels::NODE.into(), name.clone());
                 node_labels.insert(labels::ROLE.into(), role.as_str().into());
@@ -283,33 +292,12 @@ impl NetworkPlan {
                     args,
                     config,
                     labels: node_labels,
+                    image,
                 }
             })
             .collect();
 
-        let image = if let Some(reference) = &t.image.reference {
-            ImagePlan::Pull { reference: reference.clone() }
-        } else if let Some(dir) = &t.image.build {
-            let dir = source.resolve(dir);
-            // Tagged by the folder's content: a changed folder is a new image, built anew.
-            let hash = validated.image_hash().unwrap_or("local");
-            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:build-{hash}"));
-            ImagePlan::Dir {
-                tag,
-                dir,
-                base: t.image.base.clone(),
-                ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)),
-            }
-        } else if let Some(dir) = &t.image.files {
-            let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
-            let hash = validated.image_hash().unwrap_or("local");
-            let tag = t.image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:files-{hash}"));
-            ImagePlan::Files { tag, dir: source.resolve(dir), base }
-        } else {
-            let base = t.image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
-            let tag = t.image.tag.clone().unwrap_or_else(|| crate::image::recipe_tag(&base));
-            ImagePlan::Recipe { tag, base, ca_cert: t.image.ca_cert.as_ref().map(|p| source.resolve(p)) }
-        };
+        let image = image_plan(source, &lab, &t.image, validated.image_hash());
 
         NetworkPlan {
             network: format!("{lab}-net"),
@@ -322,6 +310,7 @@ impl NetworkPlan {
             nodes,
             labels: lab_labels,
             nodeos: NodeosFacts::default(),
+            image_facts: BTreeMap::new(),
         }
     }
 
@@ -329,6 +318,43 @@ impl NetworkPlan {
     pub fn with_nodeos(mut self, facts: NodeosFacts) -> Self {
         self.nodeos = facts;
         self
+    }
+
+    /// The plan rendered, for the nodes with an image of their own, for what each image's nodeos
+    /// accepts (by image reference).
+    pub fn with_image_facts(mut self, facts: BTreeMap<String, NodeosFacts>) -> Self {
+        self.image_facts = facts;
+        self
+    }
+
+    /// The image node `node` runs: its own, else the lab's.
+    pub fn image_of<'a>(&'a self, node: &'a NodePlan) -> &'a ImagePlan {
+        node.image.as_ref().unwrap_or(&self.image)
+    }
+
+    /// What the nodeos of node `node`'s image accepts.
+    pub fn facts_of<'a>(&'a self, node: &'a NodePlan) -> &'a NodeosFacts {
+        match &node.image {
+            Some(image) => self.image_facts.get(image.reference()).unwrap_or(&self.nodeos),
+            None => &self.nodeos,
+        }
+    }
+
+    /// The images of the nodes' own that differ from the lab's, each once.
+    pub fn node_images(&self) -> Vec<&ImagePlan> {
+        let mut out: Vec<&ImagePlan> = Vec::new();
+        for image in self.nodes.iter().filter_map(|n| n.image.as_ref()) {
+            if image.reference() != self.image.reference() && !out.iter().any(|o| o.reference() == image.reference()) {
+                out.push(image);
+            }
+        }
+        out
+    }
+
+    /// This plan with `image` as the lab's: what the image machinery (build, probes) is given to
+    /// act on a node's own image.
+    pub fn with_lab_image(&self, image: &ImagePlan) -> NetworkPlan {
+        NetworkPlan { image: image.clone(), ..self.clone() }
     }
 
     pub fn genesis(&self) -> &NodePlan {
@@ -354,6 +380,37 @@ fn yaml_scalar(v: &serde_norway::Value) -> String {
         serde_norway::Value::Bool(b) => b.to_string(),
         serde_norway::Value::Number(n) => n.to_string(),
         other => serde_norway::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+/// The image an `image` section asks for: pulled, a folder's Dockerfile, a folder of binaries, or
+/// the built-in recipe. A folder's image is tagged by its content (`hash`): a changed folder is a
+/// new image, built anew.
+fn image_plan(
+    source: &TopologySource,
+    lab: &str,
+    image: &crate::topology::ImageConfig,
+    hash: Option<&str>,
+) -> ImagePlan {
+    let hash = hash.unwrap_or("local");
+    if let Some(reference) = &image.reference {
+        ImagePlan::Pull { reference: reference.clone() }
+    } else if let Some(dir) = &image.build {
+        let tag = image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:build-{hash}"));
+        ImagePlan::Dir {
+            tag,
+            dir: source.resolve(dir),
+            base: image.base.clone(),
+            ca_cert: image.ca_cert.as_ref().map(|p| source.resolve(p)),
+        }
+    } else if let Some(dir) = &image.files {
+        let base = image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
+        let tag = image.tag.clone().unwrap_or_else(|| format!("antelope-lab/{lab}-nodeos:files-{hash}"));
+        ImagePlan::Files { tag, dir: source.resolve(dir), base }
+    } else {
+        let base = image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
+        let tag = image.tag.clone().unwrap_or_else(|| crate::image::recipe_tag(&base));
+        ImagePlan::Recipe { tag, base, ca_cert: image.ca_cert.as_ref().map(|p| source.resolve(p)) }
     }
 }
 

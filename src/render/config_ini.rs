@@ -57,7 +57,7 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
         set("signature-provider", format!("{}=KEY:{}", p.keys.public, p.keys.private));
         // A finalizer votes from its first block with this key, so that the switch to Savanna
         // finds every producer ready; a nodeos without Savanna would refuse the BLS provider.
-        if let Some(bls) = p.finalizer.as_ref().filter(|_| plan.nodeos.savanna) {
+        if let Some(bls) = p.finalizer.as_ref().filter(|_| plan.facts_of(node).savanna) {
             set("signature-provider", format!("{}=KEY:{}", bls.public, bls.private));
         }
     }
@@ -68,7 +68,8 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
 
     // Only what this nodeos knows: a build without EOS VM OC refuses `eos-vm-oc-enable` at start.
     // The topology's own entries were checked against the same options before anything started.
-    entries.retain(|(k, _)| plan.nodeos.knows(k));
+    let facts = plan.facts_of(node);
+    entries.retain(|(k, _)| facts.knows(k));
     // The topology's entries replace lab's of the same key.
     for (k, _) in &node.config {
         entries.retain(|(key, _)| key != k);

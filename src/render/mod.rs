@@ -129,6 +129,24 @@ mod tests {
     }
 
     #[test]
+    fn a_node_on_an_image_of_its_own_is_rendered_for_that_image_s_nodeos() {
+        use crate::plan::NodeosFacts;
+        let yaml = format!("{DEFAULT_TOPOLOGY}\nnodes: {{accountnum11: {{image: {{ref: example/spring:1}}}}}}\n");
+        let yaml = yaml.replace("nodes:\n  genesis:\n    http_port: 8888", "");
+        let p = plan(&yaml);
+        let node = p.node("accountnum11").unwrap();
+        assert_eq!(p.image_of(node).reference(), "example/spring:1");
+        assert_eq!(p.image_of(p.node("accountnum22").unwrap()).reference(), p.image.reference());
+        assert_eq!(p.node_images().len(), 1);
+        // The lab's nodeos is Leap; the node's is Spring: only the node carries its BLS key.
+        let leap = NodeosFacts { config_options: None, savanna: false };
+        let spring = NodeosFacts { config_options: None, savanna: true };
+        let p = p.with_nodeos(leap).with_image_facts([("example/spring:1".to_string(), spring)].into());
+        assert!(config_ini(&p, p.node("accountnum11").unwrap()).contains("PUB_BLS_"));
+        assert!(!config_ini(&p, p.node("accountnum22").unwrap()).contains("PUB_BLS_"));
+    }
+
+    #[test]
     fn producer_files_are_secret_and_plugins_start_with_an_api_plugin() {
         let p = plan(DEFAULT_TOPOLOGY);
         for node in &p.nodes {

@@ -309,6 +309,11 @@ pub struct NodeSettings {
     /// Publish the node's p2p endpoint on this host port (bound to 127.0.0.1).
     #[serde(default)]
     pub p2p_port: Option<u16>,
+    /// This node's image, when it differs from the lab's (`image`): a lab with Leap and Spring
+    /// nodes side by side, as a network upgrading one node at a time has (`lab upgrade` sets it).
+    /// Under `nodes` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageConfig>,
 }
 
 /// A config.ini value; a list repeats the key.

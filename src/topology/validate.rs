@@ -84,15 +84,32 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
     if t.seed.as_deref() == Some("") {
         errs.add("seed", "is empty; remove it for a random seed");
     }
-    let image_hash = check_image(source, &mut errs);
+    let image_hash = check_image(source, &t.image, "image", &mut errs);
+    let mut node_image_hashes = BTreeMap::new();
+    if t.node_defaults.image.is_some() {
+        errs.add("node_defaults.image", "give an image per node (`nodes.NODE.image`) or for the lab (`image`)");
+    }
+    for (node, settings) in &t.nodes {
+        if let Some(image) = &settings.image {
+            if let Some(hash) = check_image(source, image, &format!("nodes.{node}.image"), &mut errs) {
+                node_image_hashes.insert(node.clone(), hash);
+            }
+        }
+    }
     let token = check_chain(t, &mut errs);
     let (file, names) = check_accounts(source, &mut errs);
     check_nodes(t, names.as_ref().map(|(_, producers)| producers.as_slice()), &mut errs);
 
     match (token, names) {
-        (Some(token), Some((users, producers))) if errs.0.is_empty() => {
-            Ok(Validated { source: source.clone(), token, accounts_file: file, users, producers, image_hash })
-        }
+        (Some(token), Some((users, producers))) if errs.0.is_empty() => Ok(Validated {
+            source: source.clone(),
+            token,
+            accounts_file: file,
+            users,
+            producers,
+            image_hash,
+            node_image_hashes,
+        }),
         // A value is missing only where its error was added.
         _ => Err(ValidationErrors { source: source.describe(), errors: errs.0 }),
     }
@@ -100,65 +117,63 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
 
 /// `image`: exactly one source, and that source usable. Returns the content hash of an image
 /// folder without a tag: it goes into the image's tag, so a changed folder is built anew.
-fn check_image(source: &TopologySource, errs: &mut Errors) -> Option<String> {
-    let t = &source.topology;
-    let sources =
-        [t.image.recipe.is_some(), t.image.build.is_some(), t.image.files.is_some(), t.image.reference.is_some()];
+fn check_image(source: &TopologySource, image: &super::ImageConfig, at: &str, errs: &mut Errors) -> Option<String> {
+    let sources = [image.recipe.is_some(), image.build.is_some(), image.files.is_some(), image.reference.is_some()];
     match sources.iter().filter(|s| **s).count() {
         // None given: the default recipe.
         0 | 1 => {}
-        _ => errs.add("image", "takes only one of `recipe`, `build`, `files` and `ref`"),
+        _ => errs.add(at, "takes only one of `recipe`, `build`, `files` and `ref`"),
     }
-    if let Some(r) = &t.image.recipe {
+    if let Some(r) = &image.recipe {
         if r != "default" {
-            errs.add("image.recipe", format!("{r:?} is not a recipe lab knows (only `default`)"));
+            errs.add(format!("{at}.recipe"), format!("{r:?} is not a recipe lab knows (only `default`)"));
         }
     }
     let mut image_hash = None;
-    if let Some(dir) = &t.image.build {
+    if let Some(dir) = &image.build {
         let dir = source.resolve(dir);
         if !dir.join("Dockerfile").is_file() {
-            errs.add("image.build", format!("{} holds no Dockerfile", dir.display()));
-        } else if t.image.tag.is_none() {
+            errs.add(format!("{at}.build"), format!("{} holds no Dockerfile", dir.display()));
+        } else if image.tag.is_none() {
             match crate::image::files::content_hash(&dir) {
                 Ok(h) => image_hash = Some(h),
-                Err(e) => errs.add("image.build", format!("cannot read {}: {e}", dir.display())),
+                Err(e) => errs.add(format!("{at}.build"), format!("cannot read {}: {e}", dir.display())),
             }
         }
     }
-    if let Some(dir) = &t.image.files {
+    if let Some(dir) = &image.files {
         let dir = source.resolve(dir);
         let missing = crate::image::files::missing(&dir);
         if !missing.is_empty() {
             errs.add(
-                "image.files",
+                format!("{at}.files"),
                 format!(
                     "{} does not hold what an image needs (images/README.md): {}",
                     dir.display(),
                     missing.join(", ")
                 ),
             );
-        } else if t.image.tag.is_none() {
+        } else if image.tag.is_none() {
             match crate::image::files::content_hash(&dir) {
                 Ok(h) => image_hash = Some(h),
-                Err(e) => errs.add("image.files", format!("cannot read {}: {e}", dir.display())),
+                Err(e) => errs.add(format!("{at}.files"), format!("cannot read {}: {e}", dir.display())),
             }
         }
     }
-    if t.image.reference.is_some() && (t.image.base.is_some() || t.image.ca_cert.is_some()) {
-        errs.add("image", "`base` and `ca_cert` apply to builds, not to a pulled `ref`");
+    if image.reference.is_some() && (image.base.is_some() || image.ca_cert.is_some()) {
+        errs.add(at, "`base` and `ca_cert` apply to builds, not to a pulled `ref`");
     }
-    if let Some(r) = &t.image.reference {
+    if let Some(r) = &image.reference {
         if r.trim().is_empty() || r.contains(char::is_whitespace) {
-            errs.add("image.ref", format!("{r:?} is not an image reference"));
+            errs.add(format!("{at}.ref"), format!("{r:?} is not an image reference"));
         }
     }
-    if let Some(ca) = &t.image.ca_cert {
+    if let Some(ca) = &image.ca_cert {
         let p = source.resolve(ca);
         match std::fs::read_to_string(&p) {
             Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => {}
-            Ok(_) => errs.add("image.ca_cert", format!("{} holds no PEM certificate", p.display())),
-            Err(e) => errs.add("image.ca_cert", format!("cannot read {}: {e}", p.display())),
+            Ok(_) => errs.add(format!("{at}.ca_cert"), format!("{} holds no PEM certificate", p.display())),
+            Err(e) => errs.add(format!("{at}.ca_cert"), format!("cannot read {}: {e}", p.display())),
         }
     }
 

@@ -119,3 +119,17 @@ fn amounts_are_checked() {
     let paths: Vec<&str> = errs.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(paths, ["chain.ram_funds", "chain.distribute"]);
 }
+
+#[test]
+fn a_node_s_own_image_is_checked_as_the_lab_s_under_its_path() {
+    let errs = check(
+        "name: x\nnode_defaults: {image: {ref: a/b:1}}\n\
+         nodes: {accountnum11: {image: {files: /nowhere/spring, ref: a/b:2}}, accountnum22: {image: {ref: ok/spring:1}}}\n",
+    );
+    let paths: Vec<&str> = errs.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(paths.contains(&"node_defaults.image"), "{errs:#?}");
+    assert!(paths.contains(&"nodes.accountnum11.image"), "one source only: {errs:#?}");
+    assert!(paths.contains(&"nodes.accountnum11.image.files"), "{errs:#?}");
+    assert!(!paths.iter().any(|p| p.starts_with("nodes.accountnum22")), "{errs:#?}");
+    assert_eq!(check("name: x\nnodes: {accountnum22: {image: {ref: ok/spring:1}}}\n"), vec![]);
+}

@@ -26,6 +26,8 @@ pub struct Validated {
     pub(super) producers: Vec<String>,
     /// The content hash of the image's folder (`image.build` or `image.files`) when lab tags it.
     pub(super) image_hash: Option<String>,
+    /// The same for the nodes with an image of their own (`nodes.X.image`), by node name.
+    pub(super) node_image_hashes: std::collections::BTreeMap<String, String>,
 }
 
 impl Validated {
@@ -44,6 +46,11 @@ impl Validated {
     /// The accounts file the topology names, read once.
     pub fn image_hash(&self) -> Option<&str> {
         self.image_hash.as_deref()
+    }
+
+    /// The content hash of node `node`'s own image folder, when lab tags it.
+    pub fn node_image_hash(&self, node: &str) -> Option<&str> {
+        self.node_image_hashes.get(node).map(String::as_str)
     }
 
     pub fn accounts_file(&self) -> Option<&AccountsFile> {
