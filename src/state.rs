@@ -31,6 +31,9 @@ pub struct StateMissing {
     pub missing: &'static str,
 }
 
+/// The file in a lab's state folder that lists the images nodes were upgraded to.
+const NODE_IMAGES: &str = "images.json";
+
 /// The file in a lab's state folder that holds its seed.
 pub const SEED_FILE: &str = "seed";
 
@@ -156,6 +159,27 @@ impl StateDir {
 
     /// The faults applied to the lab's nodes, by node, as `lab status` shows them and `lab heal`
     /// undoes them (empty when none is).
+    /// The images `lab upgrade` moved nodes to, by node name: the lab's from then on, whichever
+    /// topology later commands are given (the file keeps saying what the lab was made from).
+    pub fn node_images(&self) -> Result<BTreeMap<String, crate::topology::ImageConfig>> {
+        let path = self.root.join(NODE_IMAGES);
+        match fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).with_context(|| format!("{} is not an image list", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Records that node `node` runs `image` now.
+    pub fn save_node_image(&self, node: &str, image: &crate::topology::ImageConfig) -> Result<()> {
+        self.ensure()?;
+        let mut images = self.node_images()?;
+        images.insert(node.to_string(), image.clone());
+        let path = self.root.join(NODE_IMAGES);
+        fs::write(&path, serde_json::to_string_pretty(&images)?)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
     pub fn faults(&self) -> Result<BTreeMap<String, Vec<String>>> {
         match fs::read_to_string(self.faults_path()) {
             Ok(text) => serde_json::from_str(&text)

@@ -229,45 +229,81 @@ fn server_version(lab: &Lab, node: &str) -> String {
     v["server_version_string"].as_str().unwrap_or_default().to_string()
 }
 
-/// A Leap 4.1 lab (the default image), booted legacy, moved to Spring with `lab upgrade`: first
-/// one producer, which then produces its rounds among Leap nodes, then the rest with the genesis
-/// node (whose wallet comes back). The chain goes on throughout: LIB advances, a transfer signed
-/// after the upgrade lands, and `lab up` keeps the upgraded images.
+/// Every user's liquid and staked tokens, and the token's supply.
+fn balances(lab: &Lab) -> (Vec<(String, String, String)>, String) {
+    let accounts = lab.run(&["accounts", "--json"]).success().json();
+    let users = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["role"] == "staked")
+        .map(|a| (a["name"].as_str().unwrap().into(), a["liquid"].to_string(), a["staked"].to_string()))
+        .collect();
+    let stats = lab.cleos(&["get", "currency", "stats", "eosio.token", "SYS"]);
+    (users, stats["SYS"]["supply"].to_string())
+}
+
+/// The path every Antelope network took in 2024–2025, on a Leap 4.1 lab (the default image)
+/// booted legacy: the genesis node and one producer moved to Spring with `lab upgrade` (the Spring
+/// producer's blocks are taken by the Leap ones); `lab upgrade --protocol` replaces eosio.msig
+/// through the old one while Leap producers still run its deferred transaction; the other
+/// producers moved; `lab upgrade --protocol` again: parameters, the Spring-era features, the
+/// contracts and the switch, each through eosio.msig and the producers' approvals. Savanna with
+/// every producer, no user's balance and no token changed, a transfer after, `lab up` changes
+/// nothing, `lab down` leaves nothing.
 fn docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node() {
     let _engine = engine_lock();
     let dir = spring_dir().expect("LAB_SPRING_DIR names no folder with bin/nodeos: the Spring tests must run in CI");
     let lab = Lab::new("e2e-upgrade", "nodes:\n  genesis: {http_port: 18972}\n");
     lab.run(&["up", "--no-progress"]).success();
     assert!(server_version(&lab, "accountnum11").starts_with("v4."), "a Leap lab first");
+    let before = balances(&lab);
     let image = format!("{{files: {}, tag: antelope-lab/test-spring:1.2.2}}", dir.display());
 
     // Bad input changes nothing.
     let refused = lab.run(&["upgrade", "ghost", "--image", &image]).failure();
     assert!(refused.stderr().contains("\"ghost\" is not a node"), "{}", refused.stderr());
 
-    // One producer: Spring among Leap nodes, producing its own rounds.
-    let up = lab.run(&["upgrade", "accountnum11", "--image", &image]).success();
+    // The genesis node and one producer: Spring among Leap nodes.
+    let up = lab.run(&["upgrade", "genesis", "accountnum11", "--image", &image]).success();
     assert!(up.stdout().contains("accountnum11: antelope-lab/nodeos:"), "{}", up.stdout());
     assert!(server_version(&lab, "accountnum11").starts_with("v1.2"), "now Spring");
     assert!(server_version(&lab, "accountnum22").starts_with("v4."), "the others still Leap");
     let from = info(&lab, "genesis").head;
-    wait_until("a block by the upgraded producer, received by the Leap nodes", 60, || {
+    wait_until("a block by the Spring producer, taken by the Leap nodes", 60, || {
         let got = lab.cleos(&["get", "info"]);
         got["head_block_producer"] == "accountnum11" && got["head_block_num"].as_u64().unwrap() > from
     });
+    let first = lab.run(&["upgrade", "--protocol", "--no-progress"]).success();
+    assert!(first.stdout().contains("proposal msigcontract"), "eosio.msig replaced:\n{}", first.stdout());
+    assert!(first.stdout().contains("not every node's nodeos has Savanna"), "{}", first.stdout());
 
-    // The rest, the genesis node among them.
-    lab.run(&["upgrade", "genesis", "accountnum22", "accountnum33", "accountnum44", "--image", &image]).success();
+    // The other producers, then the chain.
+    lab.run(&["upgrade", "accountnum22", "accountnum33", "accountnum44", "--image", &image]).success();
     for node in ["genesis", "accountnum22", "accountnum33", "accountnum44"] {
         assert!(server_version(&lab, node).starts_with("v1.2"), "{node} is on Spring");
     }
-    let lib = info(&lab, "genesis").lib;
-    wait_until("LIB to advance on the upgraded chain", 90, || info(&lab, "genesis").lib > lib + 12);
-    // The wallet came back with the genesis node: a transfer is signed and lands.
+    let second = lab.run(&["upgrade", "--protocol", "--no-progress"]).success();
+    let out = second.stdout();
+    for phase in ["proposal params", "SAVANNA activated", "proposal syscontract", "Savanna: policy generation"] {
+        assert!(out.contains(phase), "{phase} missing:\n{out}");
+    }
+    assert_savanna_with_every_producer(&lab, 4);
+    assert_lib_close_for(&lab, 10, 3);
+    // Run again, it finds everything done.
+    let again = lab.run(&["upgrade", "--protocol", "--no-progress"]).success();
+    assert!(!again.stdout().contains("proposal"), "{}", again.stdout());
+
+    // Nothing lost: every user's tokens and the supply as before; the wallet came back with the
+    // genesis node, and a transfer lands.
+    assert_eq!(balances(&lab), before);
     lab.run(&["cleos", "--", "transfer", "accountnum11", "accountnum22", "1.0000 SYS", "after the upgrade"]).success();
-    // The images are the lab's now: `lab status` runs them, and the kept topology says so.
-    let kept = std::fs::read_to_string(lab.state_path().join("e2e-upgrade/lab.yaml")).unwrap();
-    assert_eq!(kept.matches("antelope-lab/test-spring:1.2.2").count(), 5, "{kept}");
+    // The lab is the upgraded one now: `lab up` recreates nothing and names what the Spring
+    // image's boot would add, without trying it.
+    let up = lab.run(&["up", "--no-progress"]).success();
+    assert!(up.stderr().contains("eosio has resigned"), "{}", up.stderr());
+    assert!(up.stderr().contains("already up"), "{}", up.stderr());
+    assert!(server_version(&lab, "accountnum44").starts_with("v1.2"));
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left());

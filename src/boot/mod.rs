@@ -10,6 +10,8 @@ pub mod cleos;
 mod confirm;
 mod context;
 mod error;
+pub mod msig;
+pub mod protocol;
 pub mod push;
 pub mod retry;
 mod step;
@@ -127,8 +129,21 @@ impl<'a> Boot<'a> {
     /// Whether every given step's work is on the chain, asked side by side. Steps that always
     /// run (log, xfer) do not count.
     pub async fn all_done(&self, steps: &[StepName]) -> Result<bool, BootError> {
+        Ok(self.missing(steps).await?.is_empty())
+    }
+
+    /// The given steps whose work is not on the chain, with what their check found, asked side
+    /// by side. Steps that always run (log, xfer) do not count.
+    pub async fn missing(&self, steps: &[StepName]) -> Result<Vec<(StepName, String)>, BootError> {
         let checks = futures::future::try_join_all(steps.iter().map(|s| self.check(*s))).await?;
-        Ok(checks.iter().all(|c| c.done() != Some(false)))
+        Ok(steps.iter().zip(checks).filter(|(_, c)| c.done() == Some(false)).map(|(s, c)| (*s, c.describe())).collect())
+    }
+
+    /// Whether eosio has resigned: its owner held by eosio.prods, so a step that needs eosio's
+    /// key cannot run (a change goes through eosio.msig: [`Boot::upgrade_protocol`]).
+    pub async fn resigned(&self) -> Result<bool, BootError> {
+        let cx = self.context(0);
+        msig::resigned(&cx).await.map_err(|failure| BootError { step: StepName::Resign, failure })
     }
 }
 

@@ -23,6 +23,14 @@ pub enum Check {
 }
 
 impl Check {
+    /// What the check found, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Done(n) | Check::ToDo(n) | Check::NotSupported(n) => n.clone(),
+            Check::Always => String::new(),
+        }
+    }
+
     pub fn done(&self) -> Option<bool> {
         match self {
             Check::Done(_) | Check::NotSupported(_) => Some(true),

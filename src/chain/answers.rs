@@ -14,6 +14,9 @@ pub struct ChainInfo {
     pub head_block_time: String,
     #[serde(default)]
     pub server_version_string: Option<String>,
+    /// The id of the last irreversible block (a transaction's reference block).
+    #[serde(default)]
+    pub last_irreversible_block_id: String,
 }
 
 /// `chain/get_account`.

@@ -79,12 +79,17 @@ pub struct RestartArgs {
 pub struct UpgradeArgs {
     #[command(flatten)]
     pub topology: LabArg,
-    #[arg(value_name = "NODE", required = true)]
+    #[arg(value_name = "NODE", required_unless_present = "protocol", conflicts_with = "protocol")]
     pub nodes: Vec<String>,
     /// The image to move them to: a reference (`ghcr.io/org/spring:1.2.2`), or an `image`
     /// section as in the topology, in YAML flow style (`{files: ./spring}`, `{build: ./dir}`).
-    #[arg(long, value_name = "SPEC", value_parser = parse_image)]
-    pub image: ImageConfig,
+    #[arg(long, value_name = "SPEC", value_parser = parse_image, required_unless_present = "protocol")]
+    pub image: Option<ImageConfig>,
+    /// Instead of moving nodes: move the chain to what its nodes can do, through eosio.msig and
+    /// the producers' approvals (eosio.msig, then with Savanna nodes: parameters, features, the
+    /// system contract, finalizer keys, the switch to Savanna).
+    #[arg(long)]
+    pub protocol: bool,
     /// Seconds to wait for each node to answer at the head again.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,

@@ -156,7 +156,12 @@ impl LabConfig {
     pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
         let state = self.state();
         let seed = state.seed(self.source.topology.seed.as_deref())?;
-        let mut plan = NetworkPlan::build(&self.source, &seed).map_err(|e| self.named(e))?;
+        // The images `lab upgrade` moved nodes to are the lab's now, whatever the file says.
+        let mut source = self.source.clone();
+        for (node, image) in state.node_images()? {
+            source.topology.nodes.entry(node).or_default().image = Some(image);
+        }
+        let mut plan = NetworkPlan::build(&source, &seed).map_err(|e| self.named(e))?;
         // The genesis API on the host: the port given, else the one kept, else 8888, else a free one.
         crate::orchestrator::api_port::apply(&mut plan, &state);
         Ok((plan, state))
@@ -285,6 +290,17 @@ mod tests {
         config.source.topology.accounts.file = Some(PathBuf::from("accounts.json"));
         let t = config.absolute_topology().unwrap();
         assert_eq!(t.accounts.file.unwrap(), dir.path().join("accounts.json"));
+    }
+
+    #[test]
+    fn the_images_nodes_were_upgraded_to_are_planned_whatever_the_file_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = LabConfig::from_yaml("name: up\nseed: s\n").unwrap().state_dir(dir.path());
+        let image = crate::topology::ImageConfig { reference: Some("example/spring:1".into()), ..Default::default() };
+        config.state().save_node_image("accountnum11", &image).unwrap();
+        let (plan, _) = config.plan().unwrap();
+        assert_eq!(plan.image_of(plan.node("accountnum11").unwrap()).reference(), "example/spring:1");
+        assert_eq!(plan.image_of(plan.node("accountnum22").unwrap()).reference(), plan.image.reference());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! [`Error`]: what can go wrong with a lab, by kind. Every call of the handle returns it; the
 //! command line's exit codes come from its variant, never from the text of a message.
 
+use crate::boot::protocol::ProtocolError;
 use crate::boot::BootError;
 use crate::bundle::BundleError;
 use crate::client::ApiError;
@@ -164,7 +165,7 @@ macro_rules! other {
     };
 }
 
-other!(std::io::Error, SelectError, LifecycleError, BundleError, DeployError, RecoverError);
+other!(std::io::Error, SelectError, LifecycleError, BundleError, DeployError, RecoverError, ProtocolError);
 
 #[cfg(test)]
 mod tests {

@@ -164,11 +164,25 @@ async fn bring_up(
         // keosd lives in the genesis container's processes, not in its chain: after a restart
         // it is started again on its own, and that is no reason to run the boot.
         let chain_steps: Vec<StepName> = steps.iter().copied().filter(|s| *s != StepName::Wallet).collect();
-        if !fresh && boot.all_done(&chain_steps).await? {
+        let missing = if fresh { Vec::new() } else { boot.missing(&chain_steps).await? };
+        let resigned_with_gaps = !missing.is_empty() && boot.resigned().await?;
+        if !fresh && (missing.is_empty() || resigned_with_gaps) {
             if !boot.all_done(&[StepName::Wallet]).await? {
                 ran = boot.run(&BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 }).await?;
             }
-            printer.info("the chain is booted: every boot step checked on the chain is done; no step was run again");
+            if resigned_with_gaps {
+                // A chain booted by another image (a lab moved from Leap to Spring): the bios
+                // steps of this image would need eosio's key, which eosio.prods holds now.
+                let gaps: Vec<String> = missing.iter().map(|(s, why)| format!("{s} ({why})")).collect();
+                printer.warn(format!(
+                    "the chain is booted and eosio has resigned; this image's boot has steps the chain lacks: {}. \
+                     They need eosio's authority: `lab upgrade --protocol` moves a resigned chain through eosio.msig",
+                    gaps.join("; ")
+                ));
+            } else {
+                printer
+                    .info("the chain is booted: every boot step checked on the chain is done; no step was run again");
+            }
         } else {
             ran = boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
         }
@@ -178,7 +192,7 @@ async fn bring_up(
 }
 
 /// A copy of the topology (paths made absolute) in the state folder, for `Lab::attach(name)`.
-pub(super) fn keep_topology(config: &LabConfig, state: &StateDir) -> Result<()> {
+fn keep_topology(config: &LabConfig, state: &StateDir) -> Result<()> {
     let yaml = serde_norway::to_string(&config.absolute_topology()?)?;
     let path = state.root.join(super::config::TOPOLOGY_COPY);
     // The seed may be in it: private, as the seed file is.

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{Lab, LabConfig, Result};
+use crate::boot::protocol::ProtocolStep;
 use crate::boot::{Boot, BootOptions, StepName};
 use crate::orchestrator::{self, Created, Upgraded};
 use crate::topology::ImageConfig;
@@ -14,9 +15,9 @@ impl Lab {
     /// as the topology's: a reference, a folder, a folder of binaries), each keeping its chain: it
     /// stops cleanly, a snapshot of the chain is taken from another node, its container is made
     /// again from the new image on the same data volume and starts from the snapshot. The next
-    /// node goes once this one answers at the head its source had. The image is written into the
-    /// lab's kept topology (`nodes.NODE.image`), so a later `up` keeps it. Relative paths in
-    /// `image` start at the current folder.
+    /// node goes once this one answers at the head its source had. The lab's state folder
+    /// records each node's new image (`images.json`): every later command plans the node on it,
+    /// whatever topology file it is given. Relative paths in `image` start at the current folder.
     ///
     /// Refused before anything changes: an unknown node, an image section the topology would
     /// refuse, a node that does not run.
@@ -54,13 +55,13 @@ impl Lab {
         }
         let plan = checked.apply(plan);
         state.write_plan(&plan)?;
-        super::up::keep_topology(&config, &state)?;
         let mut done = Vec::new();
         for name in &names {
             let node = plan.node(name).expect("selected from this plan");
             let task = self.printer.task(format!("upgrade {name} to {}", plan.image_of(node).reference()));
             match orchestrator::upgrade(rt, &plan, &state, node, timeout).await {
                 Ok(u) => {
+                    state.save_node_image(name, &image)?;
                     task.done(format!("{}, from a snapshot of {} at block {}", u.server_version, u.source, u.block));
                     done.push(u);
                 }
@@ -78,6 +79,27 @@ impl Lab {
         self.plan = plan;
         self.source = config.source().clone();
         Ok(done)
+    }
+}
+
+impl Lab {
+    /// Moves the chain to what its nodes can do, as a live network does once eosio has resigned:
+    /// every change under eosio's authority proposed through eosio.msig and approved by the
+    /// producers. First the image's eosio.msig (an older one runs proposals as deferred
+    /// transactions, which only Leap producers run: do this with the genesis node moved and the
+    /// producers still on Leap); then, once every node's nodeos has Savanna, the chain's
+    /// parameters raised to mainnet's, the protocol features the nodes support, the image's
+    /// system contract, the finalizer keys and the switch to Savanna. Each phase checks the chain
+    /// first: run again, it does nothing.
+    pub async fn upgrade_protocol(&self) -> Result<Vec<ProtocolStep>> {
+        let rt = self.rt.as_ref();
+        // What each image's nodeos can do, asked of the images.
+        let mut checked = orchestrator::check_options(rt, &self.plan, &self.source, &Created::default()).await?;
+        checked.note = None;
+        let plan = checked.apply(self.plan.clone());
+        let savanna = plan.nodes.iter().all(|n| plan.facts_of(n).savanna);
+        let boot = Boot::new(rt, &plan, &self.state, &self.printer);
+        Ok(boot.upgrade_protocol(savanna).await?)
     }
 }
 

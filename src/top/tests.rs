@@ -91,6 +91,7 @@ fn info(head: u64, lib: u64, producer: &str) -> ChainInfo {
         head_block_producer: producer.into(),
         head_block_time: "2026-11-25T03:21:55.000".into(),
         server_version_string: None,
+        last_irreversible_block_id: String::new(),
     }
 }
 

@@ -57,20 +57,20 @@ impl ExperimentOutcome {
 }
 
 /// One lab's folder and state, driven through the `lab` binary.
-struct Driver<'a> {
-    bin: &'a Path,
-    dir: PathBuf,
-    state: PathBuf,
+pub struct Driver<'a> {
+    pub bin: &'a Path,
+    pub dir: PathBuf,
+    pub state: PathBuf,
 }
 
 impl Driver<'_> {
     /// Runs `lab ARGS`; a failure is an error with its output. Returns the seconds it took.
-    fn lab(&self, args: &[&str]) -> Result<f64> {
+    pub fn lab(&self, args: &[&str]) -> Result<f64> {
         self.lab_output(args).map(|(secs, _)| secs)
     }
 
     /// Runs `lab ARGS`; the seconds it took and its standard output.
-    fn lab_output(&self, args: &[&str]) -> Result<(f64, String)> {
+    pub fn lab_output(&self, args: &[&str]) -> Result<(f64, String)> {
         let start = Instant::now();
         let out = Command::new(self.bin)
             .args(args)

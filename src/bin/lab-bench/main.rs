@@ -23,6 +23,7 @@ use antelope_lab::topology::{self, TopologySource};
 use antelope_lab::{verify, Lab, LabConfig, UpOptions};
 mod experiments;
 mod swarm;
+mod upgrade;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
@@ -74,8 +75,9 @@ struct Args {
     /// Scenarios to run (s1: 4 producers, 25 accounts; s2: 21, 200; s3: 21, 3000: a boot from
     /// scratch; x1: 4, 25; x2: 21, 200: recovery of a crashed producer, `lab stop`/`lab start`,
     /// `lab up --from` a snapshot; w1: the default topology on a three-host swarm of this machine
-    /// against one engine, needs root); s1, s2 and s3 when omitted.
-    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3", "x1", "x2", "w1"])]
+    /// against one engine, needs root; u1: the upgrade rehearsal, Leap 4.1 → Spring → Savanna on
+    /// the default lab, needs --spring); s1, s2 and s3 when omitted.
+    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3", "x1", "x2", "w1", "u1"])]
     scenario: Vec<String>,
     /// Seconds to watch block production for missed slots.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -131,6 +133,15 @@ async fn main() -> Result<()> {
         failed |= !o.meets_targets();
         experiment_outcomes.push(o);
     }
+    let mut upgrade_outcomes = Vec::new();
+    if ids.iter().any(|i| i == "u1") {
+        let Some(dir) = &spring else { bail!("u1 upgrades to Spring: give the folder with --spring DIR") };
+        eprintln!("== u1: the upgrade rehearsal, Leap 4.1 → Spring → Savanna");
+        let o = upgrade::run(&lab_bin, tempfile_dir("u1")?, dir).context("scenario u1")?;
+        upgrade::print(&o);
+        failed |= !o.meets_target();
+        upgrade_outcomes.push(o);
+    }
     let mut swarm_outcomes = Vec::new();
     if ids.iter().any(|i| i == "w1") {
         eprintln!("== w1: the default topology on a three-host swarm and on one engine");
@@ -141,8 +152,7 @@ async fn main() -> Result<()> {
         swarm_outcomes.push(o);
     }
     std::fs::create_dir_all("target/bench")?;
-    let results =
-        serde_json::json!({ "scenarios": outcomes, "experiments": experiment_outcomes, "swarm": swarm_outcomes });
+    let results = serde_json::json!({ "scenarios": outcomes, "experiments": experiment_outcomes, "swarm": swarm_outcomes, "upgrade": upgrade_outcomes });
     std::fs::write("target/bench/results.json", serde_json::to_string_pretty(&results)?)?;
     eprintln!("results in target/bench/results.json");
     if failed {

@@ -196,7 +196,25 @@ impl Step for Finality {
         }
         if savanna_policy(cx, &schedule).await?.is_none() {
             task.message("switch to Savanna");
-            switch(cx).await?;
+            if crate::boot::msig::resigned(cx).await? {
+                // eosio is held by eosio.prods: the producers switch, through eosio.msig.
+                let write = format!(
+                    "{} push action eosio switchtosvnn '{{}}' -p eosio@active -s -d -j --expiration 3600",
+                    crate::boot::CleosCommand::local().shell()
+                );
+                let done = || async { Ok(savanna_policy(cx, &schedule).await?.is_some()) };
+                crate::boot::msig::through_producers(
+                    cx,
+                    task,
+                    "switchsvnn",
+                    &write,
+                    "/lab/data/msig/switch.json",
+                    done,
+                )
+                .await?;
+            } else {
+                switch(cx).await?;
+            }
         }
         task.message("wait for Savanna finality");
         let waited = wait_for(
