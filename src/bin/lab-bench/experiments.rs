@@ -73,8 +73,9 @@ impl Driver<'_> {
     pub fn lab_output(&self, args: &[&str]) -> Result<(f64, String)> {
         let start = Instant::now();
         let out = Command::new(self.bin)
-            .args(args)
+            // Before the subcommand: after it, `cleos -- …` would pass it on to cleos.
             .arg("--no-progress")
+            .args(args)
             .current_dir(&self.dir)
             .env("LAB_STATE_DIR", &self.state)
             .output()
