@@ -151,10 +151,11 @@ async fn propose(
         cx.chain().account(proposer).await?.ok_or_else(|| Failure::chain(format!("no account {proposer}")))?;
     let needed = size / 2 + 20_000 - account.free_ram();
     if needed > 0 {
-        // Whoever of the producers has the tokens for it.
-        for payer in approvers {
+        // Whoever of the producers (then of the voters) has the tokens for it.
+        let voters = cx.voters().map(|a| a.name.clone());
+        for payer in approvers.iter().cloned().chain(voters) {
             let data = json!({"payer": payer, "receiver": proposer, "bytes": needed});
-            if cx.pusher().push(&[Action::new("eosio", "buyrambytes", payer, data)]).await.is_ok() {
+            if cx.pusher().push(&[Action::new("eosio", "buyrambytes", &payer, data)]).await.is_ok() {
                 break;
             }
         }
