@@ -174,13 +174,9 @@ impl LabConfig {
         let absolute = |p: &Path| cwd.join(self.source.resolve(p));
         let mut t = self.source.topology.clone();
         t.accounts.file = t.accounts.file.as_deref().map(absolute);
-        t.image.build = t.image.build.as_deref().map(absolute);
-        t.image.files = t.image.files.as_deref().map(absolute);
-        t.image.ca_cert = t.image.ca_cert.as_deref().map(absolute);
-        for image in t.nodes.values_mut().filter_map(|n| n.image.as_mut()) {
-            image.build = image.build.as_deref().map(absolute);
-            image.files = image.files.as_deref().map(absolute);
-            image.ca_cert = image.ca_cert.as_deref().map(absolute);
+        t.image = t.image.map_paths(absolute);
+        for settings in t.nodes.values_mut() {
+            settings.image = settings.image.take().map(|i| i.map_paths(absolute));
         }
         Ok(t)
     }

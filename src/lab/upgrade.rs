@@ -1,7 +1,6 @@
 //! Moving running nodes to another image, keeping their chain, one at a time while the rest
 //! produce: a Leap network upgraded to Spring node by node, as networks did in 2024–2025.
 
-use std::path::Path;
 use std::time::Duration;
 
 use super::{Lab, LabConfig, Result};
@@ -104,11 +103,7 @@ impl Lab {
 }
 
 /// The image section with its paths made absolute from the current folder.
-fn absolute(mut image: ImageConfig) -> Result<ImageConfig> {
+fn absolute(image: ImageConfig) -> Result<ImageConfig> {
     let cwd = std::env::current_dir()?;
-    let at = |p: &Path| cwd.join(p);
-    image.build = image.build.as_deref().map(at);
-    image.files = image.files.as_deref().map(at);
-    image.ca_cert = image.ca_cert.as_deref().map(at);
-    Ok(image)
+    Ok(image.map_paths(|p| cwd.join(p)))
 }

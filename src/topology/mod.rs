@@ -132,6 +132,17 @@ pub struct ImageConfig {
     pub ca_cert: Option<PathBuf>,
 }
 
+impl ImageConfig {
+    /// The same section with its paths (`build`, `files`, `ca_cert`) mapped by `f` (made
+    /// absolute, for a copy read from another folder).
+    pub fn map_paths(mut self, f: impl Fn(&Path) -> PathBuf) -> Self {
+        self.build = self.build.as_deref().map(&f);
+        self.files = self.files.as_deref().map(&f);
+        self.ca_cert = self.ca_cert.as_deref().map(&f);
+        self
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChainConfig {
