@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::boot::StepName;
 
 mod experiments;
-pub use experiments::*;
+pub(crate) use experiments::*;
 
 #[derive(Debug, Parser)]
 #[command(

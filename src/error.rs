@@ -10,7 +10,8 @@ pub fn interrupted() -> anyhow::Error {
         .context("stopped by Ctrl-C; everything created so far carries the lab's labels: `lab down` removes it")
 }
 
-pub mod code {
+pub(crate) mod code {
+    /// Anything else.
     pub const FAILURE: u8 = 1;
     /// Bad arguments: clap's own usage errors, and fault arguments `lab` refuses.
     pub const USAGE: u8 = 2;
@@ -22,6 +23,7 @@ pub mod code {
     pub const BOOT_FAILED: u8 = 5;
     /// `lab wait` timed out before its conditions held.
     pub const WAIT_TIMED_OUT: u8 = 6;
+    /// Stopped by Ctrl-C.
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -62,6 +64,30 @@ mod tests {
     use crate::boot::BootError;
     use crate::runtime::RuntimeError;
     use crate::topology::{ValidationError, ValidationErrors};
+
+    /// README's exit code table lists exactly the codes the command line gives.
+    #[test]
+    fn the_readme_lists_every_exit_code() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let table = readme.split("## Exit codes").nth(1).expect("an exit code table");
+        let listed: std::collections::BTreeSet<u8> = table
+            .lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter_map(|l| l.split(' ').next()?.parse().ok())
+            .collect();
+        let real = [
+            0,
+            code::FAILURE,
+            code::USAGE,
+            code::INVALID_TOPOLOGY,
+            code::NO_ENGINE,
+            code::BOOT_FAILED,
+            code::WAIT_TIMED_OUT,
+            code::INTERRUPTED,
+        ]
+        .into();
+        assert_eq!(listed, real);
+    }
 
     fn validation() -> ValidationErrors {
         let error = ValidationError { path: "producers[3].name".into(), message: "not a valid account name".into() };

@@ -3,7 +3,7 @@
 //! Keys are secp256k1. A seeded lab derives every key from its seed and the key's purpose, so the
 //! same topology file always yields the same accounts and the same chain.
 
-pub mod bls;
+pub(crate) mod bls;
 
 use std::fmt;
 
@@ -13,16 +13,22 @@ use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+/// A key that does not read.
 #[derive(Debug, Error, PartialEq)]
 pub enum KeyError {
+    /// Not base58.
     #[error("not base58: {0}")]
     Base58(String),
+    /// A WIF of the wrong size or version.
     #[error("a WIF private key is 37 bytes with version 0x80, this is {0} bytes")]
     WifShape(usize),
+    /// Its checksum does not match.
     #[error("checksum does not match")]
     Checksum,
+    /// Not a secp256k1 scalar.
     #[error("not a valid secp256k1 private key")]
     Scalar,
+    /// A public key of the wrong shape.
     #[error("a public key starts with EOS and holds 37 bytes")]
     PublicShape,
 }
@@ -30,8 +36,10 @@ pub enum KeyError {
 /// A key pair, kept as the two strings every Antelope tool speaks.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyPair {
+    /// The public key, `EOS…` (legacy K1 format).
     #[serde(rename = "pub")]
     pub public: String,
+    /// The private key, WIF.
     #[serde(rename = "pvt")]
     pub private: String,
 }

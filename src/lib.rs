@@ -8,7 +8,7 @@
 //!
 //! # As a test fixture
 //!
-//! The [`lab`] module is the library the `lab` command line is built on: a [`LabConfig`] (a
+//! The library is what the `lab` command line is built on: a [`LabConfig`] (a
 //! topology file, a YAML string or a builder), [`Lab::up`] to bring it up and boot it, and a
 //! [`Lab`] handle that knows its API URL, chain id and accounts, runs cleos, and takes the lab
 //! down when dropped unless [`Lab::keep`] was called.
@@ -33,48 +33,71 @@
 //! # }
 //! ```
 
-pub mod boot;
-pub mod bundle;
-pub mod chain;
+#![deny(missing_docs)]
+// Without the command line (`--no-default-features`), the parts of the library only it uses (the
+// schema and `init` template, `env` exports, compose output, container stats for `top`) are built
+// and unused.
+#![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
+mod boot;
+mod bundle;
+mod chain;
 #[cfg(feature = "cli")]
-pub mod cli;
-pub mod client;
+mod cli;
+mod client;
 #[cfg(feature = "cli")]
-pub mod commands;
-pub mod deploy;
-pub mod dump;
+mod commands;
+mod deploy;
+mod dump;
 #[cfg(feature = "cli")]
-pub mod error;
-pub mod faults;
-pub mod graph;
-pub mod image;
-pub mod keys;
-pub mod lab;
-pub mod labels;
-pub mod orchestrator;
-pub mod plan;
-pub mod printer;
-pub mod render;
-pub mod runtime;
-pub mod state;
-pub mod top;
-pub mod topology;
-pub mod verify;
-pub mod wait;
+mod error;
+mod faults;
+#[cfg(feature = "cli")]
+mod graph;
+mod image;
+mod keys;
+mod lab;
+mod labels;
+mod orchestrator;
+mod plan;
+mod printer;
+mod render;
+mod runtime;
+mod state;
+#[cfg(feature = "cli")]
+mod top;
+mod topology;
+mod verify;
+mod wait;
 
-pub use boot::BootOptions;
-pub use faults::LinkArgs;
+pub use boot::protocol::ProtocolStep;
+pub use boot::{BootError, BootOptions, StepName, StepReport};
+pub use chain::answers::{ChainInfo, FinalizerAuthority, FinalizerPolicy, FinalizerVote, Votes};
+pub use deploy::{ContractFiles, DeployReport};
+pub use dump::DumpReport;
+pub use faults::{LinkArgs, SpecErrors};
+pub use keys::KeyError;
+pub use keys::KeyPair;
 pub use lab::{
-    AccountRole, Error, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder, PartitionReport,
-    Snapshot, UpOptions,
+    down, AccountRole, Error, Finality, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder,
+    LabStatus, NodeStatus, PartitionReport, Result, Snapshot, UpOptions, UPLOADS_DIR,
 };
-pub use orchestrator::DownReport;
-pub use orchestrator::StartReport;
-pub use orchestrator::Upgraded;
+pub use orchestrator::{DownReport, ListedAccount, ListedRole, PortsBusy, Recovery, StartReport, Upgraded};
 pub use printer::Printer;
+pub use runtime::health::Health;
+pub use runtime::ContainerState;
 pub use runtime::ExecOutput;
 pub use state::StateMissing;
+pub use verify::VerifyReport;
 pub use wait::{Conditions, Verdict, WaitTimedOut};
+
+/// The topology file's types (`lab.yaml`): what [`LabConfig::from_topology`],
+/// [`LabConfigBuilder::with_topology`] and [`LabConfig::map_topology`] take.
+pub mod config {
+    pub use crate::topology::{
+        AccountsConfig, ChainConfig, ConfigValue, Engine, ImageConfig, NodeSettings, P2pConfig, P2pShape,
+        ProducersConfig, Topology, ValidationError, ValidationErrors, DEFAULT_TOPOLOGY,
+    };
+}
 
 #[cfg(feature = "cli")]
 use std::process::ExitCode;

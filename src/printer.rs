@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Bars and spinners.
     Progress,
     /// One line per event, for logs and CI.
@@ -16,6 +17,8 @@ pub enum Mode {
     Quiet,
 }
 
+/// Where a lab's progress goes (bars, plain lines or nothing), on stderr; a clone prints to the
+/// same place.
 #[derive(Clone)]
 pub struct Printer {
     mode: Mode,
@@ -36,6 +39,8 @@ impl std::fmt::Debug for Printer {
 }
 
 impl Printer {
+    /// `quiet`: errors only. `no_progress`: one plain line per event, as on a terminal that is
+    /// not one (also when stderr is not a terminal or `CI` is set); else bars and spinners.
     pub fn new(quiet: bool, no_progress: bool) -> Self {
         let mode = if quiet {
             Mode::Quiet
@@ -52,12 +57,8 @@ impl Printer {
         Printer { mode, multi }
     }
 
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
     /// A line of information.
-    pub fn info(&self, msg: impl AsRef<str>) {
+    pub(crate) fn info(&self, msg: impl AsRef<str>) {
         match self.mode {
             Mode::Progress => self.multi.suspend(|| eprintln!("{}", msg.as_ref())),
             Mode::Plain => eprintln!("{}", msg.as_ref()),
@@ -66,12 +67,12 @@ impl Printer {
     }
 
     /// A warning, shown even with `--quiet`.
-    pub fn warn(&self, msg: impl AsRef<str>) {
+    pub(crate) fn warn(&self, msg: impl AsRef<str>) {
         self.multi.suspend(|| eprintln!("warning: {}", msg.as_ref()));
     }
 
     /// A task with a spinner.
-    pub fn task(&self, label: impl Into<String>) -> Task {
+    pub(crate) fn task(&self, label: impl Into<String>) -> Task {
         let label = label.into();
         let pb = (self.mode == Mode::Progress).then(|| {
             let pb = self.multi.add(ProgressBar::new_spinner());
@@ -87,7 +88,7 @@ impl Printer {
     }
 
     /// A task with a bar over `total` items.
-    pub fn bar(&self, label: impl Into<String>, total: u64) -> Task {
+    pub(crate) fn bar(&self, label: impl Into<String>, total: u64) -> Task {
         let label = label.into();
         let pb = (self.mode == Mode::Progress).then(|| {
             let pb = self.multi.add(ProgressBar::new(total));
@@ -109,7 +110,7 @@ impl Printer {
     }
 }
 
-pub struct Task {
+pub(crate) struct Task {
     pb: Option<ProgressBar>,
     label: String,
     mode: Mode,
@@ -128,10 +129,6 @@ impl Task {
         if let Some(pb) = &self.pb {
             pb.inc(n);
         }
-    }
-
-    pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
     }
 
     /// Ends the task with a check mark and a note.

@@ -24,6 +24,7 @@ pub struct StateDir {
 #[derive(Debug, thiserror::Error)]
 #[error("no lab `{lab}` is known here: {} {missing} (`lab up` makes it; `--name`/`LAB_NAME` and `LAB_STATE_DIR` say which lab and where)", dir.display())]
 pub struct StateMissing {
+    /// The lab asked for.
     pub lab: String,
     /// The lab's state folder.
     pub dir: PathBuf,

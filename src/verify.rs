@@ -10,16 +10,24 @@ use crate::client::Chain;
 use crate::plan::NetworkPlan;
 use crate::runtime::Runtime;
 
+/// A booted chain checked against its plan: every staked account as allocated, and the tokens
+/// adding up (staked plus liquid is the supply).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VerifyReport {
+    /// How many accounts were read.
     pub accounts_checked: usize,
-    pub supply: Amount,
-    pub staked: Amount,
-    pub balances: Amount,
+    /// The core token's supply, in its smallest unit.
+    pub supply: i64,
+    /// What the accounts staked, in the smallest unit.
+    pub staked: i64,
+    /// What they hold liquid (system accounts included), in the smallest unit.
+    pub balances: i64,
+    /// Every difference found, in words; none when the chain is as planned.
     pub problems: Vec<String>,
 }
 
 impl VerifyReport {
+    /// No problem found.
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
@@ -110,11 +118,5 @@ pub async fn verify(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<VerifyReport
             supply.display(symbol)
         ));
     }
-    Ok(VerifyReport {
-        accounts_checked: allocation.len(),
-        supply,
-        staked: Amount(staked),
-        balances: Amount(balances),
-        problems,
-    })
+    Ok(VerifyReport { accounts_checked: allocation.len(), supply: supply.0, staked, balances, problems })
 }

@@ -246,7 +246,7 @@ fn docker_api_guard_takes_the_lab_down_when_the_test_panics() {
         assert!(lab.is_kept());
         assert_eq!(lab.chain_id().await.unwrap(), chain_id);
         assert_eq!(lab.api_url().await.unwrap(), "http://127.0.0.1:18961");
-        assert_eq!(lab.plan().nodes.len(), 2);
+        assert_eq!(lab.nodes().len(), 2);
         drop(lab);
         // Dropping an attached handle leaves the lab; `down` removes it.
         assert_eq!(labelled("container", name).len(), 2);
@@ -322,7 +322,7 @@ fn docker_api_experiments_through_the_handle() {
         assert_eq!(restored.name(), copy);
         assert!(report.block >= snapshot.block, "{} < {}", report.block, snapshot.block);
         restored.wait(&lib_advances(2), minute).await.unwrap();
-        let liquid = |accounts: &[antelope_lab::orchestrator::ListedAccount]| {
+        let liquid = |accounts: &[antelope_lab::ListedAccount]| {
             accounts.iter().map(|a| (a.name.clone(), a.liquid.clone())).collect::<Vec<_>>()
         };
         assert_eq!(liquid(&restored.balances(false).await.unwrap()), liquid(&balances));

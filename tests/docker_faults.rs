@@ -43,22 +43,27 @@ fn main() {
 }
 
 /// Whether `tc … netem` works, tried in a throwaway container of its own (its own network
-/// namespace, removed after), from the tools image `lab` builds (built here from the same recipe
-/// when missing, under the same tag).
+/// namespace, removed after), from the tools recipe `lab` builds its fault image from (built
+/// here on the default base, `debian:bookworm-slim`; the engine's layer cache makes it quick when
+/// `lab` built it already), under a tag of this test's that is removed after.
 fn kernel_has_netem() -> bool {
-    let tag = antelope_lab::image::nettools_tag(antelope_lab::image::DEFAULT_BASE);
-    let present = Command::new("docker").args(["image", "inspect", &tag]).output().is_ok_and(|o| o.status.success());
-    if !present {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/images/nettools");
-        let base = format!("BASE_IMAGE={}", antelope_lab::image::DEFAULT_BASE);
-        let built = Command::new("docker").args(["build", "-q", "-t", &tag, "--build-arg", &base, dir]).output();
-        if !built.is_ok_and(|o| o.status.success()) {
-            return false;
-        }
+    let tag = "antelope-lab-test/netem-probe:local";
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/images/nettools");
+    let built = Command::new("docker")
+        .args(["build", "-q", "-t", tag, "--build-arg", "BASE_IMAGE=debian:bookworm-slim", dir])
+        .output();
+    if !built.is_ok_and(|o| o.status.success()) {
+        return false;
     }
+    let answer = netem_in(tag);
+    Command::new("docker").args(["image", "rm", tag]).output().ok();
+    answer
+}
+
+fn netem_in(tag: &str) -> bool {
     let label = format!("antelope-lab.name={LAB}-probe");
     Command::new("docker")
-        .args(["run", "--rm", "--label", &label, "--cap-add", "NET_ADMIN", &tag])
+        .args(["run", "--rm", "--label", &label, "--cap-add", "NET_ADMIN", tag])
         .args(["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"])
         .output()
         .is_ok_and(|o| o.status.success())

@@ -329,7 +329,7 @@ fn docker_large_lab_producers_join_from_a_snapshot() {
 
 fn docker_boot_from_an_upstream_accounts_file() {
     let _engine = engine_lock();
-    use antelope_lab::keys::KeyPair;
+    use antelope_lab::KeyPair;
     let entry = |name: &str| {
         let k = KeyPair::derive("accounts-file-test", name);
         json!({"name": name, "pvt": k.private, "pub": k.public})

@@ -9,7 +9,11 @@
 mod harness;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use harness::{docker, engine_lock, run_docker_tests, wait_until, Lab};
@@ -21,6 +25,9 @@ fn main() {
         docker_tests![
             docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults,
             docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node,
+            docker_spring_release_package_from_a_loopback_mirror,
+            docker_spring_21_producers_boot_to_savanna,
+            docker_spring_rust_api_drives_a_savanna_lab,
         ],
         |args, _| {
             let ci = std::env::var_os("CI").is_some();
@@ -34,6 +41,8 @@ fn main() {
                     vec![
                         "docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_faults",
                         "docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node",
+                        "docker_spring_release_package_from_a_loopback_mirror",
+                        "docker_spring_21_producers_boot_to_savanna",
                     ]
                 }
             }
@@ -67,8 +76,12 @@ fn info(lab: &Lab, node: &str) -> Info {
     Info { head: v["head_block_num"].as_u64().unwrap(), lib: v["last_irreversible_block_num"].as_u64().unwrap() }
 }
 
+/// The active schedule's producers, from the chain API: the Spring 1.2.2 `cleos get schedule` of
+/// the test folder prints JSON or a table as it pleases and then aborts (`free(): invalid pointer`,
+/// exit 134), with `-j` too, and even when no node answers.
 fn active_schedule(lab: &Lab) -> Vec<String> {
-    lab.cleos(&["get", "schedule"])["active"]["producers"]
+    let url = "localhost:8888/v1/chain/get_producer_schedule";
+    lab.run(&["exec", "genesis", "--", "curl", "-s", "-d", "{}", url]).success().json()["active"]["producers"]
         .as_array()
         .unwrap()
         .iter()
@@ -120,6 +133,28 @@ fn assert_lib_close_for(lab: &Lab, secs: u64, lag: u64) -> u64 {
     worst
 }
 
+/// Waits up to `secs` for LIB within `lag` blocks of the head; on a timeout says what it saw:
+/// head and LIB each second, and the last vote of each finalizer the genesis node tracked.
+fn wait_for_lib_close(lab: &Lab, secs: u64, lag: u64) {
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    loop {
+        let i = info(lab, "genesis");
+        if i.head - i.lib <= lag {
+            return;
+        }
+        seen.push(format!("{:.0}s head {} lib {}", start.elapsed().as_secs_f64(), i.head, i.lib));
+        if start.elapsed() > Duration::from_secs(secs) {
+            panic!(
+                "LIB not within {lag} blocks of the head after {secs}s:\n{}\nlast votes: {:?}",
+                seen.join("\n"),
+                last_votes(lab)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(1000));
+    }
+}
+
 /// Each finalizer's last vote, as the genesis node tracks them: name → block voted for.
 fn last_votes(lab: &Lab) -> Vec<(String, u64)> {
     let v = lab.cleos(&["get", "finalizer_info"]);
@@ -141,12 +176,28 @@ fn docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_fault
     let up = lab.run(&["up"]).success();
     let err = up.stderr();
     assert!(err.contains("through eosio.boot"), "{err}");
+    // The keys come with the producers, and finality changes hands while the schedule does.
+    assert!(err.contains("4 producers, 4 finalizer keys"), "{err}");
+    assert!(err.contains("finality handed to the 4 elected producers"), "{err}");
     assert!(err.contains("Savanna: policy generation"), "{err}");
     assert_savanna_with_every_producer(&lab, 4);
     assert_lib_close_for(&lab, 60, 3);
 
     let again = lab.run(&["boot"]).success();
     assert!(again.stderr().contains("nothing to do"), "{}", again.stderr());
+
+    // `lab top` sees the finalizers vote.
+    let top = lab.run(&["top", "--json"]).success().json();
+    let seen = top["finality"].as_str().unwrap_or_else(|| panic!("lab top shows no finality: {top:#}"));
+    assert!(seen.contains("4 of 4 voting, threshold 3"), "{seen}");
+
+    // A contract deploys on Savanna as on Leap: Spring's own eosio.token to a new account.
+    let token = spring_dir().unwrap().join("contracts/eosio.token");
+    let deploy = lab.run(&["deploy", "spring.tok", token.to_str().unwrap()]).success();
+    assert!(deploy.stdout().contains("created account spring.tok"), "{}", deploy.stdout());
+    let code = lab.run(&["cleos", "--", "get", "code", "spring.tok"]).success();
+    let wasm = std::fs::read(token.join("eosio.token.wasm")).unwrap();
+    assert_eq!(code.stdout().trim().strip_prefix("code hash: "), Some(sha256_hex(&wasm).as_str()), "{}", code.stdout());
 
     // One producer of four crashes: three finalizers still make the threshold, LIB advances.
     lab.run(&["kill", "accountnum22"]).success();
@@ -212,6 +263,72 @@ fn docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_fault
     assert_eq!(status["finality"]["mode"], "savanna", "{:#}", status["finality"]);
     lab.run(&["down", "--name", copy]).success();
     assert!(docker(&["ps", "-a", "--filter", &format!("label=antelope-lab.name={copy}"), "-q"]).trim().is_empty());
+}
+
+/// 21 producers on two cores: the voted schedule, eosio resigned, every producer in the Savanna
+/// finalizer policy (threshold 15), LIB within 3 blocks of the head for 60 s once the boot's last
+/// transactions are in; a second boot does nothing; down leaves nothing. The default p2p shape
+/// (`auto`) peers a lab this size as a star: as a full mesh, every vote reached each node from 21
+/// peers and the finalizers stopped voting.
+fn docker_spring_21_producers_boot_to_savanna() {
+    let _engine = engine_lock();
+    let lab = spring_lab(
+        "h-e2e-spring21",
+        "producers: 21\naccounts: {count: 60}\nnodes:\n  genesis:\n    http_port: 18964\n",
+    );
+    let up = lab.run(&["up", "--no-progress"]).success();
+    assert!(up.stderr().contains("21 finalizers, threshold 15"), "{}", up.stderr());
+    assert_savanna_with_every_producer(&lab, 21);
+    wait_for_lib_close(&lab, 60, 3);
+    let worst = assert_lib_close_for(&lab, 60, 3);
+    eprintln!("21 producers on Savanna: LIB at most {worst} blocks behind the head for 60 s");
+    let again = lab.run(&["boot"]).success();
+    assert!(again.stderr().contains("nothing to do"), "{}", again.stderr());
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left(), "{:?}", lab.containers());
+}
+
+/// The Rust API on a Spring image, as a test suite would use it: up and booted to Savanna through
+/// the `Lab` handle, the finalizer policy typed in its status, a crashed producer restored by
+/// `start` while three of four keep finalizing, and down. The handle takes the lab down also when
+/// the body panics.
+fn docker_spring_rust_api_drives_a_savanna_lab() {
+    use antelope_lab::{Conditions, LabConfig};
+    let _engine = engine_lock();
+    let dir = spring_dir().expect("LAB_SPRING_DIR names no folder with bin/nodeos: the Spring tests must run in CI");
+    let state = tempfile::tempdir().unwrap();
+    let name = "h-e2e-spring-api";
+    let yaml = format!(
+        "name: {name}\nimage:\n  files: {}\n  tag: antelope-lab/test-spring:1.2.2\nnodes:\n  genesis: {{http_port: 18974}}\n",
+        dir.display()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let lab = antelope_lab::Lab::up(LabConfig::from_yaml(&yaml).unwrap().state_dir(state.path())).await.unwrap();
+        let minute = Duration::from_secs(60);
+        let lib_advances = |n| Conditions { lib_advances: Some(n), ..Conditions::default() };
+        lab.wait(&lib_advances(4), minute).await.unwrap();
+
+        let status = lab.status().await.unwrap();
+        let finality = status.finality.as_ref().unwrap_or_else(|| panic!("no finality in the status: {status:?}"));
+        assert_eq!(finality.mode, "savanna", "{finality:?}");
+        let policy = finality.policy.as_ref().unwrap_or_else(|| panic!("no finalizer policy: {finality:?}"));
+        let mut finalizers: Vec<&str> = policy.finalizers.iter().map(|f| f.description.as_str()).collect();
+        finalizers.sort();
+        assert_eq!(finalizers, ["accountnum11", "accountnum22", "accountnum33", "accountnum44"], "{policy:?}");
+        assert_eq!(policy.threshold, 3, "{policy:?}");
+
+        // Three finalizers of four still make the threshold; the crashed one comes back.
+        lab.kill(&["accountnum33"], "KILL").await.unwrap();
+        lab.wait(&lib_advances(4), minute).await.unwrap();
+        let started = lab.start(&["accountnum33"], minute * 2).await.unwrap();
+        assert_eq!(started.recovered.iter().map(|r| r.node.as_str()).collect::<Vec<_>>(), ["accountnum33"]);
+        let in_sync = Conditions { in_sync: Some(3), lib_advances: Some(2), ..Conditions::default() };
+        lab.wait(&in_sync, minute).await.unwrap();
+        lab.down().await.unwrap();
+    });
+    let left = docker(&["ps", "-a", "--filter", &format!("label=antelope-lab.name={name}"), "-q"]);
+    assert!(left.trim().is_empty(), "{left}");
 }
 
 /// Takes down a second lab a test brings up, also when the test fails.
@@ -285,7 +402,7 @@ fn docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node() {
     }
     let second = lab.run(&["upgrade", "--protocol", "--no-progress"]).success();
     let out = second.stdout();
-    for phase in ["proposal params", "SAVANNA activated", "proposal syscontract", "Savanna: policy generation"] {
+    for phase in ["proposal params", "SAVANNA activated", "proposal contracts", "Savanna: policy generation"] {
         assert!(out.contains(phase), "{phase} missing:\n{out}");
     }
     assert_savanna_with_every_producer(&lab, 4);
@@ -307,4 +424,191 @@ fn docker_spring_upgrade_moves_a_leap_lab_to_spring_node_by_node() {
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left());
+}
+
+/// `image: {spring: 1.2.2, mirror: …}` as a user with internet writes it, with the release page
+/// replaced by a mirror on loopback: the test packs the Spring folder's binaries as the release
+/// does (`antelope-spring_1.2.2_amd64.deb`, programs in /usr/bin, the libraries they need as
+/// dependencies) and serves it. A package whose digest is not `image.sha256` fails the build with
+/// both digests named and leaves nothing; the right one builds an image that boots to Savanna.
+fn docker_spring_release_package_from_a_loopback_mirror() {
+    let _engine = engine_lock();
+    let spring = spring_dir().expect("LAB_SPRING_DIR names no folder with bin/nodeos: the Spring tests must run in CI");
+    let deb = debian_package(&spring, "1.2.2");
+    let sha = sha256_hex(&deb);
+    let mirror = Mirror::serve("/spring/v1.2.2/antelope-spring_1.2.2_amd64.deb", deb);
+    let contracts = spring.join("contracts");
+    let section = |sha256: &str| {
+        format!(
+            "image: {{spring: 1.2.2, mirror: 'http://127.0.0.1:{}/spring', sha256: {sha256}, contracts: {}}}\n",
+            mirror.port,
+            contracts.display()
+        )
+    };
+
+    // A digest the package does not have: the build fails naming both, and nothing is left.
+    let wrong = "0".repeat(64);
+    let lab = Lab::new("h-e2e-release", &section(&wrong));
+    let up = lab.run(&["up", "--no-progress"]).failure();
+    assert_eq!(up.code(), 1, "{}", up.stderr());
+    for needle in [format!("has sha256 {sha}, not {wrong} (image.sha256)"), "Spring 1.2.2 image".to_string()] {
+        assert!(up.stderr().contains(&needle), "{needle}\n{}", up.stderr());
+    }
+    assert!(lab.nothing_left(), "{:?}", lab.containers());
+    assert_eq!(mirror.requests(), 1);
+    drop(lab);
+
+    // The right one: an image of the release's binaries that boots the default lab to Savanna.
+    let lab = Lab::new("h-e2e-release", &format!("{}nodes:\n  genesis:\n    http_port: 18963\n", section(&sha)));
+    let tag = lab.run(&["plan", "--json"]).success().json()["image"]["Release"]["tag"].as_str().unwrap().to_string();
+    let _image = RemoveImage(tag.clone());
+    let up = lab.run(&["up", "--no-progress"]).success();
+    assert!(up.stderr().contains(&format!("build image {tag}")), "{}", up.stderr());
+    assert_eq!(mirror.requests(), 2);
+    assert_eq!(server_version(&lab, "accountnum11"), "v1.2.2");
+    assert_savanna_with_every_producer(&lab, 4);
+    // The image has the package's programs where the package puts them, and the contracts.
+    let which = lab.run(&["exec", "genesis", "--", "sh", "-c", "command -v nodeos; ls /opt/antelope/contracts"]);
+    let which = which.success().stdout();
+    assert!(which.starts_with("/usr/bin/nodeos\n") && which.contains("eosio.system"), "{which}");
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left(), "{:?}", lab.containers());
+}
+
+/// Removes an image the test built, also when the test fails.
+struct RemoveImage(String);
+
+impl Drop for RemoveImage {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker").args(["image", "rm", &self.0]).output();
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A Debian package of the folder's programs as the release lays them out (in /usr/bin), with the
+/// libraries of the folder's `packages` file as its dependencies: an `ar` archive of
+/// `debian-binary`, `control.tar.gz` and `data.tar.gz`.
+fn debian_package(spring: &Path, version: &str) -> Vec<u8> {
+    let depends: Vec<String> = std::fs::read_to_string(spring.join("packages"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let control = format!(
+        "Package: antelope-spring\nVersion: {version}\nArchitecture: amd64\n\
+         Maintainer: antelope-lab tests <tests@antelope-lab.invalid>\nDepends: {}\n\
+         Description: Spring {version}, packed by antelope-lab's tests from LAB_SPRING_DIR\n",
+        depends.join(", ")
+    );
+    let control_tar = tar_gz(|b| append(b, "./control", control.as_bytes(), 0o644));
+    let data_tar = tar_gz(|b| {
+        for dir in ["./usr/", "./usr/bin/"] {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Directory);
+            h.set_mode(0o755);
+            h.set_size(0);
+            h.set_mtime(0);
+            h.set_cksum();
+            b.append_data(&mut h, dir, std::io::empty()).unwrap();
+        }
+        for program in ["nodeos", "cleos", "keosd", "spring-util"] {
+            let bytes = std::fs::read(spring.join("bin").join(program)).unwrap();
+            append(b, &format!("./usr/bin/{program}"), &bytes, 0o755);
+        }
+    });
+    let mut ar = b"!<arch>\n".to_vec();
+    for (name, data) in
+        [("debian-binary", b"2.0\n".to_vec()), ("control.tar.gz", control_tar), ("data.tar.gz", data_tar)]
+    {
+        ar.extend(format!("{name:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", 0, 0, 0, "100644", data.len()).as_bytes());
+        ar.extend(&data);
+        if data.len() % 2 == 1 {
+            ar.push(b'\n');
+        }
+    }
+    ar
+}
+
+fn tar_gz(fill: impl FnOnce(&mut tar::Builder<flate2::write::GzEncoder<Vec<u8>>>)) -> Vec<u8> {
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    fill(&mut b);
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+fn append(b: &mut tar::Builder<flate2::write::GzEncoder<Vec<u8>>>, path: &str, data: &[u8], mode: u32) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(mode);
+    h.set_mtime(0);
+    h.set_cksum();
+    b.append_data(&mut h, path, data).unwrap();
+}
+
+/// An HTTP server on loopback that serves one file at one path (404 elsewhere) and counts the
+/// requests for it; stopped when dropped.
+struct Mirror {
+    port: u16,
+    served: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Mirror {
+    fn serve(path: &'static str, body: Vec<u8>) -> Mirror {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (served, stop) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+        let (count, done) = (served.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if done.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let mut line = String::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                if reader.read_line(&mut line).is_err() {
+                    continue;
+                }
+                // The rest of the request's head.
+                let mut header = String::new();
+                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                    header.clear();
+                }
+                let asked = line.split_whitespace().nth(1).unwrap_or_default();
+                let (status, data): (&str, &[u8]) =
+                    if asked == path { ("200 OK", &body) } else { ("404 Not Found", b"not here\n") };
+                if asked == path {
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\n\
+                     Connection: close\r\n\r\n",
+                    data.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(data));
+            }
+        });
+        Mirror { port, served, stop, thread: Some(thread) }
+    }
+
+    fn requests(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Mirror {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

@@ -106,24 +106,3 @@ fn the_command_table_lists_exactly_the_commands_lab_has() {
     let unknown: Vec<_> = listed.difference(&real).collect();
     assert!(unlisted.is_empty() && unknown.is_empty(), "not in the table: {unlisted:?}; not commands: {unknown:?}");
 }
-
-#[test]
-fn the_exit_codes_are_the_librarys() {
-    use antelope_lab::error::code;
-    let readme = read(&root().join("README.md"));
-    let table = readme.split("## Exit codes").nth(1).expect("an exit code table");
-    let listed: BTreeSet<u8> =
-        table.lines().filter_map(|l| l.strip_prefix("| ")).filter_map(|l| l.split(' ').next()?.parse().ok()).collect();
-    let real: BTreeSet<u8> = [
-        0,
-        code::FAILURE,
-        code::USAGE,
-        code::INVALID_TOPOLOGY,
-        code::NO_ENGINE,
-        code::BOOT_FAILED,
-        code::WAIT_TIMED_OUT,
-        code::INTERRUPTED,
-    ]
-    .into();
-    assert_eq!(listed, real);
-}

@@ -29,6 +29,7 @@ impl CleosCommand {
     }
 
     /// cleos talking to another node over the lab network.
+    #[cfg(test)]
     pub fn to_node(container: &str) -> Self {
         CleosCommand { url: format!("http://{container}:{HTTP_PORT}"), ..Self::default() }
     }

@@ -14,7 +14,6 @@ use crate::client::Chain;
 use crate::keys::KeyPair;
 use crate::plan::alloc::Allocation;
 use crate::plan::{AccountPlan, NetworkPlan};
-use crate::printer::Printer;
 use crate::runtime::Runtime;
 use crate::state::StateDir;
 
@@ -22,7 +21,6 @@ pub struct Context<'a> {
     pub rt: &'a dyn Runtime,
     pub plan: &'a NetworkPlan,
     pub state: &'a StateDir,
-    pub printer: &'a Printer,
     /// The genesis node's container: cleos, keosd and the API every step asks.
     pub genesis: &'a str,
     /// Transfers the `xfer` step makes.
@@ -36,7 +34,6 @@ impl<'a> Context<'a> {
         rt: &'a dyn Runtime,
         plan: &'a NetworkPlan,
         state: &'a StateDir,
-        printer: &'a Printer,
         contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
         xfer_count: usize,
     ) -> Self {
@@ -44,7 +41,6 @@ impl<'a> Context<'a> {
             rt,
             plan,
             state,
-            printer,
             genesis: &plan.genesis().container,
             xfer_count,
             contract_hashes,

@@ -9,8 +9,9 @@ use crate::runtime::RuntimeError;
 /// A failed boot: the step that was running and its failure.
 #[derive(Debug, Error)]
 pub struct BootError {
+    /// The step that failed.
     pub step: StepName,
-    pub failure: Failure,
+    pub(crate) failure: Failure,
 }
 
 impl std::fmt::Display for BootError {

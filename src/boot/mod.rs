@@ -6,14 +6,14 @@
 //! command line ([`cleos`]), pushing actions with retries and splitting ([`push`], [`retry`]),
 //! waiting on the chain (`wait`, `confirm`), the system contract's tables (`tables`).
 
-pub mod cleos;
+pub(crate) mod cleos;
 mod confirm;
 mod context;
 mod error;
-pub mod msig;
-pub mod protocol;
-pub mod push;
-pub mod retry;
+pub(crate) mod msig;
+pub(crate) mod protocol;
+pub(crate) mod push;
+pub(crate) mod retry;
 mod step;
 mod steps;
 
@@ -28,13 +28,15 @@ use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
-pub use crate::chain::system::{CONTRACTS_DIR, SYSTEM_ACCOUNTS};
-pub use cleos::{Cleos, CleosCommand};
-pub use context::Context;
-pub use error::{BootError, Failure};
-pub use push::Action;
-pub use step::{Check, Outcome, Step};
-pub use steps::{select, StepName};
+pub(crate) use crate::chain::system::SYSTEM_ACCOUNTS;
+pub(crate) use cleos::{Cleos, CleosCommand};
+pub(crate) use context::Context;
+pub use error::BootError;
+pub(crate) use error::Failure;
+pub(crate) use push::Action;
+pub(crate) use step::{Check, Outcome, Step};
+pub(crate) use steps::select;
+pub use steps::StepName;
 
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
@@ -44,7 +46,8 @@ use crate::state::StateDir;
 /// Options of one boot run.
 #[derive(Debug, Clone)]
 pub struct BootOptions {
-    /// The steps to run, in the boot's order ([`select`] picks them as `lab boot` does).
+    /// The steps to run, in the boot's order ([`StepName::ALL`]; `Lab::boot` runs all but
+    /// `msig-replace` and `xfer`).
     pub steps: Vec<StepName>,
     /// How many random transfers the optional `xfer` step makes.
     pub xfer_count: usize,
@@ -79,7 +82,7 @@ impl<'a> Boot<'a> {
     }
 
     fn context(&self, xfer_count: usize) -> Context<'_> {
-        Context::new(self.rt, self.plan, self.state, self.printer, &self.contract_hashes, xfer_count)
+        Context::new(self.rt, self.plan, self.state, &self.contract_hashes, xfer_count)
     }
 
     /// Runs the steps in order; stops at the first failure.
@@ -114,6 +117,14 @@ impl<'a> Boot<'a> {
                 }
                 Err(failure) => {
                     task.fail();
+                    // What the chain said around the failure: the genesis node's last lines.
+                    if let Ok(logs) = cx.rt.logs(cx.genesis, 30).await {
+                        self.printer.info(format!(
+                            "last lines of {}:\n{}",
+                            cx.genesis,
+                            crate::runtime::health::indent(&logs)
+                        ));
+                    }
                     return Err(failure.in_step(name));
                 }
             }
@@ -135,7 +146,9 @@ impl<'a> Boot<'a> {
     /// The given steps whose work is not on the chain, with what their check found, asked side
     /// by side. Steps that always run (log, xfer) do not count.
     pub async fn missing(&self, steps: &[StepName]) -> Result<Vec<(StepName, String)>, BootError> {
-        let checks = futures::future::try_join_all(steps.iter().map(|s| self.check(*s))).await?;
+        // The checks' calls made at the same moment go to the node in one exec, not one each.
+        let checks =
+            crate::client::coalesced(futures::future::try_join_all(steps.iter().map(|s| self.check(*s)))).await?;
         Ok(steps.iter().zip(checks).filter(|(_, c)| c.done() == Some(false)).map(|(s, c)| (*s, c.describe())).collect())
     }
 

@@ -1,7 +1,8 @@
 //! A transaction under eosio's authority once eosio has resigned: proposed through eosio.msig,
 //! approved by the producers of the active schedule (eosio.prods holds eosio), executed, the way a
-//! live network changes its system. Each round reads the chain and does the next missing thing
-//! (propose, approve, exec), so a transaction a busy producer dropped is simply done again.
+//! live network changes its system. Each round reads the chain and does what is missing, in order
+//! (propose, approve, exec), going on as soon as the node shows the last one's effect; a
+//! transaction a busy producer dropped is simply done again in the next round.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -107,26 +108,49 @@ async fn round(
     if !proposed().await? {
         task.message(format!("propose {name}"));
         propose(cx, name, write, file, proposer, approvers).await?;
-        let _ = wait_for("the proposal to appear", Duration::from_secs(5), || async {
+        // Seen in the node's state, the proposal can be approved at once; not seen, the next
+        // round looks again.
+        let seen = wait_for("the proposal to appear", Duration::from_secs(5), || async {
             Ok(proposed().await?.then_some(()))
         })
         .await;
-        return Ok(false);
-    }
-    let approvals: Vec<ApprovalsRow> = chain.table("eosio.msig", proposer, "approvals2").await?;
-    let provided: BTreeSet<&str> = approvals
-        .iter()
-        .filter(|r| r.proposal_name == name)
-        .flat_map(|r| r.provided_approvals.iter().map(|a| a.level.actor.as_str()))
-        .collect();
-    let missing: Vec<&String> = approvers.iter().filter(|p| !provided.contains(p.as_str())).collect();
-    if !missing.is_empty() {
-        task.message(format!("{name}: {} approvals", missing.len()));
-        for p in missing {
-            let level = json!({"actor": p, "permission": "active"}).to_string();
-            cx.cleos().ok(&["multisig", "approve", "-t", "false", proposer, name, &level, "-p", p]).await?;
+        if seen.is_err() {
+            return Ok(false);
         }
-        return Ok(false);
+    }
+    let missing = || async {
+        let approvals: Vec<ApprovalsRow> = chain.table("eosio.msig", proposer, "approvals2").await?;
+        let provided: BTreeSet<String> = approvals
+            .iter()
+            .filter(|r| r.proposal_name == name)
+            .flat_map(|r| r.provided_approvals.iter().map(|a| a.level.actor.clone()))
+            .collect();
+        Ok::<_, Failure>(approvers.iter().filter(|p| !provided.contains(p.as_str())).cloned().collect::<Vec<String>>())
+    };
+    let waiting = missing().await?;
+    if !waiting.is_empty() {
+        // Every missing approval in one transaction: the lab's wallet holds the producers' keys.
+        task.message(format!("{name}: {} approvals", waiting.len()));
+        let approvals: Vec<Action> = waiting
+            .iter()
+            .map(|p| {
+                let level = json!({"actor": p, "permission": "active"});
+                Action::new(
+                    "eosio.msig",
+                    "approve",
+                    p,
+                    json!({"proposer": proposer, "proposal_name": name, "level": level}),
+                )
+            })
+            .collect();
+        cx.pusher().push(&approvals).await?;
+        let seen = wait_for("the approvals to show", Duration::from_secs(5), || async {
+            Ok(missing().await?.is_empty().then_some(()))
+        })
+        .await;
+        if seen.is_err() {
+            return Ok(false);
+        }
     }
     task.message(format!("exec {name}"));
     cx.cleos().ok(&["multisig", "exec", "-t", "false", proposer, name, "-p", proposer]).await?;

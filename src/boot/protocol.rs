@@ -11,7 +11,8 @@
 //! 2. Then only where every node's nodeos has Savanna: the chain's parameters raised to mainnet's
 //!    where lower (`max_inline_action_size` 512 KiB, which setting a 400 KB system contract inline
 //!    needs; transaction CPU 150 ms, block 200 ms); every protocol feature the nodes support and
-//!    the chain lacks, activated; the image's eosio.token, eosio.wrap and system contract; and the
+//!    the chain lacks, activated; the image's eosio.token, eosio.wrap and system contract (one
+//!    proposal); and the
 //!    `finality` step (finalizer keys, `switchtosvnn` through eosio.msig, Savanna).
 //!
 //! Not done: the system accounts a newer system contract expects (the Vaulta-era ones `sys`
@@ -37,12 +38,16 @@ const INLINE_ACTION_SIZE: u64 = 524_287;
 const TRX_CPU_US: u64 = 150_000;
 const BLOCK_CPU_US: u64 = 200_000;
 
-/// One phase of [`Boot::upgrade_protocol`].
+/// One phase of a protocol upgrade (`lab upgrade --protocol`, `Lab::upgrade_protocol`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ProtocolStep {
+    /// The phase: `eosio.msig`, `parameters`, `features`, `contracts`, `finality`.
     pub phase: &'static str,
+    /// Whether the phase changed the chain (false: it was already done).
     pub changed: bool,
+    /// What it did, in a line.
     pub note: String,
+    /// How long it took.
     pub seconds: f64,
 }
 
@@ -50,8 +55,8 @@ pub struct ProtocolStep {
 #[derive(Debug, thiserror::Error)]
 #[error("protocol upgrade, {phase}: {failure}")]
 pub struct ProtocolError {
-    pub phase: &'static str,
-    pub failure: Failure,
+    pub(crate) phase: &'static str,
+    pub(crate) failure: Failure,
 }
 
 impl Boot<'_> {
@@ -61,7 +66,7 @@ impl Boot<'_> {
         let cx = self.context(0);
         let mut steps = Vec::new();
         let (started, task) = (Instant::now(), self.printer.task("eosio.msig"));
-        let r = contract(&cx, &task, "eosio.msig", "eosio.msig", "msigcontract").await;
+        let r = contracts(&cx, &task, &[("eosio.msig", "eosio.msig")], "msigcontract").await;
         record(&mut steps, "eosio.msig", task, started, r)?;
         if !savanna {
             steps.push(ProtocolStep {
@@ -80,24 +85,10 @@ impl Boot<'_> {
         let (started, task) = (Instant::now(), self.printer.task("features"));
         let r = features(&cx, &task).await;
         record(&mut steps, "features", task, started, r)?;
-        for (contract, proposal) in [("eosio.token", "tokencode"), ("eosio.wrap", "wrapcode")] {
-            let (started, task) = (Instant::now(), self.printer.task(contract));
-            let r = if cx
-                .chain()
-                .account(contract)
-                .await
-                .map_err(|e| ProtocolError { phase: contract, failure: e.into() })?
-                .is_some()
-            {
-                self::contract(&cx, &task, contract, contract, proposal).await
-            } else {
-                Ok((false, format!("no account {contract} on this chain")))
-            };
-            record(&mut steps, contract, task, started, r)?;
-        }
-        let (started, task) = (Instant::now(), self.printer.task("eosio.system"));
-        let r = contract(&cx, &task, "eosio.system", "eosio", "syscontract").await;
-        record(&mut steps, "eosio.system", task, started, r)?;
+        let (started, task) = (Instant::now(), self.printer.task("contracts"));
+        let wanted = [("eosio.token", "eosio.token"), ("eosio.wrap", "eosio.wrap"), ("eosio.system", "eosio")];
+        let r = contracts(&cx, &task, &wanted, "contracts").await;
+        record(&mut steps, "contracts", task, started, r)?;
         let started = Instant::now();
         let reports = self
             .run(&BootOptions { steps: vec![StepName::Finality], xfer_count: 0 })
@@ -140,29 +131,82 @@ fn cleos() -> String {
     CleosCommand::local().shell()
 }
 
-/// The image's `contract` on `account`, when the chain runs other code there.
-async fn contract(
+/// The image's contracts on their accounts (`wanted`: contract, account) where the chain runs
+/// other code there, in one proposal `proposal` (one round of approvals however many change).
+async fn contracts(
     cx: &Context<'_>,
     task: &Task,
-    contract: &str,
-    account: &str,
+    wanted: &[(&str, &str)],
     proposal: &str,
 ) -> Result<(bool, String), Failure> {
-    let target = cx.contract_hash(contract).await?;
-    let now = cx.chain().code_hash(account).await?;
-    let short = |h: &str| h.chars().take(12).collect::<String>();
-    if now == target {
-        return Ok((false, format!("{account} runs the image's {contract} ({})", short(&target))));
+    let mut changes = Vec::new();
+    let mut unchanged = Vec::new();
+    for &(contract, account) in wanted {
+        if cx.chain().account(account).await?.is_none() {
+            continue;
+        }
+        let target = cx.contract_hash(contract).await?;
+        let now = cx.chain().code_hash(account).await?;
+        if now != target {
+            changes.push((contract, account, now, target));
+        } else {
+            unchanged.push((contract, account, target));
+        }
     }
-    let write = format!(
-        "{} set contract {account} {} -p {account}@active -s -d -j --expiration 3600",
-        cleos(),
-        contract_dir(contract)
-    );
-    let file = format!("{MSIG_DIR}/{proposal}.json");
-    let done = || async { Ok(cx.chain().code_hash(account).await? == target) };
-    let how = through_producers(cx, task, proposal, &write, &file, done).await?;
-    Ok((true, format!("{account}: {} → {} ({contract}); {how}", short(&now), short(&target))))
+    let short = |h: &str| h.chars().take(12).collect::<String>();
+    if changes.is_empty() {
+        let note = match (wanted, unchanged.as_slice()) {
+            ([_], [(contract, account, target)]) => {
+                format!("{account} runs the image's {contract} ({})", short(target))
+            }
+            _ => {
+                let accounts: Vec<&str> = wanted.iter().map(|(_, a)| *a).collect();
+                let (last, rest) = accounts.split_last().unwrap_or((&"", &[]));
+                let list = if rest.is_empty() { last.to_string() } else { format!("{} and {last}", rest.join(", ")) };
+                format!("{list} run the image's contracts")
+            }
+        };
+        return Ok((false, note));
+    }
+    // One transaction of every contract's setcode and setabi, as cleos writes them.
+    let mut trx: Option<Value> = None;
+    for (contract, account, _, _) in &changes {
+        let dir = contract_dir(contract);
+        let args = ["set", "contract", account, &dir, "-p", &format!("{account}@active"), "-s", "-d", "-j"];
+        let out = cx.cleos().ok(&[&args[..], &["--expiration", "3600"]].concat()).await?;
+        let one: Value = serde_json::from_str(&out.stdout)
+            .map_err(|e| Failure::chain(format!("cleos set contract {account} printed no transaction: {e}")))?;
+        match &mut trx {
+            None => trx = Some(one),
+            Some(all) => {
+                let more = one["actions"].as_array().cloned().unwrap_or_default();
+                all["actions"]
+                    .as_array_mut()
+                    .ok_or_else(|| Failure::chain("a transaction without actions"))?
+                    .extend(more);
+            }
+        }
+    }
+    let trx = trx.map(|t| t.to_string()).unwrap_or_default();
+    let source = format!("{proposal}.src.json");
+    let file = crate::runtime::FileEntry { name: source.clone(), contents: trx.into_bytes(), mode: 0o644 };
+    cx.cleos().sh(&format!("mkdir -p {MSIG_DIR}"), None).await?;
+    cx.rt.put_files(cx.genesis, MSIG_DIR, &[file]).await?;
+    let write = format!("cat {MSIG_DIR}/{source}");
+    let done = || async {
+        for (_, account, _, target) in &changes {
+            if cx.chain().code_hash(account).await? != *target {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    let how = through_producers(cx, task, proposal, &write, &format!("{MSIG_DIR}/{proposal}.json"), done).await?;
+    let moved: Vec<String> = changes
+        .iter()
+        .map(|(contract, account, now, target)| format!("{account}: {} → {} ({contract})", short(now), short(target)))
+        .collect();
+    Ok((true, format!("{}; {how}", moved.join(", "))))
 }
 
 /// The blockchain parameters the system contract keeps, as `setparams` takes them.
@@ -336,12 +380,11 @@ mod tests {
     #[test]
     fn every_proposal_name_is_a_name_the_chain_takes() {
         let source = include_str!("protocol.rs").to_string() + include_str!("steps/finality.rs");
-        let names: Vec<&str> =
-            ["msigcontract", "tokencode", "wrapcode", "syscontract", "params", "features", "switchsvnn"]
-                .into_iter()
-                .filter(|n| source.contains(&format!("\"{n}\"")))
-                .collect();
-        assert_eq!(names.len(), 7, "a proposal was renamed: update this list ({names:?})");
+        let names: Vec<&str> = ["msigcontract", "contracts", "params", "features", "switchsvnn"]
+            .into_iter()
+            .filter(|n| source.contains(&format!("\"{n}\"")))
+            .collect();
+        assert_eq!(names.len(), 5, "a proposal was renamed: update this list ({names:?})");
         for n in names {
             assert!(crate::chain::check_account_name(n).is_ok(), "{n}");
         }

@@ -36,17 +36,28 @@ pub fn major_minor(version: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// Where a major version stands in nodeos' one line of releases: Leap 3, 4 and 5, then Spring,
+/// whose numbers start again at 1 (Spring 1.0 followed Leap 5.0). Majors below 3 are Spring's: the
+/// EOSIO 1 and 2 releases before Leap are no lab image.
+fn generation(major: u32) -> u32 {
+    if major >= 3 {
+        major
+    } else {
+        5 + major
+    }
+}
+
 /// Whether a nodeos of version `image` can read a snapshot written by a nodeos of version
-/// `bundle`. Snapshots are read by the same and later majors (Leap reads the formats of earlier
-/// releases), never by an earlier major: its snapshot format is newer than that nodeos knows.
-/// Pure; the error is the message to show.
+/// `bundle`. Snapshots are read by the same and later majors (Leap and Spring read the formats of
+/// earlier releases: Spring 1.2 reads a Leap 4.1 snapshot), never by an earlier one: its snapshot
+/// format is newer than that nodeos knows. Pure; the error is the message to show.
 pub fn check_readable(bundle: &str, image: &str, image_ref: &str) -> Result<(), String> {
     let (Some(b), Some(i)) = (major_minor(bundle), major_minor(image)) else {
         return Err(format!(
             "cannot compare nodeos versions: the bundle says {bundle:?}, the image {image_ref} says {image:?}"
         ));
     };
-    if b.0 > i.0 {
+    if generation(b.0) > generation(i.0) {
         return Err(format!(
             "this bundle was made by nodeos {bundle}; the image {image_ref} runs {image} and cannot read its snapshot \
              (snapshots are read by the same or a later major version of nodeos)"
@@ -81,5 +92,11 @@ mod tests {
             "{e}"
         );
         assert!(check_readable("garbage", "v4.1", "img").unwrap_err().contains("cannot compare"));
+        // Spring follows Leap 5: it reads Leap's snapshots, and Leap does not read Spring's.
+        assert!(check_readable("v4.1.0-dev", "v1.2.2", "img").is_ok());
+        assert!(check_readable("v5.0.3", "v1.0.0", "img").is_ok());
+        assert!(check_readable("v1.2.2", "v1.1.0", "img").is_ok());
+        assert!(check_readable("v1.2.2", "v5.0.3", "img").unwrap_err().contains("cannot read its snapshot"));
+        assert!(check_readable("v2.0.0", "v1.2.2", "img").is_err());
     }
 }

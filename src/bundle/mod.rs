@@ -5,12 +5,11 @@
 //! [`make()`] gathers a bundle from a running lab; `restore` holds the steps of `lab up --from` that
 //! differ from a new lab's (the bring-up itself is `lab::up`'s, one for both).
 
-pub mod archive;
-pub mod make;
-pub mod manifest;
-pub mod restore;
+pub(crate) mod archive;
+pub(crate) mod make;
+pub(crate) mod manifest;
+pub(crate) mod restore;
 
-pub use archive::{Bundle, BundleError};
-pub use make::make;
-pub use manifest::{check_readable, Manifest, FORMAT_VERSION};
-pub use restore::Restored;
+pub(crate) use archive::{Bundle, BundleError};
+pub(crate) use make::make;
+pub(crate) use restore::Restored;

@@ -7,11 +7,17 @@ use serde::{Deserialize, Deserializer};
 /// `chain/get_info`.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 pub struct ChainInfo {
+    /// The chain id, hex.
     pub chain_id: String,
+    /// The node's head block.
     pub head_block_num: u64,
+    /// Its last irreversible block.
     pub last_irreversible_block_num: u64,
+    /// Who produced the head block.
     pub head_block_producer: String,
+    /// When, as the chain writes it (`2026-12-03T17:59:36.500`, UTC).
     pub head_block_time: String,
+    /// nodeos' version (`v1.2.2`).
     #[serde(default)]
     pub server_version_string: Option<String>,
     /// The id of the last irreversible block (a transaction's reference block).
@@ -159,19 +165,24 @@ pub const RECENT_VOTE_BLOCKS: u64 = 6;
 /// Who of the active policy votes, as one node sees it at `head`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Votes {
+    /// The weight a block needs to be final.
     pub threshold: u64,
     /// The weight of the finalizers that vote, and of all.
     pub voting_weight: u64,
+    /// The weight of all finalizers of the policy.
     pub total_weight: u64,
     /// Each finalizer of the policy: its name and the block it last voted for (none seen).
     pub finalizers: Vec<FinalizerVote>,
 }
 
+/// One finalizer's votes, as a node saw them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FinalizerVote {
+    /// The finalizer (its producer's name).
     pub name: String,
+    /// The last block it was seen voting for.
     pub last_vote_block: Option<u64>,
-    /// Voted for a block within [`RECENT_VOTE_BLOCKS`] of the head.
+    /// Voted for a block within 6 blocks of the head.
     pub voting: bool,
 }
 
@@ -242,18 +253,25 @@ impl std::fmt::Display for Votes {
     }
 }
 
+/// A Savanna finalizer policy.
 #[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
 pub struct FinalizerPolicy {
+    /// Its generation: 1 for the first, one more each time the producers change.
     pub generation: u64,
+    /// The weight a block needs to be final.
     pub threshold: u64,
+    /// Its finalizers.
     pub finalizers: Vec<FinalizerAuthority>,
 }
 
 /// One finalizer of a policy; the system contract writes the producer's name as its description.
 #[derive(Debug, Clone, Deserialize, PartialEq, serde::Serialize)]
 pub struct FinalizerAuthority {
+    /// The producer's name.
     pub description: String,
+    /// Its weight.
     pub weight: u64,
+    /// Its BLS public key (`PUB_BLS_…`).
     pub public_key: String,
 }
 
@@ -314,6 +332,9 @@ impl VoterRow {
 pub struct GlobalState {
     /// `1970-01-01T00:00:00.000` until 15% of the stake has voted.
     pub thresh_activated_stake_time: String,
+    /// How many producers the contract last proposed as the schedule (0 before the first).
+    #[serde(default)]
+    pub last_producer_schedule_size: u16,
 }
 
 impl GlobalState {

@@ -2,10 +2,10 @@
 //! the protocol's and system contracts' facts, and the typed answers of nodeos. Pure: the
 //! questions are asked by [`crate::client`].
 
-pub mod answers;
-pub mod asset;
-pub mod name;
-pub mod system;
+pub(crate) mod answers;
+pub(crate) mod asset;
+pub(crate) mod name;
+pub(crate) mod system;
 
-pub use asset::{Amount, Symbol};
-pub use name::check_account_name;
+pub(crate) use asset::{Amount, Symbol};
+pub(crate) use name::check_account_name;

@@ -4,10 +4,12 @@
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-pub use crate::chain::answers::ChainInfo;
+pub(crate) use crate::chain::answers::ChainInfo;
 
+mod coalesce;
 mod query;
-pub use query::Chain;
+pub(crate) use coalesce::coalesced;
+pub(crate) use query::Chain;
 
 use crate::plan::HTTP_PORT;
 use crate::runtime::{ExecOutput, Runtime, RuntimeError};
@@ -61,6 +63,9 @@ pub fn answer_is_not_found(status: u16, body: &Value) -> bool {
     }
 }
 
+/// How long a call is given to answer, unless it says otherwise.
+const CALL_SECS: u64 = 10;
+
 /// Separates answers in a `call_many` stream.
 const SEP: &str = "@@antelope-lab@@";
 
@@ -106,9 +111,14 @@ impl<'a> NodeClient<'a> {
         NodeClient { rt, container, base_url: format!("http://127.0.0.1:{HTTP_PORT}") }
     }
 
-    /// POSTs `body` to `/v1/<path>` and returns the JSON answer.
+    /// POSTs `body` to `/v1/<path>` and returns the JSON answer. Inside [`coalesced`], sent
+    /// together with the calls made beside it.
     pub async fn call(&self, path: &str, body: &Value) -> Result<Value, ApiError> {
-        self.call_within(path, body, 10).await
+        let url = format!("{}/v1/{path}", self.base_url);
+        match coalesce::call(self, url, body).await {
+            Some(answer) => coalesce::read(self, path, answer),
+            None => self.call_within(path, body, CALL_SECS).await,
+        }
     }
 
     /// [`Self::call`] for a call that answers late (a snapshot answers once its block is

@@ -7,11 +7,14 @@
 
 use std::path::{Path, PathBuf};
 
-/// cleos options that take a value (so the word after them is not a positional argument).
+/// cleos options that take a value (so the word after them is not a positional argument). Kept
+/// here rather than read from cleos's `--help`, which does not say it for every one: Spring
+/// 1.2.2 lists `--abi-file`, `-r,--header` and `-x,--expiration` without the value they take.
 const WITH_VALUE: &[&str] = &[
     "-u",
     "--url",
     "--wallet-url",
+    "--abi-file",
     "-r",
     "--header",
     "-p",
@@ -49,7 +52,9 @@ fn positionals(args: &[String]) -> Vec<usize> {
     while i < args.len() {
         let a = &args[i];
         if a.starts_with('-') && a.len() > 1 {
-            if WITH_VALUE.contains(&a.as_str()) {
+            // `-u` is `--url` before the subcommand and `--unpack-action-data`, a flag, after it.
+            let flag = a == "-u" && !out.is_empty();
+            if WITH_VALUE.contains(&a.as_str()) && !flag {
                 i += 1;
             }
         } else {
@@ -195,6 +200,14 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn options_before_the_subcommand_and_after_it_are_told_apart() {
+        let args = s(&["-u", "http://x", "--abi-file", "eosio:/a.abi", "push", "transaction", "t.json", "-u"]);
+        assert_eq!(positionals(&args), [4, 5, 6]);
+        let args = s(&["set", "contract", "alice", "dir", "-u", "w.wasm", "-x", "30", "a.abi"]);
+        assert_eq!(positionals(&args), [0, 1, 2, 3, 5, 8]);
     }
 
     #[test]

@@ -10,15 +10,28 @@ use super::DeployError;
 /// A contract read from the host.
 #[derive(Debug, Clone)]
 pub struct ContractFiles {
-    pub wasm_path: PathBuf,
-    pub wasm: Vec<u8>,
+    pub(crate) wasm_path: PathBuf,
+    pub(crate) wasm: Vec<u8>,
     /// sha256 of the wasm, hex: what the chain's `get_code_hash` answers once it is set.
     pub code_hash: String,
-    pub abi: Option<Abi>,
+    pub(crate) abi: Option<Abi>,
 }
 
+impl ContractFiles {
+    /// The wasm file that was read.
+    pub fn wasm_path(&self) -> &Path {
+        &self.wasm_path
+    }
+
+    /// The ABI file that was read, if any.
+    pub fn abi_path(&self) -> Option<&Path> {
+        self.abi.as_ref().map(|a| a.path.as_path())
+    }
+}
+
+/// An ABI read from the host: its file, its bytes, and the JSON they hold.
 #[derive(Debug, Clone)]
-pub struct Abi {
+pub(crate) struct Abi {
     pub path: PathBuf,
     pub bytes: Vec<u8>,
     pub json: serde_json::Value,

@@ -5,12 +5,12 @@
 //! same copying for `lab cleos` arguments that name host files; [`record`] keeps the accounts
 //! deployed to in the lab's state folder, for `lab accounts`.
 
-pub mod abi;
-pub mod account;
-pub mod cleos_args;
-pub mod input;
-pub mod record;
-pub mod upload;
+pub(crate) mod abi;
+pub(crate) mod account;
+pub(crate) mod cleos_args;
+pub(crate) mod input;
+pub(crate) mod record;
+pub(crate) mod upload;
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +24,7 @@ use crate::keys::KeyPair;
 use crate::plan::{NetworkPlan, KEOSD_PORT};
 use crate::runtime::{ContainerState, ExecOutput, Runtime};
 use crate::state::StateDir;
+pub(crate) use input::read_contract;
 pub use input::ContractFiles;
 
 #[derive(Debug, Error)]
@@ -48,17 +49,24 @@ pub enum DeployError {
 /// What `lab deploy` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeployReport {
+    /// The account the contract went to.
     pub account: String,
     /// Created by this deploy (with its RAM, and unlimited CPU and NET).
     pub created: bool,
+    /// The key of the account when this deploy created it.
     pub public_key: Option<String>,
+    /// The RAM bought for a created account, in bytes.
     pub ram_bytes: Option<i64>,
+    /// sha256 of the wasm, as the chain's `get_code_hash` answers.
     pub code_hash: String,
+    /// The code was set (false: the chain already had this code).
     pub code_set: bool,
+    /// The ABI was set (false: none given, or the chain already had it).
     pub abi_set: bool,
 }
 
 impl DeployReport {
+    /// Nothing changed: the account existed with this code and ABI.
     pub fn nothing_done(&self) -> bool {
         !self.created && !self.code_set && !self.abi_set
     }

@@ -3,8 +3,8 @@
 //! chain's info, schedule and producers table as a running node answers (best effort: a chain
 //! that does not answer still leaves the logs, with the error in `chain/errors.txt`).
 
-pub mod archive;
-pub mod mask;
+pub(crate) mod archive;
+pub(crate) mod mask;
 
 use std::path::{Path, PathBuf};
 
@@ -19,10 +19,13 @@ use crate::state::StateDir;
 /// What a dump wrote.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DumpReport {
+    /// The folder written.
     pub dir: PathBuf,
+    /// The nodes whose logs and config it holds.
     pub nodes: Vec<String>,
     /// The chain's answers could not all be had; what went wrong.
     pub chain_errors: Vec<String>,
+    /// The `.tar.gz` of the folder, when asked for.
     pub archive: Option<PathBuf>,
 }
 

@@ -4,13 +4,13 @@
 //! it into the iptables and tc commands for one node (pure), `apply` runs those in one-shot helper
 //! containers beside the nodes, and `record` keeps what is in effect for `lab status`.
 
-pub mod apply;
-pub mod record;
-pub mod rules;
-pub mod spec;
+pub(crate) mod apply;
+pub(crate) mod record;
+pub(crate) mod rules;
+pub(crate) mod spec;
 
 #[cfg(test)]
 mod tests;
 
-pub use apply::{FaultError, LiveNode};
-pub use spec::{LinkArgs, LinkSpec, Partition, SpecErrors};
+pub(crate) use apply::FaultError;
+pub use spec::{LinkArgs, SpecErrors};

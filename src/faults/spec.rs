@@ -38,10 +38,6 @@ impl Partition {
 pub struct Rate(String);
 
 impl Rate {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The rate in bits per second (tc's `bps` units are bytes per second).
     pub fn bits_per_sec(&self) -> u64 {
         let split = self.0.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(self.0.len());
@@ -183,10 +179,15 @@ pub fn parse_nodes(names: &[String], nodes: &[String]) -> Result<Vec<String>, Sp
 /// The raw `lab netem` options, as typed.
 #[derive(Debug, Clone, Default)]
 pub struct LinkArgs {
+    /// Added delay, e.g. `200ms`.
     pub delay: Option<String>,
+    /// Jitter around the delay, e.g. `50ms`.
     pub jitter: Option<String>,
+    /// Packets lost, e.g. `5%`.
     pub loss: Option<String>,
+    /// A rate limit, e.g. `1mbit`.
     pub rate: Option<String>,
+    /// Remove the link faults instead.
     pub clear: bool,
 }
 
@@ -358,7 +359,7 @@ mod tests {
         assert_eq!(spec.delay_ms, Some(100));
         assert_eq!(spec.jitter_ms, Some(10));
         assert_eq!(spec.loss_pct, Some(30.0));
-        assert_eq!(spec.rate.as_ref().unwrap().as_str(), "1mbit");
+        assert_eq!(spec.rate.as_ref().unwrap().0, "1mbit");
         assert!(spec.needs_netem());
         assert_eq!(spec.describe(), ["delay 100ms ± 10ms", "loss 30%", "rate 1mbit"]);
 

@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-pub use dot::dot;
-pub use mermaid::mermaid;
-pub use svg::svg;
+pub(crate) use dot::dot;
+pub(crate) use mermaid::mermaid;
+pub(crate) use svg::svg;
 
 use crate::plan::{NetworkPlan, Role};
 

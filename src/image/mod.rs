@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 /// `images/base/make-debian-base.sh` makes it from Debian's packages.
 pub const DEFAULT_BASE: &str = "debian:bookworm-slim";
 
-pub mod files;
+pub(crate) mod files;
+pub(crate) mod release;
 
 /// The default recipe, `images/nodeos/`, compiled in so that `lab` works outside its repository.
 pub const RECIPE_FILES: &[(&str, &str)] = &[

@@ -17,7 +17,9 @@ use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use blst::min_pk::{PublicKey, SecretKey};
+#[cfg(test)]
+use blst::min_pk::PublicKey;
+use blst::min_pk::SecretKey;
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -91,6 +93,7 @@ impl BlsKey {
 }
 
 /// Checks that a string is a well-formed `PUB_BLS_…` key on the curve.
+#[cfg(test)]
 pub fn check_public_key(key: &str) -> Result<(), BlsKeyError> {
     let mut raw = decode(key, PUB, 96)?;
     let (x, y) = raw.split_at_mut(48);

@@ -79,7 +79,7 @@ struct Entry {
 }
 
 /// `eosio` first, then the staked accounts in the plan's order (users, then producers).
-pub fn accounts(state: &StateDir) -> Result<Vec<LabAccount>> {
+pub(crate) fn accounts(state: &StateDir) -> Result<Vec<LabAccount>> {
     let path = state.root.join("keys.json");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}: is the lab up (its keys are written by `up`)?", path.display()))?;

@@ -70,7 +70,7 @@ impl LabConfig {
     /// What the command line does: the file given, else `lab.yaml` in the current folder, else the
     /// built-in default. Parsed but not yet checked: commands that need only the lab's name work
     /// with a file that has other problems; [`LabConfig::plan`] checks it.
-    pub fn discover(file: Option<&Path>) -> Result<Self> {
+    pub(crate) fn discover(file: Option<&Path>) -> Result<Self> {
         Ok(LabConfig { source: topology::load(file)?, state_base: None, engine: None, given: false })
     }
 
@@ -83,7 +83,7 @@ impl LabConfig {
 
     /// The engine that runs the lab: the one given to [`LabConfig::engine`], else the one
     /// remembered in its state folder, else the topology's.
-    pub fn resolved_engine(&self) -> Result<Engine> {
+    pub(crate) fn resolved_engine(&self) -> Result<Engine> {
         Ok(crate::orchestrator::engine::resolve(self.engine, self.source.topology.engine, &self.state())?)
     }
 
@@ -94,8 +94,8 @@ impl LabConfig {
         self
     }
 
-    /// The same lab with its topology changed in code; checked when planned ([`LabConfig::plan`],
-    /// [`super::Lab::up`]).
+    /// The same lab with its topology changed in code; checked when the lab is brought
+    /// up ([`super::Lab::up`]) or by [`LabConfig::check`].
     pub fn map_topology(mut self, change: impl FnOnce(&mut Topology)) -> Self {
         change(&mut self.source.topology);
         self
@@ -112,12 +112,12 @@ impl LabConfig {
     }
 
     /// The topology with the file it came from, if any.
-    pub fn source(&self) -> &TopologySource {
+    pub(crate) fn source(&self) -> &TopologySource {
         &self.source
     }
 
     /// The lab's state folder.
-    pub fn state(&self) -> StateDir {
+    pub(crate) fn state(&self) -> StateDir {
         match &self.state_base {
             Some(base) => StateDir { root: base.join(self.name()) },
             None => StateDir::for_lab(self.name()),
@@ -138,6 +138,12 @@ impl LabConfig {
         Ok(())
     }
 
+    /// The image reference the lab's nodes run (a node's own `image` aside): the tag `lab up`
+    /// builds or pulls.
+    pub fn image_reference(&self) -> Result<String> {
+        Ok(self.plan()?.0.image.reference().to_string())
+    }
+
     /// The same topology under another lab name (`lab up --name`), checked when planned.
     pub fn renamed(self, name: &str) -> Self {
         self.map_topology(|t| t.name = name.to_string())
@@ -145,7 +151,7 @@ impl LabConfig {
 
     /// The plan of a lab `up` made: as [`LabConfig::plan`], but a lab without a state folder is
     /// [`crate::state::StateMissing`] instead of a new seed.
-    pub fn plan_existing(&self) -> Result<(NetworkPlan, StateDir)> {
+    pub(crate) fn plan_existing(&self) -> Result<(NetworkPlan, StateDir)> {
         self.state().require(self.name())?;
         self.plan()
     }
@@ -153,7 +159,7 @@ impl LabConfig {
     /// The resolved plan (names, keys, ports, peers) with the lab's seed: the topology's, else
     /// the one kept in the state folder by an earlier `up`, else a new one. Every problem of the
     /// topology is reported at once ([`ValidationErrors`]).
-    pub fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
+    pub(crate) fn plan(&self) -> Result<(NetworkPlan, StateDir)> {
         let state = self.state();
         let seed = state.seed(self.source.topology.seed.as_deref())?;
         // The images `lab upgrade` moved nodes to are the lab's now, whatever the file says.
@@ -183,7 +189,7 @@ impl LabConfig {
 
     /// The lab `name` brought up earlier, from the topology `up` kept in its state folder (under
     /// `$LAB_STATE_DIR`, …). A lab `up` never made is [`crate::state::StateMissing`].
-    pub fn of_lab(name: &str) -> Result<Self> {
+    pub(crate) fn of_lab(name: &str) -> Result<Self> {
         Self::from_state(StateDir::for_lab(name), name)
     }
 

@@ -13,7 +13,7 @@ use crate::topology::Engine;
 /// unless `keep_data`, volumes and the state folder. `state_base` is the folder state folders are
 /// in (`None`: the default, `$LAB_STATE_DIR` …). Finds the objects by label alone, so it needs no
 /// topology and works on what a failed or interrupted `up` left.
-pub async fn down_labs(
+pub(crate) async fn down_labs(
     rt: &dyn Runtime,
     name: Option<&str>,
     keep_data: bool,

@@ -137,17 +137,17 @@ impl Lab {
     }
 
     /// The resolved plan: nodes, containers, accounts, keys, ports.
-    pub fn plan(&self) -> &NetworkPlan {
+    pub(crate) fn plan(&self) -> &NetworkPlan {
         &self.plan
     }
 
     /// The lab's state folder (seed, keys, wallet password, rendered node files).
-    pub fn state(&self) -> &StateDir {
+    pub(crate) fn state(&self) -> &StateDir {
         &self.state
     }
 
     /// The container engine the lab runs on.
-    pub fn runtime(&self) -> &dyn Runtime {
+    pub(crate) fn runtime(&self) -> &dyn Runtime {
         &self.rt
     }
 

@@ -97,7 +97,7 @@ async fn finality(rt: &dyn Runtime, container: &str, head: Option<u64>) -> Optio
 
 /// The status of lab `name` as the engine `rt` runs it; the faults in effect come from its state
 /// folder `state` (none when it has no folder). A lab with no container has no node.
-pub async fn status_of(rt: &dyn Runtime, name: &str, state: &StateDir) -> Result<LabStatus> {
+pub(crate) async fn status_of(rt: &dyn Runtime, name: &str, state: &StateDir) -> Result<LabStatus> {
     let rt_ref = rt;
     let containers = orchestrator::node_containers(rt, name).await?;
     // Written by the fault commands; a lab without a state folder has none.

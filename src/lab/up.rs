@@ -143,6 +143,10 @@ async fn bring_up(
     let start_all = !options.boot || orchestrator::start_all_at_once(&plan);
     let report = orchestrator::up_recorded(rt, &plan, state, printer, start_all, None, created).await?;
     keep_topology(config, state)?;
+    // A new chain's genesis node was started held (with or without a boot to follow).
+    if report.genesis_held {
+        orchestrator::release_genesis(rt, &plan, options.timeout, printer).await?;
+    }
     let mut ran = Vec::new();
     if !report.recover.is_empty() {
         // The crashed nodes come back from a snapshot of one that runs, so they go last.
@@ -164,6 +168,19 @@ async fn bring_up(
         // keosd lives in the genesis container's processes, not in its chain: after a restart
         // it is started again on its own, and that is no reason to run the boot.
         let chain_steps: Vec<StepName> = steps.iter().copied().filter(|s| *s != StepName::Wallet).collect();
+        if !fresh {
+            // Nodes this `up` started again answer before the chain is asked about the steps:
+            // one still starting would count as a node behind the chain (`start-prod` missing).
+            let restarted: Vec<_> = plan
+                .nodes
+                .iter()
+                .filter(|n| n.name != plan.genesis().name)
+                .filter(|n| report.started.iter().any(|s| *s == n.container || *s == n.name))
+                .collect();
+            if !restarted.is_empty() {
+                orchestrator::wait_ready(rt, &restarted, options.timeout, printer).await?;
+            }
+        }
         let missing = if fresh { Vec::new() } else { boot.missing(&chain_steps).await? };
         let resigned_with_gaps = !missing.is_empty() && boot.resigned().await?;
         if !fresh && (missing.is_empty() || resigned_with_gaps) {

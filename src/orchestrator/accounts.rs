@@ -15,6 +15,7 @@ use crate::state::StateDir;
 pub enum ListedRole {
     /// eosio and the eosio.* accounts the boot creates; held by eosio (eosio by the producers).
     System,
+    /// A producer of the topology.
     Producer,
     /// An account the boot created and staked (the topology's users).
     Staked,
@@ -25,7 +26,9 @@ pub enum ListedRole {
 /// One account of the lab.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListedAccount {
+    /// The account name.
     pub name: String,
+    /// What it is to the lab.
     pub role: ListedRole,
     /// The key the account was created with (owner and active); for system accounts, eosio's key,
     /// which no longer controls them once the boot resigned them.
@@ -42,6 +45,7 @@ pub struct ListedAccount {
     pub staked: String,
     /// The same two in the token's smallest unit, for sums.
     pub liquid_units: i64,
+    /// [`ListedAccount::staked`] in the smallest unit.
     pub staked_units: i64,
 }
 

@@ -39,9 +39,9 @@ async fn ensure_one(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> 
                 }
             }
         }
-        ImagePlan::Recipe { tag, ca_cert, .. } | ImagePlan::Dir { tag, ca_cert, .. } => {
-            build(rt, plan, tag, ca_cert.as_deref(), printer).await?
-        }
+        ImagePlan::Recipe { tag, ca_cert, .. }
+        | ImagePlan::Dir { tag, ca_cert, .. }
+        | ImagePlan::Release { tag, ca_cert, .. } => build(rt, plan, tag, ca_cert.as_deref(), printer).await?,
         ImagePlan::Files { tag, .. } => build(rt, plan, tag, None, printer).await?,
     }
     Ok(())
@@ -66,8 +66,15 @@ async fn build(
         ImagePlan::Recipe { base, .. } => (image::recipe_context(&ca)?, Some(base.clone())),
         ImagePlan::Dir { dir, base, .. } => (image::dir_context(dir, ca_cert.map(|_| ca.as_slice()))?, base.clone()),
         ImagePlan::Files { dir, base, .. } => (image::files::context(dir)?, Some(base.clone())),
+        ImagePlan::Release { contracts, base, url, sha256, .. } => {
+            args.insert("SPRING_URL".to_string(), url.clone());
+            args.insert("SPRING_SHA256".to_string(), sha256.clone().unwrap_or_default());
+            (image::release::context(contracts, &ca)?, Some(base.clone()))
+        }
         ImagePlan::Pull { .. } => unreachable!("pulled, not built"),
     };
+    // A package on this machine's loopback (a local mirror) is reached from the host's network.
+    let host_network = matches!(&plan.image, ImagePlan::Release { url, .. } if image::release::on_loopback(url));
     if let Some(base) = &base {
         if !rt.image_present(base).await? {
             printer.info(format!(
@@ -83,13 +90,20 @@ async fn build(
     }
     let task = printer.task(format!("build image {tag}"));
     let show = |line: &str| task.message(line.to_string());
-    match rt.build_image(tag, context, args, image_labels, &show).await {
+    match rt.build_image(tag, context, args, image_labels, host_network, &show).await {
         Ok(()) => {
             task.done("");
             Ok(())
         }
         Err(e) => {
             task.fail();
+            if let ImagePlan::Release { version, url, .. } = &plan.image {
+                return Err(anyhow!(e).context(format!(
+                    "building the Spring {version} image {tag} from {url} failed: the package could not be \
+                     downloaded, did not match image.sha256, or did not install on the base. Behind a \
+                     TLS-inspecting proxy, set image.ca_cert"
+                )));
+            }
             Err(anyhow!(e).context(format!(
                 "building the nodeos image {tag} failed. If the base image cannot be pulled, run \
                  images/base/make-debian-base.sh; behind a TLS-inspecting proxy, set image.ca_cert"
@@ -102,9 +116,10 @@ async fn build(
 /// the lab's nodeos image uses, else the default base) and returns its tag.
 pub async fn ensure_nettools_image(rt: &dyn Runtime, plan: &NetworkPlan, printer: &Printer) -> Result<String> {
     let base = match &plan.image {
-        ImagePlan::Recipe { base, .. } | ImagePlan::Dir { base: Some(base), .. } | ImagePlan::Files { base, .. } => {
-            base.clone()
-        }
+        ImagePlan::Recipe { base, .. }
+        | ImagePlan::Dir { base: Some(base), .. }
+        | ImagePlan::Files { base, .. }
+        | ImagePlan::Release { base, .. } => base.clone(),
         _ => image::DEFAULT_BASE.to_string(),
     };
     let tag = image::nettools_tag(&base);
@@ -120,7 +135,7 @@ pub async fn ensure_nettools_image(rt: &dyn Runtime, plan: &NetworkPlan, printer
     let args = BTreeMap::from([("BASE_IMAGE".to_string(), base.clone())]);
     let task = printer.task(format!("build image {tag} (iptables, tc)"));
     let show = |line: &str| task.message(line.to_string());
-    match rt.build_image(&tag, image::nettools_context()?, args, BTreeMap::new(), &show).await {
+    match rt.build_image(&tag, image::nettools_context()?, args, BTreeMap::new(), false, &show).await {
         Ok(()) => {
             task.done("");
             Ok(tag)

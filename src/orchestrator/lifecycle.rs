@@ -83,8 +83,11 @@ pub fn parse_signal(text: &str) -> Result<String, LifecycleError> {
 /// What `start` did.
 #[derive(Debug, Default)]
 pub struct StartReport {
+    /// Nodes started as they were.
     pub started: Vec<String>,
+    /// Nodes whose state could not start and were restored from a snapshot of a healthy node.
     pub recovered: Vec<Recovery>,
+    /// Nodes that were running already.
     pub already_running: Vec<String>,
 }
 

@@ -9,12 +9,13 @@
 //! lists a lab's nodes by their labels, `lifecycle` stops, starts, kills and pauses nodes, and
 //! [`recover`] brings back one that crashed.
 
-pub mod accounts;
-pub mod engine;
-pub use accounts::{list_accounts, ListedAccount, ListedRole};
-pub mod api_port;
+pub(crate) mod accounts;
+pub(crate) mod engine;
+pub(crate) use accounts::list_accounts;
+pub use accounts::{ListedAccount, ListedRole};
+pub(crate) mod api_port;
 mod down;
-pub mod endpoints;
+pub(crate) mod endpoints;
 mod image;
 mod lifecycle;
 mod nodes;
@@ -22,7 +23,7 @@ mod options;
 mod probe;
 mod ready;
 mod recover;
-pub mod release;
+pub(crate) mod release;
 mod rollback;
 mod select;
 mod snapshot;
@@ -33,28 +34,29 @@ mod upgrade;
 #[cfg(test)]
 mod tests;
 
-pub use crate::runtime::health::{describe, down_reason, health, indent, Health, CLEAN_EXIT_CODES, DIRTY_FLAG};
-pub use down::{down, DownReport};
-pub use image::{ensure_image, ensure_nettools_image};
-pub use lifecycle::{
-    kill, live, parse_signal, pause, recover_all, require, start, stop, unpause, LifecycleError, StartReport,
-};
-pub use nodes::{genesis_of, node_containers};
-pub use options::{check_options, nodeos_help, probe_name, OptionsChecked};
-pub use probe::{probe_image, run_probe, ProbeOutput};
-pub use ready::{wait_all, wait_node, wait_ready};
-pub use recover::{needs_recovery, recover, RecoverError, Recovery};
-pub use rollback::{roll_back, undo, Created, Objects, Undone, UpInterrupted};
-pub use select::{select, SelectError};
-pub use snapshot::{snapshot_at_head, HeadSnapshot};
-pub use spec::{container_spec, start_paused_marker};
-pub use up::{
-    busy_ports, create_network_and_volumes, decide, start_all_at_once, up, up_recorded, PortsBusy, Preload, UpPlan,
-    UpReport,
-};
-pub use upgrade::{upgrade, Upgraded};
+pub(crate) use crate::runtime::health::{down_reason, health, indent, Health};
+pub(crate) use down::down;
+pub use down::DownReport;
+pub(crate) use image::{ensure_image, ensure_nettools_image};
+pub use lifecycle::StartReport;
+pub(crate) use lifecycle::{kill, parse_signal, pause, recover_all, start, stop, unpause, LifecycleError};
+pub(crate) use nodes::{genesis_of, node_containers};
+pub(crate) use options::check_options;
+pub(crate) use probe::probe_image;
+pub(crate) use ready::{wait_all, wait_ready};
+pub(crate) use recover::RecoverError;
+pub use recover::Recovery;
+pub(crate) use release::release_genesis;
+pub(crate) use rollback::{undo, Created, Undone, UpInterrupted};
+pub(crate) use select::{select, SelectError};
+pub(crate) use snapshot::{snapshot_at_head, HeadSnapshot};
+pub(crate) use spec::{container_spec, start_paused_marker};
+pub use up::PortsBusy;
+pub(crate) use up::{start_all_at_once, up_recorded, Preload};
+pub(crate) use upgrade::upgrade;
+pub use upgrade::Upgraded;
 
-pub use crate::labels::lab_filter;
+pub(crate) use crate::labels::lab_filter;
 
 /// Seconds nodeos gets to shut down after SIGTERM: it flushes its state database, and a database
 /// killed mid-write is "dirty" and refuses to start again.

@@ -30,6 +30,7 @@ pub enum RecoverError {
 /// What a recovery did, said in one line by its `Display`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recovery {
+    /// The node restored.
     pub node: String,
     /// Why it needed one: its exit code, the dirty flag in its log.
     pub reason: String,
@@ -37,6 +38,7 @@ pub struct Recovery {
     pub source: String,
     /// The snapshot's block.
     pub block: u64,
+    /// How long it took.
     pub elapsed: Duration,
 }
 

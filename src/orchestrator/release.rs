@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use crate::chain::answers::NetConnection;
 use crate::client::NodeClient;
 use crate::plan::{NetworkPlan, NodePlan, Role, HTTP_PORT};
+use crate::printer::Printer;
 use crate::runtime::Runtime;
 
 /// How many containers [`start_in_dial_order`] asks the engine to start at a time.
@@ -124,6 +125,30 @@ pub async fn release_when_connected(
     };
     resume(rt, via, paused).await?;
     Ok(connected)
+}
+
+/// Releases the genesis node of a new chain, started paused beside its peers (see
+/// `up::hold_genesis`), once every node answers and has shaken hands with the peers it dials.
+pub async fn release_genesis(
+    rt: &dyn Runtime,
+    plan: &NetworkPlan,
+    timeout: Duration,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let genesis = plan.genesis();
+    // A node nodeos refuses stops here, named with its last log lines, before any wait for it.
+    super::wait_ready(rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, printer).await?;
+    let task = printer.task(format!("connect {} nodes, then produce", plan.nodes.len()));
+    let connected = release_when_connected(rt, plan, &genesis.container, &[genesis]).await?;
+    task.done(if connected {
+        "every node connected before the first block".to_string()
+    } else {
+        format!(
+            "released after {} s without every connection (`lab status` shows the peers)",
+            CONNECT_TIMEOUT.as_secs()
+        )
+    });
+    Ok(())
 }
 
 /// Resumes production on `nodes`, asked from `via` over the lab network, and returns once each has

@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 
-use super::{container_spec, decide, lab_filter, start_all_at_once, up, UpReport};
+use super::up::{decide, up, UpReport};
+use super::{container_spec, lab_filter, start_all_at_once};
 use crate::labels;
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
@@ -190,7 +191,7 @@ async fn a_second_up_on_a_running_lab_does_nothing() {
     lab.up(true).await.unwrap();
     lab.rt.clear_calls();
     let report = lab.up(true).await.unwrap();
-    assert!(!report.changed() && report.all_running);
+    assert!(!report.changed());
     assert_eq!(lab.rt.changes(), [], "no create, start or anything else that changes the lab");
 }
 
@@ -298,6 +299,32 @@ async fn a_preloaded_up_puts_the_files_in_before_each_first_start_and_starts_in_
         assert_eq!(paused, producers.contains(&node.name), "{c}: the paused marker");
     }
     assert!(starts.windows(2).all(|w| w[0] < w[1]), "started in the plan's (dial) order: {starts:?}");
+}
+
+#[tokio::test]
+async fn a_new_chain_of_a_small_lab_starts_its_genesis_node_held_and_only_a_new_one() {
+    use super::{start_paused_marker, up_recorded, Created};
+    use crate::plan::DATA_MOUNT;
+
+    let lab = Lab::new();
+    let printer = Printer::new(true, true);
+    let marker = |c: &str| {
+        futures::executor::block_on(lab.rt.get_file(c, &format!("{DATA_MOUNT}/{}", start_paused_marker().name))).is_ok()
+    };
+    let report = up_recorded(&lab.rt, &lab.plan, &lab.state, &printer, true, None, &Created::default()).await.unwrap();
+    assert!(report.genesis_held);
+    for node in &lab.plan.nodes {
+        assert_eq!(marker(&node.container), node.name == "genesis", "{}: the paused marker", node.name);
+    }
+    // Producers left for `start-prod` (a large lab): nothing is held, genesis produces alone.
+    let other = Lab::new();
+    let report =
+        up_recorded(&other.rt, &other.plan, &other.state, &printer, false, None, &Created::default()).await.unwrap();
+    assert!(!report.genesis_held);
+    // A lab that has its chain: the genesis node is not new, nothing is held.
+    lab.rt.stop_container(&lab.plan.genesis().container, 1).await.unwrap();
+    let report = up_recorded(&lab.rt, &lab.plan, &lab.state, &printer, true, None, &Created::default()).await.unwrap();
+    assert!(!report.genesis_held && report.started == [lab.plan.genesis().container.clone()], "{report:?}");
 }
 
 #[test]

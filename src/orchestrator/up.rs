@@ -20,6 +20,25 @@ pub fn start_all_at_once(plan: &NetworkPlan) -> bool {
     plan.nodes.len() <= 8 && plan.accounts.len() <= 1000
 }
 
+/// Whether a new chain's genesis node starts with production paused, to be released once every
+/// node has shaken hands: when every node of a new lab starts with it ([`start_all_at_once`]).
+/// Started free, the genesis node made its first blocks while its peers were still connecting;
+/// a peer that got block 2, then 5 and 6 as they were made, before 4 (unlinkable), stopped
+/// syncing for some 16 s (Leap 4.1), and `start-prod` waited for it (measured: 16 s in one
+/// `lab-bench` run of three, 0.1 s in the others). Released once connected, every node receives
+/// every block as it is made.
+///
+/// The marker that holds it is put into its container before the first start: an engine that
+/// cannot (a swarm) starts it free.
+fn hold_genesis(rt: &dyn Runtime, plan: &NetworkPlan, decided: &UpPlan, start_all: bool) -> bool {
+    let genesis = &plan.genesis().container;
+    rt.files_before_first_start()
+        && start_all
+        && plan.nodes.len() > 1
+        && decided.create.contains(genesis)
+        && decided.start.contains(genesis)
+}
+
 /// Host ports the plan publishes are held by another process, found before anything is created:
 /// each as `nodes.NODE.http_port: port P on 127.0.0.1 is already in use`.
 #[derive(Debug, thiserror::Error)]
@@ -51,8 +70,9 @@ pub struct UpReport {
     pub started: Vec<String>,
     /// Nodes (by name) that crashed: left stopped, for [`super::recover_all`] once the others run.
     pub recover: Vec<String>,
-    /// Nothing was missing and every container was running.
-    pub all_running: bool,
+    /// The genesis node of a new chain started with production paused beside its peers (see
+    /// [`hold_genesis`]): the caller releases it with [`super::release_genesis`].
+    pub genesis_held: bool,
 }
 
 impl UpReport {
@@ -123,6 +143,7 @@ pub fn decide(plan: &NetworkPlan, specs: &[ContainerSpec], existing: &[Container
 
 /// Creates what is missing and starts what is stopped, as [`decide`] decides; refuses before
 /// anything is created when a host port the lab publishes is taken.
+#[cfg(test)]
 pub async fn up(
     rt: &dyn Runtime,
     plan: &NetworkPlan,
@@ -177,7 +198,7 @@ pub async fn up_recorded(
     for w in &decided.warnings {
         printer.warn(w);
     }
-    let mut report = UpReport { all_running: decided.all_running, ..Default::default() };
+    let mut report = UpReport::default();
     if decided.nothing_to_do() {
         return Ok(report);
     }
@@ -194,6 +215,12 @@ pub async fn up_recorded(
     match preload {
         _ if to_touch.is_empty() => {}
         Some(preload) => create_preloaded(rt, plan, &to_touch, &decided, preload, printer, created).await?,
+        // A new chain's nodes start in dial order, the genesis node held (see `hold_genesis`).
+        None if hold_genesis(rt, plan, &decided, start_all) => {
+            report.genesis_held = true;
+            let held = Preload { files: Vec::new(), paused: vec![plan.genesis().name.clone()] };
+            create_preloaded(rt, plan, &to_touch, &decided, &held, printer, created).await?
+        }
         None => create_and_start(rt, &to_touch, &decided, printer, created).await?,
     }
     report.started = decided.start.iter().filter(|n| !decided.create.contains(n)).cloned().collect();
@@ -244,7 +271,12 @@ async fn create_preloaded(
     printer: &Printer,
     created: &Created,
 ) -> Result<()> {
-    let bar = printer.bar("create nodes, put the snapshot in each, start them", to_touch.len() as u64);
+    let label = if preload.files.is_empty() {
+        "create and start nodes"
+    } else {
+        "create nodes, put the snapshot in each, start them"
+    };
+    let bar = printer.bar(label, to_touch.len() as u64);
     let paused = start_paused_marker();
     try_join_all(plan.nodes.iter().filter(|n| decided.create.contains(&n.container)).map(|n| {
         let mut files = preload.files.clone();
@@ -261,7 +293,11 @@ async fn create_preloaded(
     .await?;
     let starting: Vec<&NodePlan> = plan.nodes.iter().filter(|n| decided.start.contains(&n.container)).collect();
     start_in_dial_order(rt, &starting, &|| bar.inc(1)).await?;
-    bar.done(format!("{} nodes", to_touch.len()));
+    bar.done(if preload.files.is_empty() {
+        format!("{} containers, in dial order", to_touch.len())
+    } else {
+        format!("{} nodes", to_touch.len())
+    });
     Ok(())
 }
 

@@ -17,15 +17,19 @@ use crate::state::StateDir;
 /// What an upgrade of one node did, said in one line by its `Display`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upgraded {
+    /// The node upgraded.
     pub node: String,
     /// The image it ran, and the one it runs now.
     pub from: String,
+    /// The image it runs now.
     pub to: String,
     /// The node the snapshot came from, and its block.
     pub source: String,
+    /// The snapshot's block.
     pub block: u64,
     /// The nodeos version the node answers with now.
     pub server_version: String,
+    /// How long the node took.
     pub elapsed: Duration,
 }
 

@@ -1,9 +1,9 @@
 //! The resolved lab: every name, key, port, peer, label and mount, computed from a topology and a
 //! seed without any I/O. Rendering and the runtime work from this alone.
 
-pub mod accounts;
+pub(crate) mod accounts;
 mod activation;
-pub mod alloc;
+pub(crate) mod alloc;
 mod peers;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use accounts::AccountPlan;
-pub use activation::{check_activation, voters_stake};
-pub use alloc::Allocation;
+pub(crate) use accounts::AccountPlan;
+pub(crate) use activation::check_activation;
+pub(crate) use alloc::Allocation;
 
 use crate::chain::{Amount, Symbol};
 use crate::keys::bls::BlsKey;
@@ -134,12 +134,25 @@ pub enum ImagePlan {
     Files { tag: String, dir: PathBuf, base: String },
     /// Pull from a registry when missing.
     Pull { reference: String },
+    /// Build lab's release recipe: a Spring release package, downloaded, and a contracts folder.
+    Release {
+        tag: String,
+        version: String,
+        url: String,
+        sha256: Option<String>,
+        contracts: PathBuf,
+        base: String,
+        ca_cert: Option<PathBuf>,
+    },
 }
 
 impl ImagePlan {
     pub fn reference(&self) -> &str {
         match self {
-            ImagePlan::Recipe { tag, .. } | ImagePlan::Dir { tag, .. } | ImagePlan::Files { tag, .. } => tag,
+            ImagePlan::Recipe { tag, .. }
+            | ImagePlan::Dir { tag, .. }
+            | ImagePlan::Files { tag, .. }
+            | ImagePlan::Release { tag, .. } => tag,
             ImagePlan::Pull { reference } => reference,
         }
     }
@@ -401,6 +414,18 @@ fn image_plan(
             tag,
             dir: source.resolve(dir),
             base: image.base.clone(),
+            ca_cert: image.ca_cert.as_ref().map(|p| source.resolve(p)),
+        }
+    } else if let Some(version) = &image.spring {
+        let base = image.base.clone().unwrap_or_else(|| crate::image::DEFAULT_BASE.to_string());
+        let tag = image.tag.clone().unwrap_or_else(|| crate::image::release::tag(version, hash, &base));
+        ImagePlan::Release {
+            tag,
+            version: version.clone(),
+            url: crate::image::release::package_url(image.mirror.as_deref(), version),
+            sha256: image.sha256.clone(),
+            contracts: source.resolve(image.contracts.as_deref().unwrap_or(std::path::Path::new("contracts"))),
+            base,
             ca_cert: image.ca_cert.as_ref().map(|p| source.resolve(p)),
         }
     } else if let Some(dir) = &image.files {

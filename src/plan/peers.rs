@@ -4,10 +4,18 @@ use std::collections::BTreeMap;
 
 use crate::topology::P2pShape;
 
+/// The largest lab `auto` peers as a full mesh.
+const AUTO_MESH_NODES: usize = 12;
+
 /// For each node (in order), the nodes it dials. Connections in nodeos are two-way, so a mesh
 /// dials each pair once: every node dials the nodes before it, as the upstream script does.
 pub fn peers(nodes: &[String], shape: P2pShape, extra: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
     let n = nodes.len();
+    let shape = match shape {
+        P2pShape::Auto if n <= AUTO_MESH_NODES => P2pShape::Mesh,
+        P2pShape::Auto => P2pShape::Star,
+        other => other,
+    };
     let mut out: Vec<Vec<String>> = (0..n)
         .map(|i| match shape {
             P2pShape::Mesh => nodes[..i].to_vec(),
@@ -15,7 +23,7 @@ pub fn peers(nodes: &[String], shape: P2pShape, extra: &BTreeMap<String, Vec<Str
             P2pShape::Star => vec![],
             P2pShape::Ring if n == 2 && i == 1 => vec![],
             P2pShape::Ring if n >= 2 => vec![nodes[(i + 1) % n].clone()],
-            P2pShape::Ring | P2pShape::Explicit => vec![],
+            P2pShape::Ring | P2pShape::Explicit | P2pShape::Auto => vec![],
         })
         .collect();
     for (i, node) in nodes.iter().enumerate() {
@@ -42,6 +50,15 @@ mod tests {
         assert_eq!(p[0], Vec::<String>::new());
         assert_eq!(p[3], ["n0", "n1", "n2"]);
         assert_eq!(p.iter().map(Vec::len).sum::<usize>(), 6);
+    }
+
+    #[test]
+    fn auto_is_a_mesh_up_to_twelve_nodes_and_a_star_beyond() {
+        let small = peers(&names(12), P2pShape::Auto, &BTreeMap::new());
+        assert_eq!(small, peers(&names(12), P2pShape::Mesh, &BTreeMap::new()));
+        let large = peers(&names(22), P2pShape::Auto, &BTreeMap::new());
+        assert_eq!(large, peers(&names(22), P2pShape::Star, &BTreeMap::new()));
+        assert_eq!(large.iter().map(Vec::len).sum::<usize>(), 21);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 mod config_ini;
 mod genesis;
 
-pub use config_ini::config_ini;
-pub use genesis::genesis_json;
+pub(crate) use config_ini::config_ini;
+pub(crate) use genesis::genesis_json;
 
 use crate::plan::{NetworkPlan, NodePlan};
 

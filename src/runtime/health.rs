@@ -12,12 +12,15 @@ pub const CLEAN_EXIT_CODES: [i64; 2] = [0, 143];
 /// What nodeos logs when it finds its state database was not closed, and then exits.
 pub const DIRTY_FLAG: &str = "database dirty flag set";
 
+/// What a node's container state means for the lab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
+    /// Running.
     Running,
     /// Exited cleanly: it restarts with its chain.
     Stopped,
+    /// Paused (`lab pause`).
     Paused,
     /// Exited any other way (killed, out of memory, a dirty database): its state cannot be
     /// trusted to open again.
@@ -29,6 +32,7 @@ pub enum Health {
 }
 
 impl Health {
+    /// Its name, as `lab status` shows it.
     pub fn as_str(self) -> &'static str {
         match self {
             Health::Running => "running",

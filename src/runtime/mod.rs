@@ -1,10 +1,11 @@
 //! The container runtime: the only part of `lab` that talks to Docker. It speaks the project's own
 //! types; bollard stays inside `docker`.
 
-pub mod compose;
+pub(crate) mod compose;
 mod docker;
-pub mod fake;
-pub mod health;
+#[cfg(test)]
+pub(crate) mod fake;
+pub(crate) mod health;
 mod swarm;
 
 use std::collections::BTreeMap;
@@ -13,8 +14,8 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 use thiserror::Error;
 
-pub use docker::DockerRuntime;
-pub use swarm::{SwarmRuntime, HOST_LABEL};
+pub(crate) use docker::DockerRuntime;
+pub(crate) use swarm::{SwarmRuntime, HOST_LABEL};
 
 #[derive(Debug, Error)]
 pub enum RuntimeError {
@@ -103,17 +104,22 @@ pub const NO_NETWORK: &str = "none";
 pub enum ContainerState {
     /// Created and never started: a node in this state has no data yet.
     Created,
+    /// Running.
     Running,
+    /// Paused.
     Paused,
+    /// Being restarted by the engine.
     Restarting,
+    /// Being removed.
     Removing,
-    /// Stopped, or never got going; [`ContainerInfo::exit_code`] says how it ended.
+    /// Stopped, or never got going; its exit code says how it ended.
     Exited,
     /// The engine failed to stop or remove it.
     Dead,
 }
 
 impl ContainerState {
+    /// Every state.
     pub const ALL: [ContainerState; 7] = [
         ContainerState::Created,
         ContainerState::Running,
@@ -194,6 +200,7 @@ impl ExecOutput {
         ExecOutput { code, stdout: String::new(), stderr: stderr.into() }
     }
 
+    /// Exited 0.
     pub fn success(&self) -> bool {
         self.code == 0
     }
@@ -251,6 +258,7 @@ pub trait Runtime: Send + Sync {
         context: Vec<u8>,
         build_args: BTreeMap<String, String>,
         labels: BTreeMap<String, String>,
+        host_network: bool,
         progress: ProgressFn<'_>,
     ) -> Result<()>;
     async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()>;
@@ -285,10 +293,6 @@ pub trait Runtime: Send + Sync {
     async fn unpause_container(&self, name: &str) -> Result<()>;
     /// Waits until a container is not running; its exit code.
     async fn wait_container(&self, name: &str) -> Result<i64>;
-    /// Attaches a container to a network, reachable there under `aliases`.
-    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()>;
-    /// Detaches a container from a network; not attached is not an error.
-    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()>;
     /// Writes files into a container, running or not (volumes included), under `dir`.
     async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()>;
     /// Reads one file from a container, running or not.
@@ -305,6 +309,12 @@ pub trait Runtime: Send + Sync {
     /// placement that no host satisfies). One engine runs any.
     async fn check_specs(&self, _specs: &[ContainerSpec]) -> Result<()> {
         Ok(())
+    }
+
+    /// Whether [`Self::put_files`] reaches a container created and not started yet. A swarm's
+    /// service has no container until a host runs its task.
+    fn files_before_first_start(&self) -> bool {
+        true
     }
 }
 
@@ -323,9 +333,10 @@ impl<T: Runtime + ?Sized> Runtime for Box<T> {
         context: Vec<u8>,
         build_args: BTreeMap<String, String>,
         labels: BTreeMap<String, String>,
+        host_network: bool,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        (**self).build_image(tag, context, build_args, labels, progress).await
+        (**self).build_image(tag, context, build_args, labels, host_network, progress).await
     }
     async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()> {
         (**self).pull_image(reference, progress).await
@@ -384,12 +395,6 @@ impl<T: Runtime + ?Sized> Runtime for Box<T> {
     async fn wait_container(&self, name: &str) -> Result<i64> {
         (**self).wait_container(name).await
     }
-    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
-        (**self).connect_network(network, container, aliases).await
-    }
-    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
-        (**self).disconnect_network(network, container).await
-    }
     async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()> {
         (**self).put_files(container, dir, files).await
     }
@@ -404,6 +409,9 @@ impl<T: Runtime + ?Sized> Runtime for Box<T> {
     }
     async fn check_specs(&self, specs: &[ContainerSpec]) -> Result<()> {
         (**self).check_specs(specs).await
+    }
+    fn files_before_first_start(&self) -> bool {
+        (**self).files_before_first_start()
     }
 }
 

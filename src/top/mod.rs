@@ -18,10 +18,10 @@ mod sample;
 #[cfg(all(test, feature = "cli"))]
 mod tests;
 
-pub use collect::Collector;
+pub(crate) use collect::Collector;
 #[cfg(feature = "cli")]
-pub use draw::{draw, Focus, View};
-pub use frame::{cpu_percent, Frame, NodeRow, ProducerRow, Tracker};
-pub use plain::{plain, summary};
-pub use rounds::{slot_at, slot_of, turn_of, BlockSeen, Production, BLOCKS_PER_TURN};
-pub use sample::{NodeSample, Sample};
+pub(crate) use draw::{draw, View};
+pub(crate) use frame::{Frame, Tracker};
+pub(crate) use plain::plain;
+pub(crate) use rounds::{slot_at, slot_of, turn_of, BlockSeen, Production, BLOCKS_PER_TURN};
+pub(crate) use sample::{NodeSample, Sample};

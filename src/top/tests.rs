@@ -5,6 +5,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::collect::peer_nodes;
+use super::frame::cpu_percent;
 use super::*;
 use crate::client::ChainInfo;
 use crate::orchestrator::Health;

@@ -21,15 +21,17 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use account_names::{account_names, DEFAULT_ACCOUNT_COUNT};
-pub use accounts_file::{AccountsFile, FileAccount};
-pub use default::{init_file, DEFAULT_TOPOLOGY};
-pub use genesis_schema::{check_genesis, tutorial_configuration, CONFIGURATION_FIELDS, GENESIS_KEYS};
-pub use limits::{check_limits, MAX_ACCOUNTS, MAX_EXTRA_NODES, MAX_PRODUCERS, MAX_VOTES_PER_VOTER};
-pub use nodeos_options::{check_nodeos_options, NodeosOptions, OptionKind};
-pub use schema::{modeline, topology_schema, topology_schema_text, SCHEMA_FILE};
-pub use validate::{validate, ValidationError, ValidationErrors};
-pub use validated::{TokenAmounts, Validated};
+pub(crate) use account_names::account_names;
+pub(crate) use accounts_file::AccountsFile;
+pub(crate) use default::init_file;
+pub use default::DEFAULT_TOPOLOGY;
+pub(crate) use genesis_schema::tutorial_configuration;
+pub(crate) use limits::MAX_ACCOUNTS;
+pub(crate) use nodeos_options::{check_nodeos_options, NodeosOptions};
+pub(crate) use schema::{modeline, topology_schema_text, SCHEMA_FILE};
+pub(crate) use validate::validate;
+pub use validate::{ValidationError, ValidationErrors};
+pub(crate) use validated::{TokenAmounts, Validated};
 
 /// The name of the genesis node, the one that holds the `eosio` key and boots the chain.
 pub const GENESIS_NODE: &str = "genesis";
@@ -92,6 +94,7 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// `docker` or `swarm`.
     pub fn as_str(self) -> &'static str {
         match self {
             Engine::Docker => "docker",
@@ -104,7 +107,7 @@ fn default_name() -> String {
     "lab".into()
 }
 
-/// Where the nodeos image comes from. At most one of `recipe`, `build`, `files`, `ref`.
+/// Where the nodeos image comes from. At most one of `recipe`, `build`, `files`, `ref`, `spring`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImageConfig {
@@ -121,6 +124,22 @@ pub struct ImageConfig {
     /// A registry reference (`ghcr.io/org/leap:5.0`), pulled when missing.
     #[serde(default, rename = "ref")]
     pub reference: Option<String>,
+    /// A released Spring version (`1.2.2`): built from its official Debian package, downloaded
+    /// from the release page (or `mirror`), with the system contracts of `contracts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spring: Option<String>,
+    /// With `spring`: where the releases are instead of the release page, laid out as it is
+    /// (`<mirror>/v1.2.2/antelope-spring_1.2.2_amd64.deb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<String>,
+    /// With `spring`: the package's sha256; the build fails when the download has another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// With `spring`: a folder of system contracts, `<name>/<name>.wasm` and `.abi` (eosio.bios,
+    /// eosio.token, eosio.msig, eosio.system, eosio.wrap; eosio.boot optional), which the release
+    /// package does not carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contracts: Option<PathBuf>,
     /// The tag to build into; by default one derived from the recipe's content.
     #[serde(default)]
     pub tag: Option<String>,
@@ -133,16 +152,18 @@ pub struct ImageConfig {
 }
 
 impl ImageConfig {
-    /// The same section with its paths (`build`, `files`, `ca_cert`) mapped by `f` (made
+    /// The same section with its paths (`build`, `files`, `contracts`, `ca_cert`) mapped by `f` (made
     /// absolute, for a copy read from another folder).
     pub fn map_paths(mut self, f: impl Fn(&Path) -> PathBuf) -> Self {
         self.build = self.build.as_deref().map(&f);
         self.files = self.files.as_deref().map(&f);
+        self.contracts = self.contracts.as_deref().map(&f);
         self.ca_cert = self.ca_cert.as_deref().map(&f);
         self
     }
 }
 
+/// The chain: its core token, the allocation, genesis.json's values.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChainConfig {
@@ -279,12 +300,16 @@ impl Default for ProducersConfig {
     }
 }
 
-/// `mesh` | `star` | `ring` | `explicit`.
+/// `auto` | `mesh` | `star` | `ring` | `explicit`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum P2pShape {
-    /// Every node peers with every other node.
+    /// `mesh` for a lab of up to 12 nodes, `star` for a larger one: in a full mesh of 22 nodes
+    /// every Savanna vote reaches each node from 21 peers, and on two cores the finalizers stop
+    /// voting (measured with Spring 1.2.2); through one hub they vote on.
     #[default]
+    Auto,
+    /// Every node peers with every other node.
     Mesh,
     /// Every node peers with the genesis node only.
     Star,
@@ -294,6 +319,7 @@ pub enum P2pShape {
     Explicit,
 }
 
+/// How the nodes peer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct P2pConfig {
@@ -305,6 +331,7 @@ pub struct P2pConfig {
     pub peers: BTreeMap<String, Vec<String>>,
 }
 
+/// Settings of one node (under `nodes`) or of every node (`defaults`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSettings {
@@ -331,7 +358,9 @@ pub struct NodeSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(untagged)]
 pub enum ConfigValue {
+    /// A list: the key once per item.
     Many(#[schemars(with = "Vec<ConfigScalar>")] Vec<serde_norway::Value>),
+    /// One value.
     One(#[schemars(with = "ConfigScalar")] serde_norway::Value),
 }
 
@@ -431,7 +460,7 @@ mod tests {
         assert_eq!(t.name, "lab");
         assert_eq!(t.producers, ProducersConfig::Count(4));
         assert_eq!(t.chain.symbol, "SYS");
-        assert_eq!(t.p2p.shape, P2pShape::Mesh);
+        assert_eq!(t.p2p.shape, P2pShape::Auto);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::{init_file, parse, topology_schema, DEFAULT_TOPOLOGY};
+use super::schema::topology_schema;
+use super::{init_file, parse, DEFAULT_TOPOLOGY};
 
 fn validator() -> jsonschema::Validator {
     jsonschema::validator_for(&topology_schema()).expect("the schema is a valid JSON Schema")

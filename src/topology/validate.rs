@@ -11,15 +11,21 @@ use super::{
 use crate::chain::{check_account_name, Amount, Symbol};
 use crate::keys::{check_public_key, KeyPair};
 
+/// One problem of a topology: where (a field path such as `producers[3].name`) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
+    /// The field path.
     pub path: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
+/// Every problem of a topology at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationErrors {
+    /// The file (or `the topology` when it came from code).
     pub source: String,
+    /// The problems, in the order of the file.
     pub errors: Vec<ValidationError>,
 }
 
@@ -42,6 +48,10 @@ struct Errors(Vec<ValidationError>);
 impl Errors {
     fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(ValidationError { path: path.into(), message: message.into() });
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -117,12 +127,71 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
 
 /// `image`: exactly one source, and that source usable. Returns the content hash of an image
 /// folder without a tag: it goes into the image's tag, so a changed folder is built anew.
+/// `spring` and what goes with it (`mirror`, `sha256`, `contracts`); the image's hash when the
+/// section is a complete release image.
+fn check_release(source: &TopologySource, image: &super::ImageConfig, at: &str, errs: &mut Errors) -> Option<String> {
+    use crate::image::release;
+    let Some(version) = &image.spring else {
+        for (field, given) in [
+            ("mirror", image.mirror.is_some()),
+            ("sha256", image.sha256.is_some()),
+            ("contracts", image.contracts.is_some()),
+        ] {
+            if given {
+                errs.add(format!("{at}.{field}"), "goes with `spring` (a release package), which is not given");
+            }
+        }
+        return None;
+    };
+    let before = errs.len();
+    if let Err(e) = release::check_version(version) {
+        errs.add(format!("{at}.spring"), e);
+    }
+    if let Some(Err(e)) = image.mirror.as_deref().map(release::check_mirror) {
+        errs.add(format!("{at}.mirror"), e);
+    }
+    if let Some(Err(e)) = image.sha256.as_deref().map(release::check_sha256) {
+        errs.add(format!("{at}.sha256"), e);
+    }
+    let mut contracts_hash = None;
+    match &image.contracts {
+        None => errs.add(
+            format!("{at}.contracts"),
+            "the Spring release package carries no system contracts: name a folder with eosio.bios, \
+             eosio.token, eosio.msig, eosio.system (3.8 for Savanna) and eosio.wrap (images/README.md)",
+        ),
+        Some(dir) => {
+            let dir = source.resolve(dir);
+            let missing = release::missing_contracts(&dir);
+            if !missing.is_empty() {
+                errs.add(format!("{at}.contracts"), format!("{}: {}", dir.display(), missing.join(", ")));
+            } else {
+                match crate::image::files::content_hash(&dir) {
+                    Ok(h) => contracts_hash = Some(h),
+                    Err(e) => errs.add(format!("{at}.contracts"), format!("cannot read {}: {e}", dir.display())),
+                }
+            }
+        }
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let url = release::package_url(image.mirror.as_deref(), version);
+    Some(release::hash(&url, image.sha256.as_deref(), &contracts_hash?))
+}
+
 fn check_image(source: &TopologySource, image: &super::ImageConfig, at: &str, errs: &mut Errors) -> Option<String> {
-    let sources = [image.recipe.is_some(), image.build.is_some(), image.files.is_some(), image.reference.is_some()];
+    let sources = [
+        image.recipe.is_some(),
+        image.build.is_some(),
+        image.files.is_some(),
+        image.reference.is_some(),
+        image.spring.is_some(),
+    ];
     match sources.iter().filter(|s| **s).count() {
         // None given: the default recipe.
         0 | 1 => {}
-        _ => errs.add(at, "takes only one of `recipe`, `build`, `files` and `ref`"),
+        _ => errs.add(at, "takes only one of `recipe`, `build`, `files`, `ref` and `spring`"),
     }
     if let Some(r) = &image.recipe {
         if r != "default" {
@@ -159,6 +228,9 @@ fn check_image(source: &TopologySource, image: &super::ImageConfig, at: &str, er
                 Err(e) => errs.add(format!("{at}.files"), format!("cannot read {}: {e}", dir.display())),
             }
         }
+    }
+    if let Some(hash) = check_release(source, image, at, errs) {
+        image_hash = Some(hash);
     }
     if image.reference.is_some() && (image.base.is_some() || image.ca_cert.is_some()) {
         errs.add(at, "`base` and `ca_cert` apply to builds, not to a pulled `ref`");

@@ -87,6 +87,37 @@ fn an_image_folder_missing_a_file_is_refused_naming_it() {
 }
 
 #[test]
+fn a_release_image_names_a_version_its_contracts_and_checks_the_rest() {
+    let d = tempfile::tempdir().unwrap();
+    for c in crate::image::files::REQUIRED_CONTRACTS {
+        std::fs::create_dir_all(d.path().join(c)).unwrap();
+        for ext in ["wasm", "abi"] {
+            std::fs::write(d.path().join(format!("{c}/{c}.{ext}")), c).unwrap();
+        }
+    }
+    let dir = d.path().display();
+    assert_eq!(check(&format!("image: {{spring: 1.2.2, contracts: {dir}}}")), vec![]);
+    let sha = "a".repeat(64);
+    assert_eq!(
+        check(&format!("image: {{spring: 1.2.2, contracts: {dir}, mirror: 'http://127.0.0.1:9/x', sha256: {sha}}}")),
+        vec![]
+    );
+    // Every problem, each at its field.
+    let errs = check("image: {spring: v1.2, mirror: 'ftp://x', sha256: abc}");
+    let paths: Vec<&str> = errs.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(paths, ["image.spring", "image.mirror", "image.sha256", "image.contracts"], "{errs:?}");
+    assert!(errs[3].1.contains("carries no system contracts"), "{}", errs[3].1);
+    std::fs::remove_file(d.path().join("eosio.system/eosio.system.abi")).unwrap();
+    let errs = check(&format!("image: {{spring: 1.2.2, contracts: {dir}}}"));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].1.contains("eosio.system/eosio.system.abi is missing"), "{}", errs[0].1);
+    // What goes with `spring` is refused without it; `spring` is one source among the others.
+    let errs = check("image: {sha256: abc, contracts: ./c}");
+    assert_eq!(errs.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), ["image.sha256", "image.contracts"]);
+    assert_eq!(check(&format!("image: {{spring: 1.2.2, contracts: {dir}, ref: a/b:1}}"))[0].0, "image");
+}
+
+#[test]
 fn image_needs_one_source() {
     assert_eq!(check("image: {recipe: default, ref: x/y:1}")[0].0, "image");
     assert_eq!(check("image: {}"), vec![]);

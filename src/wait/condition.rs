@@ -14,16 +14,17 @@ pub struct Conditions {
 }
 
 impl Conditions {
+    /// No condition set.
     pub fn is_empty(&self) -> bool {
         self.lib_advances.is_none() && self.head.is_none() && self.in_sync.is_none() && self.schedule.is_empty()
     }
 
     /// Whether nodes other than genesis need asking.
-    pub fn needs_nodes(&self) -> bool {
+    pub(crate) fn needs_nodes(&self) -> bool {
         self.in_sync.is_some()
     }
 
-    pub fn needs_schedule(&self) -> bool {
+    pub(crate) fn needs_schedule(&self) -> bool {
         !self.schedule.is_empty()
     }
 }
@@ -43,12 +44,14 @@ pub struct Observation {
 /// The conditions met and not, each as the observed value and what was wanted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
+    /// The conditions that do not hold, in words.
     pub unmet: Vec<String>,
     /// Every observed value, for the report: `LIB 120 (wanted ≥ 150), head 140`.
     pub observed: Vec<String>,
 }
 
 impl Verdict {
+    /// Every condition holds.
     pub fn holds(&self) -> bool {
         self.unmet.is_empty()
     }

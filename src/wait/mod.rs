@@ -1,13 +1,14 @@
 //! `lab wait`: poll the chain until conditions a test script gives hold, or a timeout passes.
 //! Which conditions and whether they hold is [`condition`] (pure); asking the chain is here.
 
-pub mod condition;
+pub(crate) mod condition;
 
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-pub use condition::{evaluate, Conditions, Observation, Verdict};
+pub(crate) use condition::{evaluate, Observation};
+pub use condition::{Conditions, Verdict};
 
 use crate::chain::answers::Votes;
 use crate::client::Chain;
@@ -19,7 +20,9 @@ use crate::runtime::{ContainerState, Runtime};
 #[derive(Debug, thiserror::Error)]
 #[error("timed out after {secs}s: {}", observed.join(", "))]
 pub struct WaitTimedOut {
+    /// The timeout, in seconds.
     pub secs: u64,
+    /// What the last look saw, one value each (`LIB 120 (wanted ≥ 150)`).
     pub observed: Vec<String>,
 }
 

@@ -36,7 +36,7 @@ pub const SAVANNA_LIB_LAG: u64 = 6;
 const SWITCH_TRIES: usize = 5;
 
 /// Why this lab cannot switch to Savanna, or `None` when it can.
-async fn unsupported(cx: &Context<'_>) -> Result<Option<String>, Failure> {
+pub(super) async fn unsupported(cx: &Context<'_>) -> Result<Option<String>, Failure> {
     let chain = cx.chain();
     if !chain.supported_features().await?.iter().any(|f| f.codename() == "SAVANNA") {
         let version = chain.info().await?.server_version_string.unwrap_or_else(|| "this nodeos".into());
@@ -60,6 +60,16 @@ async fn unsupported(cx: &Context<'_>) -> Result<Option<String>, Failure> {
         )));
     }
     Ok(None)
+}
+
+/// `regfinkey` for a producer, with the key it was started with.
+pub(super) fn register_key(name: &str, key: &BlsKey) -> Action {
+    Action::new(
+        "eosio",
+        "regfinkey",
+        name,
+        json!({"finalizer_name": name, "finalizer_key": key.public, "proof_of_possession": key.pop}),
+    )
 }
 
 /// Whether a node's rendered config.ini, the one it was started with, carries its key.
@@ -104,13 +114,11 @@ pub async fn savanna_from_genesis(cx: &Context<'_>, task: &Task) -> Result<Optio
         {"description": "eosio", "weight": 1, "public_key": key.public, "pop": key.pop}
     ]}});
     cx.pusher().push(&[Action::new("eosio", "setfinalizer", "eosio", policy)]).await?;
-    let block = wait_for("the genesis node's finalizer policy to be active", Duration::from_secs(30), || async {
-        let Some(info) = cx.chain().finalizer_info().await? else { return Ok(None) };
-        let head = cx.chain().info().await?.head_block_num;
-        Ok(info.active_finalizer_policy.map(|_| head))
-    })
-    .await?;
-    Ok(Some(format!("Savanna from block {block}, the genesis node finalizing")))
+    // Not waited for: with one producer the transition ends a few blocks later on its own while
+    // the next steps run (the contract that replaces the bios does not undo an executed action);
+    // `finality` checks the end.
+    let block = chain.info().await?.head_block_num;
+    Ok(Some(format!("Savanna asked for at block {block}, the genesis node its only finalizer")))
 }
 
 /// The active schedule's producers, once it is a voted one.
@@ -120,7 +128,7 @@ async fn schedule(cx: &Context<'_>) -> Result<Option<Vec<String>>, Failure> {
     Ok((s.version > 0 && !names.iter().any(|n| n == "eosio")).then_some(names))
 }
 
-async fn registered(cx: &Context<'_>) -> Result<BTreeSet<String>, Failure> {
+pub(super) async fn registered(cx: &Context<'_>) -> Result<BTreeSet<String>, Failure> {
     let rows: Vec<FinalizerRow> = cx.chain().table("eosio", "eosio", "finalizers").await?;
     Ok(rows.into_iter().map(|r| r.finalizer_name).collect())
 }
@@ -148,12 +156,7 @@ async fn missing_keys(cx: &Context<'_>, schedule: &[String]) -> Result<Vec<Actio
                 "{name} is in the active schedule but is no producer of this lab: it has no finalizer key here"
             ))
         })?;
-        actions.push(Action::new(
-            "eosio",
-            "regfinkey",
-            name,
-            json!({"finalizer_name": name, "finalizer_key": key.public, "proof_of_possession": key.pop}),
-        ));
+        actions.push(register_key(name, key));
     }
     Ok(actions)
 }
@@ -254,6 +257,44 @@ impl Step for Finality {
     }
 }
 
+/// Finality handed to the elected producers in the same wait as the schedule, called by `vote`
+/// once its votes are in. Savanna makes a proposed schedule the producers' at the second round
+/// boundary after the proposal (13 to 24 blocks), while a finalizer policy is active a few blocks
+/// after it is proposed: pushed as soon as the contract has proposed the elected schedule, the
+/// switch is done before the producers take over, instead of after them.
+///
+/// Only when everything is there already: a chain and contract that can switch, eosio still
+/// holding its own key, and every elected producer's key registered (`reg-prod` registers them
+/// when the chain can finalize). Otherwise `None`, and `finality` does it all, in order.
+pub(super) async fn switch_with_the_vote(cx: &Context<'_>, task: &Task) -> Result<Option<String>, Failure> {
+    if unsupported(cx).await?.is_some() || crate::boot::msig::resigned(cx).await? {
+        return Ok(None);
+    }
+    let chain = cx.chain();
+    let elected: Vec<String> =
+        crate::boot::tables::elected(&crate::boot::tables::producers(&chain).await?).into_iter().collect();
+    if elected.is_empty() || savanna_policy(cx, &elected).await?.is_some() {
+        return Ok(None);
+    }
+    let keys = registered(cx).await?;
+    if !elected.iter().all(|p| keys.contains(p)) {
+        return Ok(None);
+    }
+    // The contract counts the keys of the schedule it last proposed: the first block after the
+    // vote that activated it proposes the elected schedule.
+    let size = elected.len();
+    task.message("wait for the contract to propose the elected schedule");
+    wait_for("the system contract to propose the elected schedule", Duration::from_secs(30), || async {
+        let proposed =
+            crate::boot::tables::global(&chain).await?.map_or(0, |g| usize::from(g.last_producer_schedule_size));
+        Ok((proposed == size).then_some(()))
+    })
+    .await?;
+    task.message(format!("hand finality to the {size} elected producers (switchtosvnn)"));
+    switch(cx).await?;
+    Ok(Some(format!("finality handed to the {size} elected producers")))
+}
+
 /// `switchtosvnn` with eosio's authority; pushed again while the contract still counts fewer
 /// registered keys than there are producers (it reads the state of the block it runs in).
 async fn switch(cx: &Context<'_>) -> Result<(), Failure> {
@@ -262,6 +303,8 @@ async fn switch(cx: &Context<'_>) -> Result<(), Failure> {
     for _ in 0..SWITCH_TRIES {
         match cx.pusher().push(std::slice::from_ref(&action)).await {
             Ok(()) => return Ok(()),
+            // Switched already (by `vote`, in a boot that stopped before the policy was active).
+            Err(e) if e.to_string().contains("can be run only once") => return Ok(()),
             Err(e) if e.to_string().contains("not enough top producers") => {
                 tracing::debug!(error = %e, "the contract does not count every key yet");
                 last = Some(e);

@@ -1,4 +1,6 @@
-//! `stepLog`: the tail of the genesis node's log.
+//! `stepLog`: the tail of the genesis node's log. A boot that went well has nothing to show in
+//! it, so the lines go to the log of `lab` itself (`-v` prints them); a step that fails shows
+//! them at once (see `Boot::run`).
 
 use async_trait::async_trait;
 
@@ -22,7 +24,10 @@ impl Step for Log {
 
     async fn run(&self, cx: &Context<'_>, _task: &Task) -> Result<Outcome, Failure> {
         let logs = cx.rt.logs(cx.genesis, 30).await?;
-        cx.printer.info(crate::runtime::health::indent(&logs));
-        Ok(Outcome::unchanged(format!("last lines of {}", cx.genesis)))
+        tracing::info!("last lines of {}:\n{}", cx.genesis, crate::runtime::health::indent(&logs));
+        Ok(Outcome::unchanged(format!(
+            "last lines of {} read (`-v` shows them, `lab logs genesis` follows)",
+            cx.genesis
+        )))
     }
 }

@@ -21,32 +21,51 @@ mod xfer;
 
 use super::step::Step;
 
-pub use sys_contract::schedule_preactivation;
+pub(crate) use sys_contract::schedule_preactivation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
+/// A step of the bios boot sequence, in the order `lab boot` runs them ([`StepName::ALL`]).
 pub enum StepName {
+    /// Start keosd, create the wallet, import the keys.
     Wallet,
+    /// Create the system accounts (eosio.*).
     Sys,
+    /// Deploy eosio.token, eosio.msig, eosio.wrap.
     Contracts,
+    /// Create the core token, issue what the allocation hands out.
     Tokens,
+    /// Activate every supported protocol feature, deploy eosio.system.
     SysContract,
+    /// Init the system contract with the core symbol.
     Init,
+    /// Create the accounts staked (Pareto 80/20 allocation).
     Stake,
+    /// Register the producers.
     RegProd,
+    /// Producers running and caught up with the genesis head.
     StartProd,
+    /// Vote, then wait for the elected producers to take over.
     Vote,
+    /// Register the producers' BLS finalizer keys, switch to Savanna (when supported).
     Finality,
+    /// Claim rewards for producers with unpaid blocks.
     Claim,
+    /// The first producer becomes a proxy; voters delegate to it.
     Proxy,
+    /// Eosio resigns to eosio.prods; system accounts to eosio.
     Resign,
+    /// (optional) replace eosio's code by an msig the producers approve.
     MsigReplace,
+    /// (optional) random transfers between accounts (--count).
     Xfer,
+    /// Read the tail of the genesis node's log (shown with `-v`, or when a step fails).
     Log,
 }
 
 impl StepName {
+    /// Every step, in the order they run.
     pub const ALL: [StepName; 17] = [
         StepName::Wallet,
         StepName::Sys,
@@ -67,6 +86,7 @@ impl StepName {
         StepName::Log,
     ];
 
+    /// The step's name on the command line (`sys-contract`, `reg-prod`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             StepName::Wallet => "wallet",
@@ -90,7 +110,7 @@ impl StepName {
     }
 
     /// The step's code.
-    pub fn step(self) -> &'static dyn Step {
+    pub(crate) fn step(self) -> &'static dyn Step {
         match self {
             StepName::Wallet => &wallet::Wallet,
             StepName::Sys => &sys::Sys,
@@ -113,10 +133,11 @@ impl StepName {
     }
 
     /// Steps that run only when asked for (`--only`, or `--all`).
-    pub fn optional(self) -> bool {
+    pub(crate) fn optional(self) -> bool {
         matches!(self, StepName::MsigReplace | StepName::Xfer)
     }
 
+    /// What the step does, in a line.
     pub fn about(self) -> &'static str {
         match self {
             StepName::Wallet => "start keosd, create the wallet, import the keys",
@@ -135,7 +156,7 @@ impl StepName {
             StepName::Resign => "eosio resigns to eosio.prods; system accounts to eosio",
             StepName::MsigReplace => "(optional) replace eosio's code by an msig the producers approve",
             StepName::Xfer => "(optional) random transfers between accounts (--count)",
-            StepName::Log => "show the tail of the genesis node's log",
+            StepName::Log => "read the tail of the genesis node's log (shown with -v, or when a step fails)",
         }
     }
 }

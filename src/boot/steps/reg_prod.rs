@@ -1,4 +1,6 @@
-//! `stepRegProducers`: each producer registers with its block-signing key.
+//! `stepRegProducers`: each producer registers with its block-signing key, and, on a chain that
+//! can switch to Savanna, with the BLS key it finalizes with (`regfinkey`, in the same
+//! transaction), so the switch can follow the vote at once (see `finality`).
 
 use std::collections::BTreeSet;
 
@@ -22,6 +24,16 @@ async fn unregistered<'a>(cx: &Context<'a>) -> Result<Vec<&'a AccountPlan>, Fail
     Ok(cx.plan.producers().filter(|p| !registered.contains(p.name.as_str())).collect())
 }
 
+/// Producers of the plan whose finalizer key the contract does not list, when the chain can
+/// switch to Savanna (none otherwise: on Leap, or before system contracts 3.x).
+async fn keys_unregistered<'a>(cx: &Context<'a>) -> Result<Vec<&'a AccountPlan>, Failure> {
+    if super::finality::unsupported(cx).await?.is_some() {
+        return Ok(Vec::new());
+    }
+    let done = super::finality::registered(cx).await?;
+    Ok(cx.plan.producers().filter(|p| p.finalizer.is_some() && !done.contains(&p.name)).collect())
+}
+
 #[async_trait]
 impl Step for RegProd {
     fn name(&self) -> StepName {
@@ -29,23 +41,46 @@ impl Step for RegProd {
     }
 
     async fn check(&self, cx: &Context<'_>) -> Result<Check, Failure> {
-        Ok(Check::missing(&unregistered(cx).await?, "producers to register", ""))
+        let producers = unregistered(cx).await?;
+        if !producers.is_empty() {
+            return Ok(Check::missing(&producers, "producers to register", ""));
+        }
+        Ok(Check::missing(&keys_unregistered(cx).await?, "finalizer keys to register", ""))
     }
 
     async fn run(&self, cx: &Context<'_>, _task: &Task) -> Result<Outcome, Failure> {
-        let missing = unregistered(cx).await?;
-        if missing.is_empty() {
+        let producers = unregistered(cx).await?;
+        // Unregistered producers have no key registered either: regfinkey needs the producer row.
+        let keys = keys_unregistered(cx).await?;
+        if producers.is_empty() && keys.is_empty() {
             return Ok(Outcome::unchanged(""));
         }
-        let actions: Vec<Action> = missing
-            .iter()
-            .map(|p| {
+        // One group per producer, its registration before its key.
+        let mut groups: Vec<Vec<Action>> = Vec::new();
+        for p in cx.plan.producers() {
+            let mut group = Vec::new();
+            if producers.iter().any(|q| q.name == p.name) {
                 let url = format!("https://{}.com/{}", p.name, p.keys.public);
                 let data = json!({"producer": p.name, "producer_key": p.keys.public, "url": url, "location": 0});
-                Action::new("eosio", "regproducer", &p.name, data)
-            })
-            .collect();
-        cx.pusher().push(&actions).await?;
-        Ok(Outcome::changed(format!("{} producers", missing.len())))
+                group.push(Action::new("eosio", "regproducer", &p.name, data));
+            }
+            if let Some(key) = p.finalizer.as_ref().filter(|_| keys.iter().any(|q| q.name == p.name)) {
+                group.push(super::finality::register_key(&p.name, key));
+            }
+            if !group.is_empty() {
+                groups.push(group);
+            }
+        }
+        // Each regfinkey checks a BLS proof of possession: 21 in one transaction overrun its CPU
+        // limit, so a few per transaction (the pusher halves one the chain finds too heavy).
+        cx.pusher().push_groups(groups, 8, 1, &|_| {}).await?;
+        let mut note = Vec::new();
+        if !producers.is_empty() {
+            note.push(format!("{} producers", producers.len()));
+        }
+        if !keys.is_empty() {
+            note.push(format!("{} finalizer keys", keys.len()));
+        }
+        Ok(Outcome::changed(note.join(", ")))
     }
 }

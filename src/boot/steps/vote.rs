@@ -1,5 +1,6 @@
 //! `stepVote`: the first users vote for producers at random, until more than 15% of the stake
-//! has voted; then the elected producers take over the schedule.
+//! has voted; then the elected producers take over the schedule (and, on a chain that can
+//! switch to Savanna, finality with it: see `finality::switch_with_the_vote`).
 
 use std::time::Duration;
 
@@ -87,6 +88,8 @@ impl Step for Vote {
                 cx.asset(Amount(MIN_ACTIVATED_STAKE))
             )));
         }
+        // On a chain that can finalize, finality changes hands during the wait below, not after it.
+        let handed = super::finality::switch_with_the_vote(cx, task).await?;
         let elected = tables::elected(&tables::producers(&chain).await?);
         task.message(format!("waiting for {} elected producers to take over", elected.len()));
         let what =
@@ -100,9 +103,14 @@ impl Step for Vote {
         .await?;
         let version = chain.active_schedule().await?.version;
         let pct = voted as f64 / alloc::total(cx.allocation()).0.max(1) as f64 * 100.0;
+        let handed = handed.map(|h| format!("; {h}")).unwrap_or_default();
         Ok(Outcome {
-            changed,
-            note: format!("{}% of the supply voted; schedule v{version}: {} producers", pct.round(), elected.len()),
+            changed: changed || !handed.is_empty(),
+            note: format!(
+                "{}% of the supply voted; schedule v{version}: {} producers{handed}",
+                pct.round(),
+                elected.len()
+            ),
         })
     }
 }

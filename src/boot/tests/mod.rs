@@ -199,3 +199,34 @@ async fn an_answer_of_another_shape_is_an_error_naming_node_and_call() {
 }
 
 mod spring;
+
+#[tokio::test]
+async fn the_checks_of_missing_reach_the_node_together() {
+    let f = Fixture::new().await;
+    f.serve(after_contracts());
+    let boot = f.boot();
+    let curls =
+        |from: usize| f.rt.execs()[from..].iter().filter(|e| e.cmd.first().is_some_and(|c| c == "curl")).count();
+    // Asked one by one, each call is an exec of its own.
+    let before = f.rt.execs().len();
+    let mut one_by_one = Vec::new();
+    for step in EARLY {
+        if boot.check(step).await.unwrap().done() == Some(false) {
+            one_by_one.push(step);
+        }
+    }
+    let alone = curls(before);
+    // Asked side by side, the calls made at the same moment share one.
+    let before = f.rt.execs().len();
+    let missing = boot.missing(&EARLY).await.unwrap();
+    let together = curls(before);
+    assert!(together < alone, "{together} execs side by side, {alone} one by one");
+    assert!(f.rt.execs()[before..].iter().filter(|e| e.cmd[0] == "curl").all(|e| e.cmd.iter().any(|c| c == "-K")));
+    // The same answers.
+    assert_eq!(missing.iter().map(|(s, _)| *s).collect::<Vec<_>>(), one_by_one);
+    assert_eq!(one_by_one, [StepName::Tokens]);
+    // A node that does not answer fails the batch, named.
+    f.rt.on_exec(|call| (call.cmd.iter().any(|c| c == "-K")).then(|| failed("curl: (7) Failed to connect")));
+    let e = boot.missing(&EARLY).await.unwrap_err().to_string();
+    assert!(e.contains("lab-genesis"), "{e}");
+}

@@ -39,6 +39,8 @@ pub struct Chain {
     pub activated: Vec<String>,
     /// The active schedule: its version and producers.
     pub schedule: (u64, Vec<String>),
+    /// The `producers` table: who `regproducer` registered.
+    pub producers: Vec<String>,
     /// The `finalizers` table: producer and its registered BLS key.
     pub finalizers: BTreeMap<String, String>,
     /// The next this many `regfinkey`s are accepted but dropped (a busy producer's).
@@ -122,6 +124,17 @@ impl Chain {
                 let producers: Vec<Value> = self.schedule.1.iter().map(|p| json!({"producer_name": p})).collect();
                 (200, json!({"active": {"version": self.schedule.0, "producers": producers}}))
             }
+            "chain/get_table_rows" if body["table"] == "producers" => {
+                let rows: Vec<Value> = self
+                    .producers
+                    .iter()
+                    .map(|p| {
+                        json!({"owner": p, "total_votes": "0.0", "is_active": 1, "unpaid_blocks": 0,
+                                    "last_claim_time": "1970-01-01T00:00:00.000"})
+                    })
+                    .collect();
+                (200, json!({"rows": rows, "more": false, "next_key": ""}))
+            }
             "chain/get_table_rows" if body["table"] == "finalizers" => {
                 let rows: Vec<Value> = self.finalizers.keys().map(|n| json!({"finalizer_name": n})).collect();
                 (200, json!({"rows": rows, "more": false, "next_key": ""}))
@@ -178,6 +191,7 @@ impl Chain {
                 ("eosio.token", "create") => self.supply = Some("0.0000 SYS".into()),
                 ("eosio.token", "issue") => self.supply = Some(data["quantity"].as_str().unwrap().into()),
                 ("eosio", "activate") => self.activated.push(data["feature_digest"].as_str().unwrap().into()),
+                ("eosio", "regproducer") => self.producers.push(data["producer"].as_str().unwrap().into()),
                 ("eosio", "regfinkey") if self.drop_regfinkeys > 0 => self.drop_regfinkeys -= 1,
                 ("eosio", "regfinkey") => {
                     let (name, key) =

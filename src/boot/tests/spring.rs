@@ -211,7 +211,7 @@ async fn on_spring_the_chain_is_savanna_s_while_eosio_produces_alone_then_the_pr
     c.system_actions = V3_ACTIONS.to_vec();
     let chain = f.serve(c);
     let reports = f.run(&[StepName::SysContract]).await.unwrap();
-    assert!(reports[0].note.contains("; Savanna from block"), "{}", reports[0].note);
+    assert!(reports[0].note.contains("; Savanna asked for at block"), "{}", reports[0].note);
     {
         let c = chain.lock().unwrap();
         let deployed: Vec<&str> = c.deployments.iter().map(|(_, d)| d.rsplit('/').next().unwrap()).collect();
@@ -246,4 +246,33 @@ async fn a_bios_without_setfinalizer_leaves_the_switch_to_the_finality_step() {
     let c = chain.lock().unwrap();
     assert_eq!(c.policy, None);
     assert!(!c.deployments.iter().any(|(_, d)| d.ends_with("eosio.bios")));
+}
+
+#[tokio::test]
+async fn on_a_chain_that_can_finalize_producers_register_their_finalizer_key_with_themselves() {
+    // Spring: each producer's regfinkey follows its regproducer, in the same transaction.
+    let f = spring_fixture().await;
+    let chain = f.serve(voted(&["SAVANNA"]));
+    let reports = f.run(&[StepName::RegProd]).await.unwrap();
+    assert_eq!(reports[0].note, "4 producers, 4 finalizer keys");
+    {
+        let c = chain.lock().unwrap();
+        let pushed: Vec<String> = c.pushes.iter().flatten().cloned().collect();
+        let expected: Vec<String> =
+            (0..4).flat_map(|_| ["eosio::regproducer".to_string(), "eosio::regfinkey".to_string()]).collect();
+        assert_eq!(pushed, expected);
+        assert_eq!(c.finalizers.keys().cloned().collect::<Vec<_>>(), producers());
+    }
+    // A key lost on the way is the step's to do again, alone.
+    chain.lock().unwrap().finalizers.remove("accountnum33");
+    let reports = f.run(&[StepName::RegProd]).await.unwrap();
+    assert_eq!(reports[0].note, "1 finalizer keys");
+    assert_eq!(chain.lock().unwrap().pushes.last().unwrap(), &["eosio::regfinkey".to_string()]);
+
+    // Leap: no SAVANNA feature, no key registered.
+    let f = Fixture::new().await;
+    let chain = f.serve(voted(&[]));
+    let reports = f.run(&[StepName::RegProd]).await.unwrap();
+    assert_eq!(reports[0].note, "4 producers");
+    assert!(chain.lock().unwrap().pushes.iter().flatten().all(|a| a == "eosio::regproducer"));
 }

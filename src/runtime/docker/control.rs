@@ -4,14 +4,13 @@
 use std::io::Read;
 
 use bollard::errors::Error as BollardError;
-use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkDisconnectRequest};
 use bollard::query_parameters::{
     DownloadFromContainerOptionsBuilder, KillContainerOptionsBuilder, UploadToContainerOptionsBuilder,
     WaitContainerOptionsBuilder,
 };
 use futures::{StreamExt, TryStreamExt};
 
-use super::{message, not_found, DockerRuntime};
+use super::{message, DockerRuntime};
 use crate::runtime::{FileEntry, Result, RuntimeError};
 
 impl DockerRuntime {
@@ -40,30 +39,6 @@ impl DockerRuntime {
             Some(Err(BollardError::DockerContainerWaitError { code, .. })) => Ok(code),
             Some(Err(e)) => Err(RuntimeError::op("wait for container", name, message(e))),
             None => Err(RuntimeError::op("wait for container", name, "the engine closed the answer")),
-        }
-    }
-
-    pub(super) async fn attach(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
-        let request = NetworkConnectRequest {
-            container: container.to_string(),
-            endpoint_config: Some(EndpointSettings { aliases: Some(aliases.to_vec()), ..Default::default() }),
-        };
-        self.docker
-            .connect_network(network, request)
-            .await
-            .map_err(|e| RuntimeError::op("connect to network", format!("{container} to {network}"), message(e)))
-    }
-
-    pub(super) async fn detach(&self, network: &str, container: &str) -> Result<()> {
-        let request = NetworkDisconnectRequest { container: container.to_string(), force: Some(true) };
-        match self.docker.disconnect_network(network, request).await {
-            Ok(()) => Ok(()),
-            Err(e) if not_found(&e) => Ok(()),
-            // Not attached: the engine answers 403 ("is not connected to network").
-            Err(BollardError::DockerResponseServerError { status_code: 403, .. }) => Ok(()),
-            Err(e) => {
-                Err(RuntimeError::op("disconnect from network", format!("{container} from {network}"), message(e)))
-            }
         }
     }
 

@@ -19,16 +19,20 @@ impl DockerRuntime {
         context: Vec<u8>,
         build_args: BTreeMap<String, String>,
         labels: BTreeMap<String, String>,
+        host_network: bool,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        let options = BuildImageOptionsBuilder::new()
+        let mut options = BuildImageOptionsBuilder::new()
             .dockerfile("Dockerfile")
             .t(tag)
             .rm(true)
             .forcerm(true)
             .buildargs(&build_args.into_iter().collect())
-            .labels(&labels.into_iter().collect())
-            .build();
+            .labels(&labels.into_iter().collect());
+        if host_network {
+            options = options.networkmode("host");
+        }
+        let options = options.build();
         let mut stream = self.docker.build_image(options, None, Some(bollard::body_full(context.into())));
         let mut last_lines: Vec<String> = Vec::new();
         while let Some(item) = stream.next().await {

@@ -40,6 +40,14 @@ fn conflict(e: &BollardError) -> bool {
     matches!(e, BollardError::DockerResponseServerError { status_code: 409, .. })
 }
 
+/// How long a network's removal waits for the endpoints of removed containers to go.
+const ENDPOINT_RELEASE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The engine refusing to remove a network something is still attached to.
+fn active_endpoints(e: &BollardError) -> bool {
+    matches!(e, BollardError::DockerResponseServerError { status_code: 403, message } if message.contains("active endpoints"))
+}
+
 /// How the engine says a host port a container publishes is held by another process.
 const PORT_TAKEN: &[&str] = &["port is already allocated", "address already in use"];
 
@@ -95,6 +103,27 @@ impl DockerRuntime {
         Ok(DockerRuntime { docker })
     }
 
+    /// What is attached to a network, by container name, for an error that names it.
+    async fn network_holders(&self, network: &str) -> String {
+        match self.docker.inspect_network(network, None).await {
+            Ok(n) => {
+                let mut names: Vec<String> = n
+                    .containers
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(id, e)| e.name.unwrap_or_else(|| id.chars().take(12).collect()))
+                    .collect();
+                names.sort();
+                if names.is_empty() {
+                    "no container the engine lists".into()
+                } else {
+                    names.join(", ")
+                }
+            }
+            Err(e) => format!("(inspect failed: {})", message(e)),
+        }
+    }
+
     /// The engine's client, for the swarm runtime's own requests.
     pub(crate) fn client(&self) -> &Docker {
         &self.docker
@@ -125,9 +154,10 @@ impl Runtime for DockerRuntime {
         context: Vec<u8>,
         build_args: BTreeMap<String, String>,
         labels: BTreeMap<String, String>,
+        host_network: bool,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        self.build(tag, context, build_args, labels, progress).await
+        self.build(tag, context, build_args, labels, host_network, progress).await
     }
 
     async fn pull_image(&self, reference: &str, progress: ProgressFn<'_>) -> Result<()> {
@@ -310,10 +340,27 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove_network(&self, name: &str) -> Result<()> {
-        match self.docker.remove_network(name).await {
-            Ok(()) => Ok(()),
-            Err(e) if not_found(&e) => Ok(()),
-            Err(e) => Err(RuntimeError::op("remove network", name, message(e))),
+        // A container's endpoint can outlive the container's removal by a moment (seen once: the
+        // engine refused "has active endpoints" right after every container on it was removed).
+        // Wait that out; what still holds the network after it is named in the error.
+        let start = std::time::Instant::now();
+        loop {
+            match self.docker.remove_network(name).await {
+                Ok(()) => return Ok(()),
+                Err(e) if not_found(&e) => return Ok(()),
+                Err(e) if active_endpoints(&e) && start.elapsed() < ENDPOINT_RELEASE => {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                Err(e) if active_endpoints(&e) => {
+                    let holders = self.network_holders(name).await;
+                    return Err(RuntimeError::op(
+                        "remove network",
+                        name,
+                        format!("{}; attached: {holders}", message(e)),
+                    ));
+                }
+                Err(e) => return Err(RuntimeError::op("remove network", name, message(e))),
+            }
         }
     }
 
@@ -446,14 +493,6 @@ impl Runtime for DockerRuntime {
 
     async fn container_stats(&self, name: &str) -> Result<Option<ContainerStats>> {
         self.stats(name).await
-    }
-
-    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
-        self.attach(network, container, aliases).await
-    }
-
-    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
-        self.detach(network, container).await
     }
 
     async fn put_files(&self, container: &str, dir: &str, files: &[super::FileEntry]) -> Result<()> {

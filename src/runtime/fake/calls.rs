@@ -50,8 +50,6 @@ pub enum Call {
     UnpauseContainer(String),
     WaitContainer(String),
     /// The network and the container.
-    ConnectNetwork(String, String),
-    DisconnectNetwork(String, String),
     /// The container and the folder.
     PutFiles(String, String),
     /// The container and the path.
@@ -85,8 +83,6 @@ impl Call {
             Call::PauseContainer(_) => "pause_container",
             Call::UnpauseContainer(_) => "unpause_container",
             Call::WaitContainer(_) => "wait_container",
-            Call::ConnectNetwork(..) => "connect_network",
-            Call::DisconnectNetwork(..) => "disconnect_network",
             Call::PutFiles(..) => "put_files",
             Call::GetFile(..) => "get_file",
             Call::ContainerStats(_) => "container_stats",
@@ -112,7 +108,7 @@ impl Call {
 }
 
 /// The trait methods and the words the Docker runtime's errors use for them.
-const OPS: [(&str, &str); 27] = [
+const OPS: [(&str, &str); 25] = [
     ("image_present", "inspect image"),
     ("build_image", "build image"),
     ("pull_image", "pull image"),
@@ -136,8 +132,6 @@ const OPS: [(&str, &str); 27] = [
     ("pause_container", "pause container"),
     ("unpause_container", "unpause container"),
     ("wait_container", "wait for container"),
-    ("connect_network", "connect to network"),
-    ("disconnect_network", "disconnect from network"),
     ("put_files", "copy into"),
     ("get_file", "copy from"),
 ];

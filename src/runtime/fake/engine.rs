@@ -31,6 +31,7 @@ impl Runtime for FakeRuntime {
         _context: Vec<u8>,
         _build_args: BTreeMap<String, String>,
         _labels: BTreeMap<String, String>,
+        _host_network: bool,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
         self.enter(Call::BuildImage(tag.into()), tag)?;
@@ -267,26 +268,6 @@ impl Runtime for FakeRuntime {
             }
             _ => Ok(c.exit_code.unwrap_or(0)),
         }
-    }
-
-    async fn connect_network(&self, network: &str, container: &str, _aliases: &[String]) -> Result<()> {
-        self.enter(Call::ConnectNetwork(network.into(), container.into()), container)?;
-        let mut s = self.lock();
-        if !s.networks.contains_key(network) {
-            return Err(RuntimeError::op("connect to network", container, format!("network {network} not found")));
-        }
-        let c =
-            s.container_mut(container).ok_or_else(|| no_such_container("connect to network", container, container))?;
-        c.networks.insert(network.into());
-        Ok(())
-    }
-
-    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
-        self.enter(Call::DisconnectNetwork(network.into(), container.into()), container)?;
-        if let Some(c) = self.lock().container_mut(container) {
-            c.networks.remove(network);
-        }
-        Ok(())
     }
 
     async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()> {

@@ -43,7 +43,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use calls::{Call, ExecCall};
+pub(crate) use calls::{Call, ExecCall};
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -262,9 +262,10 @@ impl Runtime for SwarmRuntime {
         context: Vec<u8>,
         build_args: BTreeMap<String, String>,
         labels: BTreeMap<String, String>,
+        host_network: bool,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        self.local.build_image(tag, context, build_args, labels, progress).await?;
+        self.local.build_image(tag, context, build_args, labels, host_network, progress).await?;
         if rules::registry_reference(tag) {
             return Ok(());
         }
@@ -422,16 +423,6 @@ impl Runtime for SwarmRuntime {
         engine.wait_container(&id).await
     }
 
-    async fn connect_network(&self, network: &str, container: &str, aliases: &[String]) -> Result<()> {
-        let (engine, id) = self.locate(container).await?;
-        engine.connect_network(network, &id, aliases).await
-    }
-
-    async fn disconnect_network(&self, network: &str, container: &str) -> Result<()> {
-        let (engine, id) = self.locate(container).await?;
-        engine.disconnect_network(network, &id).await
-    }
-
     async fn put_files(&self, container: &str, dir: &str, files: &[FileEntry]) -> Result<()> {
         let (engine, id) = self.locate(container).await?;
         engine.put_files(&id, dir, files).await
@@ -447,6 +438,10 @@ impl Runtime for SwarmRuntime {
             Ok((engine, id)) => engine.container_stats(&id).await,
             Err(_) => Ok(None),
         }
+    }
+
+    fn files_before_first_start(&self) -> bool {
+        false
     }
 
     async fn check_specs(&self, specs: &[ContainerSpec]) -> Result<()> {
