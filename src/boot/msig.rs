@@ -4,9 +4,11 @@
 //! (propose, approve, exec), going on as soon as the node shows the last one's effect; a
 //! transaction a busy producer dropped is simply done again in the next round.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::time::Duration;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -22,6 +24,40 @@ const ROUNDS: usize = 5;
 /// How long an executed proposal gets to show its effect (a deferred transaction runs a block
 /// or two later, on a nodeos that runs them).
 const EFFECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a pushed proposal or approval gets to show in the table the API reads.
+const SHOW_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether a proposal's effect shows on the chain.
+pub type Done<'a> =
+    Box<dyn Fn() -> Pin<Box<dyn Future<Output = Result<bool, Failure>> + Send + 'a>> + Send + Sync + 'a>;
+
+/// A transaction under eosio's authority, for [`together`].
+pub struct Proposal<'a> {
+    /// The proposal's name (an account name: 12 characters at most).
+    pub name: &'static str,
+    /// The shell command, run in the genesis container, that prints the transaction.
+    pub write: String,
+    /// Where the transaction is written in the genesis container.
+    pub file: String,
+    /// Whether its effect shows on the chain (then it is not proposed, or not again).
+    pub done: Done<'a>,
+    /// Proposals execute stage by stage, a stage once every earlier one's effect shows (a
+    /// feature activated is active from the next block, and a contract that needs it waits).
+    /// `None`: proposed and approved only, for a later step to execute (through
+    /// [`through_producers`] of the same name, which finds it ready).
+    pub stage: Option<u8>,
+}
+
+/// What [`together`] did with one proposal.
+pub struct Executed {
+    /// "proposal NAME by P, approved by N producers, executed" (or "already in effect", or
+    /// "approved" for one held for later).
+    pub how: String,
+    /// Whether this call changed the chain for it.
+    pub changed: bool,
+    /// When its effect showed (or this call found it in effect, or approved it).
+    pub at: Instant,
+}
 
 /// Whether eosio has resigned: its owner permission is held by eosio.prods, not by a key.
 pub async fn resigned(cx: &Context<'_>) -> Result<bool, Failure> {
@@ -38,48 +74,87 @@ pub async fn resigned(cx: &Context<'_>) -> Result<bool, Failure> {
 pub async fn through_producers<D, F>(
     cx: &Context<'_>,
     task: &Task,
-    name: &str,
+    name: &'static str,
     write: &str,
     file: &str,
     done: D,
 ) -> Result<String, Failure>
 where
-    D: Fn() -> F,
-    F: Future<Output = Result<bool, Failure>>,
+    D: Fn() -> F + Send + Sync,
+    F: Future<Output = Result<bool, Failure>> + Send,
 {
+    let done = &done;
+    let proposal = Proposal {
+        name,
+        write: write.to_string(),
+        file: file.to_string(),
+        done: Box::new(move || Box::pin(done())),
+        stage: Some(0),
+    };
+    execute(cx, task, proposal).await
+}
+
+/// One proposal through [`together`]; what it did, in a line.
+pub async fn execute(cx: &Context<'_>, task: &Task, proposal: Proposal<'_>) -> Result<String, Failure> {
+    let name = proposal.name;
+    let mut out = together(cx, task, &[proposal]).await?;
+    Ok(out.remove(name).map(|e| e.how).unwrap_or_default())
+}
+
+/// Several proposals at once: every one not in effect proposed (the proposer's RAM for all of
+/// them bought once), every missing approval in one transaction, then executed stage by stage,
+/// each stage's execs in one transaction. A round that finds something not shown yet ends, and
+/// the next reads the chain again; a proposal executed is not proposed again.
+pub async fn together(
+    cx: &Context<'_>,
+    task: &Task,
+    proposals: &[Proposal<'_>],
+) -> Result<BTreeMap<&'static str, Executed>, Failure> {
     let chain = cx.chain();
     let producers = chain.active_schedule().await?.names();
     let proposer = producers.first().cloned().ok_or_else(|| Failure::chain("the active schedule is empty"))?;
-    let how = || format!("proposal {name} by {proposer}, approved by {} producers, executed", producers.len());
+    let how = || format!("by {proposer}, approved by {} producers, executed", producers.len());
+    let mut result: BTreeMap<&'static str, Executed> = BTreeMap::new();
     let mut last_error = None;
     for _ in 0..ROUNDS {
-        if done().await? {
-            return Ok(how());
-        }
-        match round(cx, task, name, write, file, &proposer, &producers).await {
-            Ok(true) => {
-                // Executed. A current eosio.msig runs the actions inline, in the exec itself; an
-                // older one schedules them as a deferred transaction, which only Leap runs.
-                let seen = wait_for("the proposal to take effect", EFFECT_TIMEOUT, || async {
-                    Ok(done().await?.then_some(()))
-                })
-                .await;
-                if seen.is_ok() || !deferred_left(cx).await? {
-                    return Ok(how());
-                }
-                return Err(Failure::chain(format!(
-                    "proposal {name} executed as a deferred transaction, which this nodeos does not run \
-                     (eosio.msig of this chain predates inline execution): replace eosio.msig while the \
-                     producers still run Leap, then move them"
-                )));
+        let mut pending = Vec::new();
+        let open: Vec<&Proposal> = proposals.iter().filter(|p| !result.contains_key(p.name)).collect();
+        for p in open {
+            if (p.done)().await? {
+                let how = format!("proposal {} already in effect", p.name);
+                result.insert(p.name, Executed { how, changed: false, at: Instant::now() });
+            } else {
+                pending.push(p);
             }
-            Ok(false) => {}
+        }
+        if pending.is_empty() {
+            return Ok(result);
+        }
+        let round = Round { cx, task, proposer: &proposer, approvers: &producers };
+        let mut executed = Vec::new();
+        let outcome = round.run(&pending, &mut executed).await;
+        for (name, at) in executed {
+            let held = proposals.iter().any(|p| p.name == name && p.stage.is_none());
+            let how = if held {
+                format!("proposal {name} by {proposer}, approved by {} producers", producers.len())
+            } else {
+                format!("proposal {name} {}", how())
+            };
+            result.insert(name, Executed { how, changed: true, at });
+        }
+        match outcome {
+            Ok(()) => {}
             Err(e @ Failure::Exec { .. }) => last_error = Some(e),
             Err(e) => return Err(e),
         }
+        if proposals.iter().all(|p| result.contains_key(p.name)) {
+            return Ok(result);
+        }
         settle(&chain).await?;
     }
-    Err(last_error.unwrap_or_else(|| Failure::chain(format!("proposal {name} did not execute in {ROUNDS} rounds"))))
+    let names: Vec<&str> = proposals.iter().map(|p| p.name).filter(|n| !result.contains_key(n)).collect();
+    Err(last_error
+        .unwrap_or_else(|| Failure::chain(format!("proposal {} did not execute in {ROUNDS} rounds", names.join(", ")))))
 }
 
 /// A transaction eosio.msig scheduled and nobody ran.
@@ -90,90 +165,144 @@ async fn deferred_left(cx: &Context<'_>) -> Result<bool, Failure> {
     Ok(v["transactions"].as_array().is_some_and(|t| t.iter().any(|x| x["sender"] == "eosio.msig")))
 }
 
-/// One round; `Ok(true)` once the proposal was executed.
-async fn round(
-    cx: &Context<'_>,
-    task: &Task,
-    name: &str,
-    write: &str,
-    file: &str,
-    proposer: &str,
-    approvers: &[String],
-) -> Result<bool, Failure> {
-    let chain = cx.chain();
-    let proposed = || async {
-        let rows: Vec<ProposalRow> = cx.chain().table("eosio.msig", proposer, "proposal").await?;
-        Ok::<_, Failure>(rows.iter().any(|r| r.proposal_name == name))
-    };
-    if !proposed().await? {
-        task.message(format!("propose {name}"));
-        propose(cx, name, write, file, proposer, approvers).await?;
-        // Seen in the node's state, the proposal can be approved at once; not seen, the next
-        // round looks again.
-        let seen = wait_for("the proposal to appear", Duration::from_secs(5), || async {
-            Ok(proposed().await?.then_some(()))
-        })
-        .await;
-        if seen.is_err() {
-            return Ok(false);
-        }
-    }
-    let missing = || async {
-        let approvals: Vec<ApprovalsRow> = chain.table("eosio.msig", proposer, "approvals2").await?;
-        let provided: BTreeSet<String> = approvals
-            .iter()
-            .filter(|r| r.proposal_name == name)
-            .flat_map(|r| r.provided_approvals.iter().map(|a| a.level.actor.clone()))
-            .collect();
-        Ok::<_, Failure>(approvers.iter().filter(|p| !provided.contains(p.as_str())).cloned().collect::<Vec<String>>())
-    };
-    let waiting = missing().await?;
-    if !waiting.is_empty() {
-        // Every missing approval in one transaction: the lab's wallet holds the producers' keys.
-        task.message(format!("{name}: {} approvals", waiting.len()));
-        let approvals: Vec<Action> = waiting
-            .iter()
-            .map(|p| {
-                let level = json!({"actor": p, "permission": "active"});
-                Action::new(
-                    "eosio.msig",
-                    "approve",
-                    p,
-                    json!({"proposer": proposer, "proposal_name": name, "level": level}),
-                )
-            })
-            .collect();
-        cx.pusher().push(&approvals).await?;
-        let seen = wait_for("the approvals to show", Duration::from_secs(5), || async {
-            Ok(missing().await?.is_empty().then_some(()))
-        })
-        .await;
-        if seen.is_err() {
-            return Ok(false);
-        }
-    }
-    task.message(format!("exec {name}"));
-    cx.cleos().ok(&["multisig", "exec", "-t", "false", proposer, name, "-p", proposer]).await?;
-    Ok(true)
+struct Round<'r, 'c> {
+    cx: &'r Context<'c>,
+    task: &'r Task,
+    proposer: &'r str,
+    approvers: &'r [String],
 }
 
+impl Round<'_, '_> {
+    /// The names of the proposals the proposer has in the table.
+    async fn listed(&self) -> Result<BTreeSet<String>, Failure> {
+        let rows: Vec<ProposalRow> = self.cx.chain().table("eosio.msig", self.proposer, "proposal").await?;
+        Ok(rows.into_iter().map(|r| r.proposal_name).collect())
+    }
+
+    /// Per proposal of `names`, the approvers whose approval is missing.
+    async fn missing(&self, names: &[&str]) -> Result<Vec<(String, String)>, Failure> {
+        let approvals: Vec<ApprovalsRow> = self.cx.chain().table("eosio.msig", self.proposer, "approvals2").await?;
+        let mut out = Vec::new();
+        for name in names {
+            let provided: BTreeSet<&str> = approvals
+                .iter()
+                .filter(|r| r.proposal_name == *name)
+                .flat_map(|r| r.provided_approvals.iter().map(|a| a.level.actor.as_str()))
+                .collect();
+            out.extend(
+                self.approvers.iter().filter(|p| !provided.contains(p.as_str())).map(|p| (name.to_string(), p.clone())),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Proposes what is not listed, approves what is missing, executes stage by stage, adding
+    /// to `executed` each proposal executed and when its effect showed (a held one once it is
+    /// approved). Ends early when a proposal or an approval does not show in time.
+    async fn run(&self, pending: &[&Proposal<'_>], executed: &mut Vec<(&'static str, Instant)>) -> Result<(), Failure> {
+        let names: Vec<&str> = pending.iter().map(|p| p.name).collect();
+        let listed = self.listed().await?;
+        let to_propose: Vec<&Proposal> = pending.iter().copied().filter(|p| !listed.contains(p.name)).collect();
+        if !to_propose.is_empty() {
+            let list: Vec<&str> = to_propose.iter().map(|p| p.name).collect();
+            self.task.message(format!("propose {}", list.join(", ")));
+            propose(self.cx, &to_propose, self.proposer, self.approvers).await?;
+            let seen = wait_for("the proposals to appear", SHOW_TIMEOUT, || async {
+                let listed = self.listed().await?;
+                Ok(names.iter().all(|n| listed.contains(*n)).then_some(()))
+            })
+            .await;
+            if seen.is_err() {
+                return Ok(());
+            }
+        }
+        let waiting = self.missing(&names).await?;
+        if !waiting.is_empty() {
+            // Every missing approval in one transaction: the lab's wallet holds the producers' keys.
+            self.task.message(format!("{} approvals of {}", waiting.len(), names.join(", ")));
+            let approvals: Vec<Action> = waiting
+                .iter()
+                .map(|(name, p)| {
+                    let level = json!({"actor": p, "permission": "active"});
+                    let data = json!({"proposer": self.proposer, "proposal_name": name, "level": level});
+                    Action::new("eosio.msig", "approve", p, data)
+                })
+                .collect();
+            self.cx.pusher().push(&approvals).await?;
+            let seen = wait_for("the approvals to show", SHOW_TIMEOUT, || async {
+                Ok(self.missing(&names).await?.is_empty().then_some(()))
+            })
+            .await;
+            if seen.is_err() {
+                return Ok(());
+            }
+        }
+        let now = Instant::now();
+        executed.extend(pending.iter().filter(|p| p.stage.is_none()).map(|p| (p.name, now)));
+        let stages: BTreeSet<u8> = pending.iter().filter_map(|p| p.stage).collect();
+        for stage in stages {
+            let group: Vec<&Proposal> = pending.iter().copied().filter(|p| p.stage == Some(stage)).collect();
+            let list: Vec<&str> = group.iter().map(|p| p.name).collect();
+            self.task.message(format!("exec {}", list.join(", ")));
+            let execs: Vec<Action> = group
+                .iter()
+                .map(|p| {
+                    let data = json!({"proposer": self.proposer, "proposal_name": p.name, "executer": self.proposer});
+                    Action::new("eosio.msig", "exec", self.proposer, data)
+                })
+                .collect();
+            self.cx.pusher().push(&execs).await?;
+            // A current eosio.msig runs the actions inline, in the exec itself; an older one
+            // schedules them as a deferred transaction, which only Leap runs.
+            let shown: Mutex<Vec<Option<Instant>>> = Mutex::new(vec![None; group.len()]);
+            let at = |i: usize| shown.lock().unwrap_or_else(|e| e.into_inner())[i];
+            let seen = wait_for("the proposals to take effect", EFFECT_TIMEOUT, || async {
+                for (i, p) in group.iter().enumerate() {
+                    if at(i).is_none() && (p.done)().await? {
+                        shown.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(Instant::now());
+                    }
+                }
+                Ok((0..group.len()).all(|i| at(i).is_some()).then_some(()))
+            })
+            .await;
+            if seen.is_err() && deferred_left(self.cx).await? {
+                return Err(Failure::chain(format!(
+                    "proposal {} executed as a deferred transaction, which this nodeos does not run \
+                     (eosio.msig of this chain predates inline execution): replace eosio.msig while the \
+                     producers still run Leap, then move them",
+                    list.join(", ")
+                )));
+            }
+            // An effect that takes longer than the wait is the caller's to wait for: executed is
+            // executed (the proposal is gone from the table).
+            executed.extend(group.iter().enumerate().map(|(i, p)| (p.name, at(i).unwrap_or_else(Instant::now))));
+        }
+        Ok(())
+    }
+}
+
+/// Writes each proposal's transaction, buys the proposer the RAM they all take, proposes each.
 async fn propose(
     cx: &Context<'_>,
-    name: &str,
-    write: &str,
-    file: &str,
+    proposals: &[&Proposal<'_>],
     proposer: &str,
     approvers: &[String],
 ) -> Result<(), Failure> {
     let cleos = cx.cleos();
-    cleos.sh(&format!("mkdir -p $(dirname {file}) && {write} > {file}"), None).await?;
-    // The proposal stores the whole transaction: the proposer's RAM holds it, bought by the
+    let mut sizes = 0;
+    for p in proposals {
+        let file = &p.file;
+        let script = format!("mkdir -p $(dirname {file}) && {} > {file} && wc -c < {file}", p.write);
+        let size = cleos.sh(&script, None).await?.stdout;
+        let size: i64 = size.trim().parse().map_err(|_| Failure::chain(format!("wc printed {size:?} for {file}")))?;
+        // The packed transaction is about half its JSON; the rest is the rows' overhead.
+        sizes += size / 2 + 20_000;
+    }
+    // The proposals store the whole transactions: the proposer's RAM holds them, bought by the
     // producers from their liquid tokens (eosio has none left once everything is allocated).
-    let size = cleos.sh(&format!("wc -c < {file}"), None).await?.stdout;
-    let size: i64 = size.trim().parse().map_err(|_| Failure::chain(format!("wc printed {size:?} for {file}")))?;
     let account =
         cx.chain().account(proposer).await?.ok_or_else(|| Failure::chain(format!("no account {proposer}")))?;
-    let needed = size / 2 + 20_000 - account.free_ram();
+    let needed = sizes - account.free_ram();
     if needed > 0 {
         // Whoever of the producers (then of the voters) has the tokens for it.
         let voters = cx.voters().map(|a| a.name.clone());
@@ -187,6 +316,9 @@ async fn propose(
     let requested: Vec<PermissionLevel> =
         approvers.iter().map(|p| PermissionLevel { actor: p.clone(), permission: "active".into() }).collect();
     let requested = serde_json::to_string(&requested).map_err(|e| Failure::chain(e.to_string()))?;
-    cleos.ok(&["multisig", "propose_trx", "-t", "false", name, &requested, file, proposer, "-p", proposer]).await?;
+    for p in proposals {
+        let args = ["multisig", "propose_trx", "-t", "false", p.name, &requested, &p.file, proposer, "-p", proposer];
+        cleos.ok(&args).await?;
+    }
     Ok(())
 }

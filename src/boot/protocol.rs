@@ -12,8 +12,11 @@
 //!    where lower (`max_inline_action_size` 512 KiB, which setting a 400 KB system contract inline
 //!    needs; transaction CPU 150 ms, block 200 ms); every protocol feature the nodes support and
 //!    the chain lacks, activated; the image's eosio.token, eosio.wrap and system contract (one
-//!    proposal); and the
-//!    `finality` step (finalizer keys, `switchtosvnn` through eosio.msig, Savanna).
+//!    proposal); and the `finality` step (finalizer keys, `switchtosvnn` through eosio.msig,
+//!    Savanna). These proposals, `switchtosvnn` included, are proposed and approved together,
+//!    one round of the producers' approvals for all; parameters and features execute in one
+//!    transaction, the contracts once those are in effect (the system contract needs both),
+//!    the switch once `finality` has registered the keys.
 //!
 //! Not done: the system accounts a newer system contract expects (the Vaulta-era ones `sys`
 //! creates on a new chain); `lab up` names them.
@@ -25,7 +28,8 @@ use serde_json::{json, Value};
 
 use super::context::Context;
 use super::error::Failure;
-use super::msig::through_producers;
+use super::msig::{execute, together, Done, Proposal};
+use super::steps::{switch_to_come, SWITCH_PROPOSAL};
 use super::{Boot, BootOptions, CleosCommand, StepName};
 use crate::chain::system::contract_dir;
 use crate::client::NodeClient;
@@ -66,7 +70,15 @@ impl Boot<'_> {
         let cx = self.context(0);
         let mut steps = Vec::new();
         let (started, task) = (Instant::now(), self.printer.task("eosio.msig"));
-        let r = contracts(&cx, &task, &[("eosio.msig", "eosio.msig")], "msigcontract").await;
+        let r = async {
+            match contracts(&cx, &[("eosio.msig", "eosio.msig")], "msigcontract").await? {
+                Planned::InEffect(note) => Ok((false, note)),
+                Planned::Propose(proposal, note) => {
+                    Ok((true, format!("{note}; {}", execute(&cx, &task, proposal).await?)))
+                }
+            }
+        }
+        .await;
         record(&mut steps, "eosio.msig", task, started, r)?;
         if !savanna {
             steps.push(ProtocolStep {
@@ -79,16 +91,7 @@ impl Boot<'_> {
             });
             return Ok(steps);
         }
-        let (started, task) = (Instant::now(), self.printer.task("parameters"));
-        let r = parameters(&cx, &task).await;
-        record(&mut steps, "parameters", task, started, r)?;
-        let (started, task) = (Instant::now(), self.printer.task("features"));
-        let r = features(&cx, &task).await;
-        record(&mut steps, "features", task, started, r)?;
-        let (started, task) = (Instant::now(), self.printer.task("contracts"));
-        let wanted = [("eosio.token", "eosio.token"), ("eosio.wrap", "eosio.wrap"), ("eosio.system", "eosio")];
-        let r = contracts(&cx, &task, &wanted, "contracts").await;
-        record(&mut steps, "contracts", task, started, r)?;
+        self.to_savanna(&cx, &mut steps).await?;
         let started = Instant::now();
         let reports = self
             .run(&BootOptions { steps: vec![StepName::Finality], xfer_count: 0 })
@@ -103,6 +106,68 @@ impl Boot<'_> {
             });
         }
         Ok(steps)
+    }
+
+    /// Parameters, features and contracts, each a proposal where the chain needs it, with the
+    /// switch to Savanna that `finality` then executes: proposed and approved together (one
+    /// round of the producers' approvals instead of one a proposal), executed in the order they
+    /// need (the contracts once the parameters and features are in effect).
+    async fn to_savanna(&self, cx: &Context<'_>, steps: &mut Vec<ProtocolStep>) -> Result<(), ProtocolError> {
+        let started = Instant::now();
+        let task = self.printer.task("parameters, features, contracts");
+        let fail = |phase: &'static str| move |failure| ProtocolError { phase, failure };
+        let wanted = [("eosio.token", "eosio.token"), ("eosio.wrap", "eosio.wrap"), ("eosio.system", "eosio")];
+        // Each phase, the proposal it needs (none: in effect already), and what it changes.
+        let mut phases: Vec<(&'static str, Option<&'static str>, String)> = Vec::new();
+        let mut proposals = Vec::new();
+        // The contracts' proposal executes after the others: the system contract's setcode needs
+        // the raised inline action size, and its wasm the features' host functions.
+        for (phase, stage, planned) in [
+            ("parameters", 0, parameters(cx).await.map_err(fail("parameters"))?),
+            ("features", 0, features(cx).await.map_err(fail("features"))?),
+            ("contracts", 1, contracts(cx, &wanted, "contracts").await.map_err(fail("contracts"))?),
+        ] {
+            match planned {
+                Planned::Propose(mut proposal, note) => {
+                    phases.push((phase, Some(proposal.name), note));
+                    proposal.stage = Some(stage);
+                    proposals.push(proposal);
+                }
+                Planned::InEffect(note) => phases.push((phase, None, note)),
+            }
+        }
+        if !proposals.is_empty() && switch_to_come(cx).await.map_err(fail("finality"))? {
+            proposals.push(switch_proposal(cx).await.map_err(fail("finality"))?);
+        }
+        let executed = match proposals.is_empty() {
+            true => Default::default(),
+            false => match together(cx, &task, &proposals).await {
+                Ok(executed) => executed,
+                Err(failure) => {
+                    task.fail();
+                    return Err(ProtocolError { phase: "parameters, features, contracts", failure });
+                }
+            },
+        };
+        let mut changed = Vec::new();
+        for (phase, proposal, note) in phases {
+            steps.push(match proposal.and_then(|p| executed.get(p)) {
+                Some(e) => {
+                    if e.changed {
+                        changed.push(phase);
+                    }
+                    let seconds = e.at.duration_since(started).as_secs_f64();
+                    ProtocolStep { phase, changed: e.changed, note: format!("{note}; {}", e.how), seconds }
+                }
+                None => ProtocolStep { phase, changed: false, note, seconds: 0.0 },
+            });
+        }
+        task.done(&match (changed.is_empty(), executed.get(SWITCH_PROPOSAL)) {
+            (true, _) => "nothing to do".to_string(),
+            (false, None) => format!("{} through eosio.msig", changed.join(", ")),
+            (false, Some(e)) => format!("{} through eosio.msig; {}", changed.join(", "), e.how),
+        });
+        Ok(())
     }
 }
 
@@ -131,14 +196,19 @@ fn cleos() -> String {
     CleosCommand::local().shell()
 }
 
+/// A phase's proposal and what it changes, or what the chain has already.
+enum Planned<'a> {
+    Propose(Proposal<'a>, String),
+    InEffect(String),
+}
+
 /// The image's contracts on their accounts (`wanted`: contract, account) where the chain runs
 /// other code there, in one proposal `proposal` (one round of approvals however many change).
-async fn contracts(
-    cx: &Context<'_>,
-    task: &Task,
-    wanted: &[(&str, &str)],
-    proposal: &str,
-) -> Result<(bool, String), Failure> {
+async fn contracts<'a>(
+    cx: &'a Context<'_>,
+    wanted: &[(&'static str, &'static str)],
+    proposal: &'static str,
+) -> Result<Planned<'a>, Failure> {
     let mut changes = Vec::new();
     let mut unchanged = Vec::new();
     for &(contract, account) in wanted {
@@ -166,7 +236,7 @@ async fn contracts(
                 format!("{list} run the image's contracts")
             }
         };
-        return Ok((false, note));
+        return Ok(Planned::InEffect(note));
     }
     // One transaction of every contract's setcode and setabi, as cleos writes them.
     let mut trx: Option<Value> = None;
@@ -192,21 +262,30 @@ async fn contracts(
     let file = crate::runtime::FileEntry { name: source.clone(), contents: trx.into_bytes(), mode: 0o644 };
     cx.cleos().sh(&format!("mkdir -p {MSIG_DIR}"), None).await?;
     cx.rt.put_files(cx.genesis, MSIG_DIR, &[file]).await?;
-    let write = format!("cat {MSIG_DIR}/{source}");
-    let done = || async {
-        for (_, account, _, target) in &changes {
-            if cx.chain().code_hash(account).await? != *target {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    };
-    let how = through_producers(cx, task, proposal, &write, &format!("{MSIG_DIR}/{proposal}.json"), done).await?;
     let moved: Vec<String> = changes
         .iter()
         .map(|(contract, account, now, target)| format!("{account}: {} → {} ({contract})", short(now), short(target)))
         .collect();
-    Ok((true, format!("{}; {how}", moved.join(", "))))
+    let targets: Vec<(&str, String)> = changes.into_iter().map(|(_, account, _, target)| (account, target)).collect();
+    let done: Done<'a> = Box::new(move || {
+        let targets = targets.clone();
+        Box::pin(async move {
+            for (account, target) in &targets {
+                if cx.chain().code_hash(account).await? != *target {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
+    });
+    let proposal = Proposal {
+        name: proposal,
+        write: format!("cat {MSIG_DIR}/{source}"),
+        file: format!("{MSIG_DIR}/{proposal}.json"),
+        done,
+        stage: Some(0),
+    };
+    Ok(Planned::Propose(proposal, moved.join(", ")))
 }
 
 /// The blockchain parameters the system contract keeps, as `setparams` takes them.
@@ -247,11 +326,11 @@ fn fields_of_base(structs: &[Value], name: &str) -> Vec<String> {
         .collect()
 }
 
-async fn parameters(cx: &Context<'_>, task: &Task) -> Result<(bool, String), Failure> {
+async fn parameters<'a>(cx: &'a Context<'_>) -> Result<Planned<'a>, Failure> {
     let now = current_parameters(cx).await?;
     let low = |k: &str, min: u64| now[k].as_u64().unwrap_or(0) < min;
     if !low("max_inline_action_size", INLINE_ACTION_SIZE) && !low("max_transaction_cpu_usage", TRX_CPU_US) {
-        return Ok((false, "at or above mainnet's (inline action size, transaction CPU)".into()));
+        return Ok(Planned::InEffect("at or above mainnet's (inline action size, transaction CPU)".into()));
     }
     let mut want = now.clone();
     let raise = |want: &mut Value, k: &str, v: u64| {
@@ -263,18 +342,24 @@ async fn parameters(cx: &Context<'_>, task: &Task) -> Result<(bool, String), Fai
     raise(&mut want, "max_block_cpu_usage", BLOCK_CPU_US);
     raise(&mut want, "max_transaction_cpu_usage", TRX_CPU_US);
     let data = json!({ "params": want }).to_string();
-    let write = format!("{} push action eosio setparams '{data}' -p eosio@active -s -d -j --expiration 3600", cleos());
-    let file = format!("{MSIG_DIR}/params.json");
-    let done = || async {
-        let p = current_parameters(cx).await?;
-        Ok(p["max_inline_action_size"].as_u64().unwrap_or(0) >= INLINE_ACTION_SIZE
-            && p["max_transaction_cpu_usage"].as_u64().unwrap_or(0) >= TRX_CPU_US)
+    let done: Done<'a> = Box::new(move || {
+        Box::pin(async move {
+            let p = current_parameters(cx).await?;
+            Ok(p["max_inline_action_size"].as_u64().unwrap_or(0) >= INLINE_ACTION_SIZE
+                && p["max_transaction_cpu_usage"].as_u64().unwrap_or(0) >= TRX_CPU_US)
+        })
+    });
+    let proposal = Proposal {
+        name: "params",
+        write: format!("{} push action eosio setparams '{data}' -p eosio@active -s -d -j --expiration 3600", cleos()),
+        file: format!("{MSIG_DIR}/params.json"),
+        done,
+        stage: Some(0),
     };
-    let how = through_producers(cx, task, "params", &write, &file, done).await?;
-    Ok((
-        true,
-        format!("max_inline_action_size {INLINE_ACTION_SIZE}, transaction CPU {TRX_CPU_US} µs, block {BLOCK_CPU_US} µs; {how}"),
-    ))
+    let note = format!(
+        "max_inline_action_size {INLINE_ACTION_SIZE}, transaction CPU {TRX_CPU_US} µs, block {BLOCK_CPU_US} µs"
+    );
+    Ok(Planned::Propose(proposal, note))
 }
 
 /// Digests of the features the genesis node supports and the chain has not activated, each
@@ -319,34 +404,55 @@ async fn missing_features(cx: &Context<'_>) -> Result<Vec<(String, String)>, Fai
     Ok(ordered)
 }
 
-async fn features(cx: &Context<'_>, task: &Task) -> Result<(bool, String), Failure> {
+async fn features<'a>(cx: &'a Context<'_>) -> Result<Planned<'a>, Failure> {
     let missing = missing_features(cx).await?;
     if missing.is_empty() {
-        return Ok((false, "every feature the nodes support is active".into()));
+        return Ok(Planned::InEffect("every feature the nodes support is active".into()));
     }
     let names: Vec<&str> = missing.iter().map(|(_, n)| n.as_str()).collect();
-    let info = cx.chain().info().await?;
-    let trx = activation_trx(
-        &missing,
-        &info.last_irreversible_block_id,
-        info.last_irreversible_block_num,
-        &info.head_block_time,
-    )?;
-    let write = format!("printf '%s' '{trx}'");
-    let file = format!("{MSIG_DIR}/features.json");
-    let done = || async { Ok(missing_features(cx).await?.is_empty()) };
-    let how = through_producers(cx, task, "features", &write, &file, done).await?;
-    Ok((true, format!("{} activated; {how}", names.join(", "))))
+    let actions: Vec<Value> = missing
+        .iter()
+        .map(|(digest, _)| {
+            json!({"account": "eosio", "name": "activate",
+                   "authorization": [{"actor": "eosio", "permission": "active"}], "data": digest})
+        })
+        .collect();
+    let done: Done<'a> = Box::new(move || Box::pin(async move { Ok(missing_features(cx).await?.is_empty()) }));
+    let proposal = Proposal {
+        name: "features",
+        write: format!("printf '%s' '{}'", unsigned_trx(cx, actions).await?),
+        file: format!("{MSIG_DIR}/features.json"),
+        done,
+        stage: Some(0),
+    };
+    Ok(Planned::Propose(proposal, format!("{} activated", names.join(", "))))
 }
 
-/// A transaction of `eosio::activate` for each digest, under eosio@active, on reference block
-/// `block_id`, expiring an hour after `head_time`. Pure.
-fn activation_trx(
-    missing: &[(String, String)],
-    block_id: &str,
-    block_num: u64,
-    head_time: &str,
-) -> Result<String, Failure> {
+/// `switchtosvnn` under eosio@active, written by hand: the chain's ABI has the action only once
+/// the contracts' proposal has executed, and this one is proposed beside it.
+async fn switch_proposal<'a>(cx: &'a Context<'_>) -> Result<Proposal<'a>, Failure> {
+    let action = json!({"account": "eosio", "name": "switchtosvnn",
+                        "authorization": [{"actor": "eosio", "permission": "active"}], "data": ""});
+    // Its effect is `finality`'s to wait for; held here, executed there.
+    let done: Done<'a> = Box::new(|| Box::pin(async { Ok(false) }));
+    Ok(Proposal {
+        name: SWITCH_PROPOSAL,
+        write: format!("printf '%s' '{}'", unsigned_trx(cx, vec![action]).await?),
+        file: format!("{MSIG_DIR}/switch.json"),
+        done,
+        stage: None,
+    })
+}
+
+/// A transaction of `actions` on the last irreversible block, expiring an hour after the head.
+async fn unsigned_trx(cx: &Context<'_>, actions: Vec<Value>) -> Result<String, Failure> {
+    let info = cx.chain().info().await?;
+    trx_json(actions, &info.last_irreversible_block_id, info.last_irreversible_block_num, &info.head_block_time)
+}
+
+/// A transaction of `actions`, on reference block `block_id`, expiring an hour after
+/// `head_time`. Pure.
+fn trx_json(actions: Vec<Value>, block_id: &str, block_num: u64, head_time: &str) -> Result<String, Failure> {
     let id = (0..block_id.len())
         .step_by(2)
         .filter_map(|i| block_id.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
@@ -358,13 +464,6 @@ fn activation_trx(
     let head = chrono::NaiveDateTime::parse_from_str(head_time, "%Y-%m-%dT%H:%M:%S%.f")
         .map_err(|e| Failure::chain(format!("head block time {head_time:?}: {e}")))?;
     let expiration = (head + chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S").to_string();
-    let actions: Vec<Value> = missing
-        .iter()
-        .map(|(digest, _)| {
-            json!({"account": "eosio", "name": "activate",
-                   "authorization": [{"actor": "eosio", "permission": "active"}], "data": digest})
-        })
-        .collect();
     Ok(json!({
         "expiration": expiration, "ref_block_num": block_num & 0xffff, "ref_block_prefix": prefix,
         "max_net_usage_words": 0, "max_cpu_usage_ms": 0, "delay_sec": 0,
@@ -392,16 +491,20 @@ mod tests {
     }
 
     #[test]
-    fn the_activation_transaction_refers_to_the_block_and_lists_every_feature() {
+    fn a_hand_written_transaction_refers_to_the_block_and_carries_every_action() {
         let id = "0000001ddd9c103fe4b2b343c6b22052295226aaaf425c3d3bda27a397a9c469";
-        let missing = vec![("aa".repeat(32), "A".into()), ("bb".repeat(32), "B".into())];
+        let activate = |d: String| {
+            json!({"account": "eosio", "name": "activate",
+                                          "authorization": [{"actor": "eosio", "permission": "active"}], "data": d})
+        };
+        let actions = vec![activate("aa".repeat(32)), activate("bb".repeat(32))];
         let trx: Value =
-            serde_json::from_str(&activation_trx(&missing, id, 29, "2026-12-03T15:22:55.500").unwrap()).unwrap();
+            serde_json::from_str(&trx_json(actions.clone(), id, 29, "2026-12-03T15:22:55.500").unwrap()).unwrap();
         assert_eq!(trx["ref_block_num"], 29);
         assert_eq!(trx["ref_block_prefix"], u32::from_le_bytes([0xe4, 0xb2, 0xb3, 0x43]));
         assert_eq!(trx["expiration"], "2026-12-03T16:22:55");
         assert_eq!(trx["actions"][1]["data"], "bb".repeat(32));
         assert_eq!(trx["actions"][0]["authorization"][0]["actor"], "eosio");
-        assert!(activation_trx(&missing, "00ff", 1, "2026-12-03T15:22:55.500").is_err());
+        assert!(trx_json(actions, "00ff", 1, "2026-12-03T15:22:55.500").is_err());
     }
 }

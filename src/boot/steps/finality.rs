@@ -31,6 +31,20 @@ pub struct Finality;
 /// thirds of a round of 12 blocks per producer. More than this behind is not Savanna's finality.
 pub const SAVANNA_LIB_LAG: u64 = 6;
 
+/// The proposal that switches a resigned chain to Savanna.
+pub(crate) const SWITCH_PROPOSAL: &str = "switchsvnn";
+
+/// Whether `finality` is still to switch this resigned chain through eosio.msig: it can, and the
+/// elected producers are not the finalizers yet. A protocol upgrade proposes and approves the
+/// switch with its own proposals, so that `finality` only executes it.
+pub(crate) async fn switch_to_come(cx: &Context<'_>) -> Result<bool, Failure> {
+    if unsupported(cx).await?.is_some() || !crate::boot::msig::resigned(cx).await? {
+        return Ok(false);
+    }
+    let Some(schedule) = schedule(cx).await? else { return Ok(false) };
+    Ok(savanna_policy(cx, &schedule).await?.is_none())
+}
+
 /// How many times `switchtosvnn` is pushed while the contract still counts fewer keys than the
 /// table the API reads shows (the registration executed but is not in a block it reads yet).
 const SWITCH_TRIES: usize = 5;
@@ -209,7 +223,7 @@ impl Step for Finality {
                 crate::boot::msig::through_producers(
                     cx,
                     task,
-                    "switchsvnn",
+                    SWITCH_PROPOSAL,
                     &write,
                     "/lab/data/msig/switch.json",
                     done,

@@ -21,6 +21,7 @@ mod xfer;
 
 use super::step::Step;
 
+pub(crate) use finality::{switch_to_come, SWITCH_PROPOSAL};
 pub(crate) use sys_contract::schedule_preactivation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
