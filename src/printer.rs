@@ -84,7 +84,8 @@ impl Printer {
         if self.mode == Mode::Plain {
             eprintln!("{label} …");
         }
-        Task { pb, label, mode: self.mode, started: Instant::now(), total: None }
+        let _span = tracing::info_span!("task", label = %label.trim());
+        Task { pb, _span, label, mode: self.mode, started: Instant::now(), total: None }
     }
 
     /// A task with a bar over `total` items.
@@ -106,12 +107,16 @@ impl Printer {
         if self.mode == Mode::Plain {
             eprintln!("{label} ({total}) …");
         }
-        Task { pb, label, mode: self.mode, started: Instant::now(), total: Some(total) }
+        let _span = tracing::info_span!("task", label = %label.trim());
+        Task { pb, _span, label, mode: self.mode, started: Instant::now(), total: Some(total) }
     }
 }
 
 pub(crate) struct Task {
     pb: Option<ProgressBar>,
+    /// Open while the task runs (a trace's bar: `lab-bench --trace`); nothing without a
+    /// subscriber that wants it.
+    _span: tracing::Span,
     label: String,
     mode: Mode,
     started: Instant,

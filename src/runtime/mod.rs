@@ -415,8 +415,72 @@ impl<T: Runtime + ?Sized> Runtime for Box<T> {
     }
 }
 
+/// A command in a few words, for a trace (`lab-bench --trace`): the path curl asks, cleos's
+/// subcommand, what a script does.
+pub(crate) fn exec_summary(cmd: &[String]) -> String {
+    let words: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["curl", ..] => {
+            let url = words.iter().rev().find(|w| w.starts_with("http://") || w.starts_with("localhost:"));
+            let path = url.and_then(|u| u.split_once("/v1/").map(|(_, p)| p)).unwrap_or("curl");
+            path.to_string()
+        }
+        ["cleos", rest @ ..] => {
+            // Past the options cleos is given everywhere (`--url U --wallet-url W`).
+            let mut sub = Vec::new();
+            let mut skip = false;
+            for w in rest {
+                if skip {
+                    skip = false;
+                } else if matches!(*w, "--url" | "-u" | "--wallet-url") {
+                    skip = true;
+                } else if !w.starts_with('-') {
+                    sub.push(*w);
+                }
+                if sub.len() == 2 {
+                    break;
+                }
+            }
+            format!("cleos {}", sub.join(" "))
+        }
+        ["sh", "-c", script, ..] => {
+            if script.contains("push transaction") {
+                "push transaction".into()
+            } else if script.contains("curl -K") {
+                "curl, many requests".into()
+            } else {
+                let line: String = script.split_whitespace().collect::<Vec<_>>().join(" ");
+                line.chars().take(40).collect()
+            }
+        }
+        _ => words.join(" ").chars().take(40).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_exec_is_summed_up_in_a_few_words() {
+        let s = |c: &[&str]| super::exec_summary(&c.iter().map(|w| w.to_string()).collect::<Vec<_>>());
+        assert_eq!(s(&["curl", "-sS", "-X", "POST", "http://127.0.0.1:8888/v1/chain/get_info"]), "chain/get_info");
+        assert_eq!(
+            s(&[
+                "cleos",
+                "--no-auto-keosd",
+                "--url",
+                "http://x",
+                "--wallet-url",
+                "http://y",
+                "set",
+                "contract",
+                "eosio"
+            ]),
+            "cleos set contract"
+        );
+        assert_eq!(s(&["sh", "-c", "f=$(mktemp) && cleos push transaction -t false"]), "push transaction");
+        assert_eq!(s(&["nodeos", "--version"]), "nodeos --version");
+    }
+
     use super::*;
 
     #[test]

@@ -1,7 +1,7 @@
 //! lab-bench: brings up the scenarios with the real engine and nodeos, and measures them.
 //!
 //!   cargo run --release --bin lab-bench -- [--scenario s1 s2 s3 x1 x2] [--watch 300] [--rest 10]
-//!       [--runs 3] [--compare bench/baseline.json]
+//!       [--runs 3] [--compare bench/baseline.json] [--trace]
 //!
 //! Per scenario: time to a booted chain (voted schedule active, a block from an elected producer),
 //! time per boot step, staked accounts per second, peak and resting RSS per node, missed slots
@@ -21,6 +21,7 @@ use antelope_lab::{Lab, LabConfig, Printer, StepName, StepReport, UpOptions, Ver
 mod compare;
 mod experiments;
 mod swarm;
+mod trace;
 mod upgrade;
 
 use anyhow::{bail, Context, Result};
@@ -104,11 +105,22 @@ struct Args {
     /// this run is compared with it, and one slower beyond the run-to-run spread is flagged.
     #[arg(long, value_name = "FILE")]
     compare: Option<PathBuf>,
+    /// The timeline of each boot scenario's bring-up — its tasks (bring-up phases and boot
+    /// steps), each container made and started, each exec in a container — to
+    /// target/bench/trace-<scenario>-<run>.json and drawn as a Gantt chart in .svg.
+    #[arg(long)]
+    trace: bool,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let Args { scenario: ids, watch, rest, spring, runs, compare: baseline } = Args::parse();
+    let Args { scenario: ids, watch, rest, spring, runs, compare: baseline, trace } = Args::parse();
+    let recorder = trace.then(|| {
+        use tracing_subscriber::prelude::*;
+        let recorder = trace::Recorder::new();
+        tracing_subscriber::registry().with(recorder.clone()).init();
+        recorder
+    });
     // A baseline that cannot be read is said before an hour of runs, not after.
     let baseline = baseline.map(|p| compare::Summary::read(&p)).transpose()?;
     // Clap has refused unknown ids already, so something is always chosen.
@@ -126,7 +138,8 @@ async fn main() -> Result<()> {
         for round in 1..=runs {
             let of = if runs > 1 { format!(" (run {round} of {runs})") } else { String::new() };
             eprintln!("== {}{of}: {} producers, {} accounts", s.id, s.producers, s.accounts);
-            let o = run(s, None, &lab_bin, watch, rest).await.with_context(|| format!("scenario {}", s.id))?;
+            let traced = recorder.as_ref().map(|r| (r, round));
+            let o = run(s, None, &lab_bin, watch, rest, traced).await.with_context(|| format!("scenario {}", s.id))?;
             print_outcome(&o);
             missed.extend(o.missed());
             let leap_booted_s = o.booted_s;
@@ -139,7 +152,7 @@ async fn main() -> Result<()> {
                     s.accounts,
                     dir.display()
                 );
-                let mut o = run(s, Some(dir), &lab_bin, watch, rest)
+                let mut o = run(s, Some(dir), &lab_bin, watch, rest, traced)
                     .await
                     .with_context(|| format!("scenario {} on Spring", s.id))?;
                 o.target_booted_s = 1.5 * leap_booted_s;
@@ -224,8 +237,16 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// One scenario from scratch, on the default image or on a folder of Spring binaries.
-async fn run(s: &Scenario, spring: Option<&Path>, lab_bin: &Path, watch: u64, rest: u64) -> Result<Outcome> {
+/// One scenario from scratch, on the default image or on a folder of Spring binaries; `traced`:
+/// the recorder of `--trace` and the run's number.
+async fn run(
+    s: &Scenario,
+    spring: Option<&Path>,
+    lab_bin: &Path,
+    watch: u64,
+    rest: u64,
+    traced: Option<(&trace::Recorder, u32)>,
+) -> Result<Outcome> {
     let id = if spring.is_some() { format!("{}-spring", s.id) } else { s.id.to_string() };
     let dir = tempfile_dir(&id)?;
     let file = dir.join("lab.yaml");
@@ -244,12 +265,21 @@ async fn run(s: &Scenario, spring: Option<&Path>, lab_bin: &Path, watch: u64, re
     antelope_lab::down(Engine::Docker, Some(&name), false, &printer).await?;
 
     // `lab up`'s own path, through the library: what the bench times is what a user waits for.
+    if let Some((recorder, _)) = traced {
+        recorder.restart();
+    }
     let start = Instant::now();
     let config = LabConfig::from_file(&file)?;
     let mut lab = Lab::up_with(config, UpOptions::default().printer(printer.clone())).await?;
     // Down by `lab down` below, timed; the handle's guard must not take it first.
     lab.keep();
     let total_s = start.elapsed().as_secs_f64();
+    if let Some((recorder, round)) = traced {
+        let stem = format!("trace-{id}-{round}");
+        let title = format!("{id}: {} producers, {} accounts, up in {total_s:.1} s", s.producers, s.accounts);
+        trace::write(Path::new("target/bench"), &stem, &title, &recorder.bars())?;
+        eprintln!("timeline in target/bench/{stem}.svg (and .json)");
+    }
     let steps = lab.boot_steps().to_vec();
     if steps.is_empty() {
         bail!("lab `{name}` was found booted: the bench times a boot from scratch");

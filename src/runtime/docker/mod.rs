@@ -223,6 +223,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<()> {
+        let _span = tracing::info_span!("create", container = %spec.name);
         let mounts = spec
             .mounts
             .iter()
@@ -302,6 +303,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn start_container(&self, name: &str) -> Result<()> {
+        let _span = tracing::info_span!("start", container = %name);
         match self.docker.start_container(name, None).await {
             Ok(()) => Ok(()),
             // 304: already started.
@@ -461,6 +463,7 @@ impl Runtime for DockerRuntime {
     }
 
     async fn exec(&self, container: &str, cmd: &[String], stdin: Option<Vec<u8>>) -> Result<ExecOutput> {
+        let _span = tracing::info_span!("exec", container = %container, what = %super::exec_summary(cmd));
         self.run_exec(container, cmd, stdin).await
     }
 
