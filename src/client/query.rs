@@ -2,6 +2,8 @@
 //! is typed ([`crate::chain::answers`]); "no such thing" is `None` or an empty list, anything else that
 //! does not parse is an error naming the node and the call.
 
+use std::collections::BTreeSet;
+
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -62,6 +64,29 @@ impl<'a> Chain<'a> {
     /// Which of `names` exist, asked in one request stream.
     pub async fn existing_accounts(&self, names: &[String]) -> Result<Vec<bool>, ApiError> {
         Ok(self.accounts(names).await?.iter().map(Option::is_some).collect())
+    }
+
+    /// The scopes of a table that hold rows, page after page (`get_table_by_scope`); empty when
+    /// the contract (or its table) is not there yet. For eosio's `userres`: every account made
+    /// since the system contract (its `newaccount` gives each one a row), in a few requests
+    /// however many there are.
+    pub async fn table_scopes(&self, code: &str, table: &str) -> Result<BTreeSet<String>, ApiError> {
+        let mut scopes = BTreeSet::new();
+        let mut lower = String::new();
+        loop {
+            let body = json!({"code": code, "table": table, "lower_bound": lower, "limit": 1000});
+            let page = match self.node.call("chain/get_table_by_scope", &body).await {
+                Ok(p) => p,
+                Err(e) if e.is_not_found() => return Ok(scopes),
+                Err(e) => return Err(e),
+            };
+            let rows = page["rows"].as_array().into_iter().flatten();
+            scopes.extend(rows.filter_map(|r| r["scope"].as_str().map(String::from)));
+            match page["more"].as_str() {
+                Some(more) if !more.is_empty() && more != lower => lower = more.to_string(),
+                _ => return Ok(scopes),
+            }
+        }
     }
 
     /// The sha256 of the account's code ([`crate::chain::answers::NO_CODE`] when it has none).

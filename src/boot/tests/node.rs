@@ -153,6 +153,21 @@ impl Chain {
                        "permissions": [], "self_delegated_bandwidth": null}),
             ),
             "chain/get_account" => (500, json!({"error": {"name": "account_query_exception", "what": "unknown key"}})),
+            // Every account has a row of `userres` in its scope (eosio's own included: the fake
+            // does not tell the accounts made before the system contract).
+            "chain/get_table_by_scope" if body["code"] == "eosio" && body["table"] == "userres" => {
+                let lower = body["lower_bound"].as_str().unwrap_or_default();
+                let limit = body["limit"].as_u64().unwrap_or(10) as usize;
+                let mut names: Vec<&String> = self.accounts.keys().filter(|n| n.as_str() >= lower).collect();
+                names.sort();
+                let more = names.get(limit).map_or(String::new(), |n| n.to_string());
+                let rows: Vec<Value> = names
+                    .iter()
+                    .take(limit)
+                    .map(|n| json!({"code": "eosio", "scope": n, "table": "userres", "payer": n, "count": 1}))
+                    .collect();
+                (200, json!({"rows": rows, "more": more}))
+            }
             "chain/get_code_hash" => {
                 (200, json!({"account_name": name, "code_hash": self.code.get(&name).map_or(NO_CODE, |h| h)}))
             }
