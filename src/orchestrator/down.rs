@@ -2,11 +2,15 @@
 
 use anyhow::Result;
 use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 
 use super::{lab_filter, STOP_TIMEOUT_SECS};
 use crate::labels;
 use crate::printer::Printer;
 use crate::runtime::Runtime;
+
+/// Containers removed at once.
+const REMOVALS_AT_ONCE: usize = 4;
 
 /// What `down` removed.
 #[derive(Debug, Default, serde::Serialize)]
@@ -30,7 +34,10 @@ pub async fn down(rt: &dyn Runtime, lab: Option<&str>, keep_data: bool, printer:
     let mut labs: Vec<String> = containers.iter().filter_map(|c| c.labels.get(labels::LAB).cloned()).collect();
     if !containers.is_empty() {
         let bar = printer.bar("remove containers", containers.len() as u64);
-        try_join_all(containers.iter().map(|c| {
+        // A few at a time: Docker 20.10's network code deadlocked once here (2026-12-06) on 20
+        // containers of one network ending at once (each exit leaving the network while the
+        // engine's store watch deleted endpoints), and no later call on the engine returned.
+        futures::stream::iter(containers.iter().map(|c| {
             let bar = &bar;
             async move {
                 if keep_data && c.running() {
@@ -41,6 +48,8 @@ pub async fn down(rt: &dyn Runtime, lab: Option<&str>, keep_data: bool, printer:
                 anyhow::Ok(())
             }
         }))
+        .buffer_unordered(REMOVALS_AT_ONCE)
+        .try_collect::<Vec<()>>()
         .await?;
         bar.done("");
         report.containers = containers.iter().map(|c| c.name.clone()).collect();
