@@ -107,7 +107,7 @@ struct Args {
     compare: Option<PathBuf>,
     /// The timeline of each boot scenario's bring-up — its tasks (bring-up phases and boot
     /// steps), each container made and started, each exec in a container — to
-    /// target/bench/trace-<scenario>-<run>.json and drawn as a Gantt chart in .svg.
+    /// target/bench/trace-SCENARIO-RUN.json and drawn as a Gantt chart in .svg.
     #[arg(long)]
     trace: bool,
 }
