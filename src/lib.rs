@@ -81,6 +81,7 @@ pub use lab::{
     down, AccountRole, Error, Finality, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder,
     LabStatus, NodeStatus, PartitionReport, Result, Snapshot, UpOptions, UPLOADS_DIR,
 };
+pub use orchestrator::endpoints::Served;
 pub use orchestrator::{DownReport, ListedAccount, ListedRole, PortsBusy, Recovery, StartReport, Upgraded};
 pub use printer::Printer;
 pub use runtime::health::Health;
@@ -94,8 +95,8 @@ pub use wait::{Conditions, Verdict, WaitTimedOut};
 /// [`LabConfigBuilder::with_topology`] and [`LabConfig::map_topology`] take.
 pub mod config {
     pub use crate::topology::{
-        AccountsConfig, ChainConfig, ConfigValue, Engine, ImageConfig, NodeSettings, P2pConfig, P2pShape,
-        ProducersConfig, Topology, ValidationError, ValidationErrors, DEFAULT_TOPOLOGY,
+        AccountsConfig, ChainConfig, ConfigValue, Engine, ExtraNode, ImageConfig, NodeRole, NodeSettings, P2pConfig,
+        P2pShape, ProducersConfig, Topology, ValidationError, ValidationErrors, DEFAULT_TOPOLOGY,
     };
 }
 

@@ -34,6 +34,8 @@ pub struct StateMissing {
 
 /// The file in a lab's state folder that lists the images nodes were upgraded to.
 const NODE_IMAGES: &str = "images.json";
+/// The api and history nodes' host ports, chosen at the first `up` (see [`StateDir::host_ports`]).
+const HOST_PORTS: &str = "host-ports.json";
 
 /// The file in a lab's state folder that holds its seed.
 pub const SEED_FILE: &str = "seed";
@@ -136,6 +138,13 @@ impl StateDir {
         if let Some(port) = plan.genesis().host_http_port {
             self.keep_api_port(port)?;
         }
+        let served: BTreeMap<String, BTreeMap<String, u16>> = plan
+            .nodes
+            .iter()
+            .filter(|n| n.role != crate::plan::Role::Genesis && n.role.serves_api())
+            .map(|n| (n.name.clone(), n.host_ports().iter().map(|p| (p.kind.to_string(), p.host)).collect()))
+            .collect();
+        self.keep_host_ports(&served)?;
         write_secret(&self.root.join("keys.json"), serde_json::to_string_pretty(&keys)?.as_bytes())?;
         Ok(())
     }
@@ -152,6 +161,24 @@ impl StateDir {
             return Ok(());
         }
         fs::write(&path, format!("{port}\n")).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// The host ports chosen at the lab's first `up` for its api and history nodes, by node and
+    /// kind (`http_port`, `ship_port`; see `orchestrator::api_port`).
+    pub fn host_ports(&self) -> BTreeMap<String, BTreeMap<String, u16>> {
+        fs::read_to_string(self.root.join(HOST_PORTS))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    fn keep_host_ports(&self, ports: &BTreeMap<String, BTreeMap<String, u16>>) -> Result<()> {
+        let path = self.root.join(HOST_PORTS);
+        if ports.is_empty() && !path.exists() || self.host_ports() == *ports {
+            return Ok(());
+        }
+        fs::write(&path, serde_json::to_string_pretty(ports)?)
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     fn faults_path(&self) -> PathBuf {

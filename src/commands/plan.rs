@@ -51,9 +51,10 @@ pub fn run(ctx: &Ctx, args: PlanArgs) -> Result<ExitCode> {
         plan.chain.distribute.display(&plan.chain.symbol)
     );
     for node in nodes {
-        let ports: Vec<String> = [("http", node.host_http_port), ("p2p", node.host_p2p_port)]
+        let ports: Vec<String> = node
+            .host_ports()
             .iter()
-            .filter_map(|(k, p)| p.map(|p| format!("{k} on 127.0.0.1:{p}")))
+            .map(|p| format!("{} on 127.0.0.1:{}", p.kind.trim_end_matches("_port"), p.host))
             .collect();
         println!(
             "\n== node {} ({}) container {} volume {}{}",

@@ -36,10 +36,11 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         if hosts { "HOST" } else { "PORTS" },
     );
     for n in &status.nodes {
-        let ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
+        let mut ports: Vec<String> = [("http", n.http_port), ("p2p", n.p2p_port)]
             .iter()
             .filter_map(|(k, p)| p.map(|p| format!("{k} 127.0.0.1:{p}")))
             .collect();
+        ports.extend(n.ship_url.as_ref().map(|u| format!("ship {}", u.trim_start_matches("ws://"))));
         let state = match (n.status, n.exit_code) {
             (Health::Crashed, Some(code)) => format!("crashed ({code})"),
             (status, _) => status.to_string(),

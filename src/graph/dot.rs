@@ -3,7 +3,6 @@
 use std::fmt::Write;
 
 use super::{Graph, GraphEdge};
-use crate::plan::Role;
 
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
@@ -17,12 +16,7 @@ pub fn dot(g: &Graph) -> String {
     out.push_str("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\"];\n");
     for n in &g.nodes {
         let down = n.state.as_deref().is_some_and(|s| s != "running");
-        let fill = match (n.role, down) {
-            (_, true) => "#eb6f92",
-            (Role::Genesis, _) => "#f6c177",
-            (Role::Producer, _) => "#9ccfd8",
-            (Role::Node, _) => "#e0def4",
-        };
+        let fill = super::fill(n.role, down);
         let label = format!("{}\\n{}", n.name, g.caption(n));
         let _ = writeln!(out, "  {} [label=\"{label}\", fillcolor=\"{fill}\"];", quote(&n.name));
     }

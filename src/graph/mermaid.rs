@@ -16,6 +16,8 @@ pub fn mermaid(g: &Graph) -> String {
             Role::Genesis => ("([", "])"),
             Role::Producer => ("[", "]"),
             Role::Node => ("[/", "/]"),
+            Role::Api => ("[[", "]]"),
+            Role::History => ("[(", ")]"),
         };
         let _ = writeln!(out, "  n{i}{open}\"{}<br/>{}\"{close}", n.name, g.caption(n));
     }
@@ -30,8 +32,10 @@ pub fn mermaid(g: &Graph) -> String {
     out.push_str("  classDef genesis fill:#f6c177,stroke:#9a6a1f\n");
     out.push_str("  classDef producer fill:#9ccfd8,stroke:#286983\n");
     out.push_str("  classDef node fill:#e0def4,stroke:#575279\n");
+    out.push_str("  classDef api fill:#c4a7e7,stroke:#575279\n");
+    out.push_str("  classDef history fill:#ebbcba,stroke:#575279\n");
     out.push_str("  classDef down fill:#eb6f92,stroke:#b4637a\n");
-    for role in [Role::Genesis, Role::Producer, Role::Node] {
+    for role in [Role::Genesis, Role::Producer, Role::Node, Role::Api, Role::History] {
         let ids: Vec<String> = g
             .nodes
             .iter()

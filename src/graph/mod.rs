@@ -18,6 +18,18 @@ pub(crate) use svg::svg;
 
 use crate::plan::{NetworkPlan, Role};
 
+/// A node's fill colour in every picture: by role, or the colour of a node not running.
+fn fill(role: Role, down: bool) -> &'static str {
+    match (role, down) {
+        (_, true) => "#eb6f92",
+        (Role::Genesis, _) => "#f6c177",
+        (Role::Producer, _) => "#9ccfd8",
+        (Role::Node, _) => "#e0def4",
+        (Role::Api, _) => "#c4a7e7",
+        (Role::History, _) => "#ebbcba",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Graph {
     pub lab: String,

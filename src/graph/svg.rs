@@ -18,14 +18,7 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
 }
 
-fn fill(role: Role, down: bool) -> &'static str {
-    match (role, down) {
-        (_, true) => "#eb6f92",
-        (Role::Genesis, _) => "#f6c177",
-        (Role::Producer, _) => "#9ccfd8",
-        (Role::Node, _) => "#e0def4",
-    }
-}
+use super::fill;
 
 /// Box centres on a circle big enough that neighbours' boxes do not touch (a chord of at least a
 /// box width and a gap), starting at the top and going clockwise.
@@ -120,6 +113,8 @@ pub fn svg(g: &Graph) -> String {
         ("genesis", fill(Role::Genesis, false)),
         ("producer", fill(Role::Producer, false)),
         ("node", fill(Role::Node, false)),
+        ("api", fill(Role::Api, false)),
+        ("history", fill(Role::History, false)),
         ("not running", fill(Role::Node, true)),
     ] {
         let _ = writeln!(

@@ -119,3 +119,24 @@ fn nodes_missing_from_a_running_lab_are_absent() {
     assert!(g.nodes.iter().all(|n| n.state.as_deref() == Some("absent")));
     assert!(mermaid(&g).contains("class n0,n1,n2,n3,n4 down"));
 }
+
+#[test]
+fn api_and_history_nodes_have_their_own_shapes_and_colours() {
+    let g = Graph::from_plan(&plan(
+        "name: serve\nextra_nodes: [relay, {name: api, role: api}, {name: history, role: history}]\n",
+    ));
+    let m = mermaid(&g);
+    let line = |name: &str| m.lines().find(|l| l.contains(&format!("\"{name}<br/>"))).unwrap().to_string();
+    assert!(line("api").contains("[[\"") && line("api").ends_with("]]"), "{m}");
+    assert!(line("history").contains("[(\"") && line("history").ends_with(")]"), "{m}");
+    assert!(line("relay").contains("[/\""), "{m}");
+    let class = |role: &str| {
+        m.lines().find(|l| l.starts_with("  class ") && l.ends_with(&format!(" {role}"))).map(str::to_string)
+    };
+    assert!(class("api").is_some() && class("history").is_some(), "{m}");
+    let d = dot(&g);
+    assert!(d.contains(fill(Role::Api, false)) && d.contains(fill(Role::History, false)), "{d}");
+    assert_ne!(fill(Role::Api, false), fill(Role::History, false));
+    // The history node peers with the genesis node (it fetches every block from the first).
+    assert!(g.edges.iter().any(|e| e.from == "history" && e.to == "genesis"), "{:?}", g.edges);
+}

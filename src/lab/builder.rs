@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::LabConfig;
 use super::Result;
-use crate::topology::{self, ConfigValue, ImageConfig, ProducersConfig, Topology, GENESIS_NODE};
+use crate::topology::{self, ConfigValue, ExtraNode, ImageConfig, NodeRole, ProducersConfig, Topology, GENESIS_NODE};
 
 /// Sets the common fields of a topology in code; [`LabConfigBuilder::build`] checks the result
 /// as `lab.yaml` is checked. Anything not set keeps the default of `lab.yaml`.
@@ -74,6 +74,21 @@ impl LabConfigBuilder {
     /// The host port (on 127.0.0.1) the genesis node's HTTP API is published on.
     pub fn api_port(mut self, port: u16) -> Self {
         self.topology.nodes.entry(GENESIS_NODE.to_string()).or_default().http_port = Some(port);
+        self
+    }
+
+    /// Adds an api node: serves the chain API (its HTTP port published on 127.0.0.1), produces
+    /// nothing. As `extra_nodes: [{name: NAME, role: api}]`.
+    pub fn api_node(mut self, name: impl Into<String>) -> Self {
+        self.topology.extra_nodes.push(ExtraNode::WithRole { name: name.into(), role: NodeRole::Api });
+        self
+    }
+
+    /// Adds a history node: state history (SHiP) with traces and chain-state deltas from block 1,
+    /// its websocket and HTTP ports published on 127.0.0.1. As
+    /// `extra_nodes: [{name: NAME, role: history}]`.
+    pub fn history_node(mut self, name: impl Into<String>) -> Self {
+        self.topology.extra_nodes.push(ExtraNode::WithRole { name: name.into(), role: NodeRole::History });
         self
     }
 

@@ -14,6 +14,7 @@ use super::LabConfig;
 use super::Result;
 use crate::boot::{select, Boot, BootOptions, CleosCommand, StepReport};
 use crate::client::Chain;
+use crate::orchestrator::endpoints::Served;
 use crate::orchestrator::{lab_filter, DownReport};
 use crate::plan::NetworkPlan;
 use crate::printer::Printer;
@@ -188,6 +189,17 @@ impl Lab {
                 "{genesis} publishes no HTTP port on the host (give nodes.genesis.http_port in the topology)"
             ))
         })
+    }
+
+    /// What the lab serves to clients on this host, read from the ports the engine publishes: the
+    /// api nodes' HTTP APIs (the genesis node's when the lab has no api node), the history nodes'
+    /// state-history websockets and HTTP APIs. What `lab env` exports.
+    pub async fn served(&self) -> Result<Served> {
+        let containers = self.rt.containers(&lab_filter(Some(self.name()))).await?;
+        let order = |c: &crate::runtime::ContainerInfo| self.plan.nodes.iter().position(|n| n.container == c.name);
+        let mut nodes: Vec<_> = containers.into_iter().filter(|c| order(c).is_some()).collect();
+        nodes.sort_by_key(|c| order(c));
+        Ok(crate::orchestrator::endpoints::served(&nodes))
     }
 
     /// The chain id, as the genesis node reports it.

@@ -42,6 +42,9 @@ pub struct NodeStatus {
     pub http_port: Option<u16>,
     /// The host port its p2p listener is published on.
     pub p2p_port: Option<u16>,
+    /// A history node's state-history websocket on the host (`ws://127.0.0.1:PORT`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ship_url: Option<String>,
     /// The node's HTTP API for a client on the host, when published.
     pub api_url: Option<String>,
     /// The node's p2p address for a node on the host, when published.
@@ -131,6 +134,7 @@ pub(crate) async fn status_of(rt: &dyn Runtime, name: &str, state: &StateDir) ->
                 head_producer: info.as_ref().map(|i| i.head_block_producer.clone()),
                 http_port: c.ports.iter().find(|(p, _)| *p == crate::plan::HTTP_PORT).map(|(_, h)| *h),
                 p2p_port: c.ports.iter().find(|(p, _)| *p == crate::plan::P2P_PORT).map(|(_, h)| *h),
+                ship_url: endpoints.ship_url,
                 api_url: endpoints.api_url,
                 p2p_address: endpoints.p2p_address,
                 host: c.labels.get(crate::runtime::HOST_LABEL).cloned(),

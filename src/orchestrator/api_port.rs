@@ -1,13 +1,16 @@
-//! The host port the genesis node's API is published on. A topology that names no port still gets
-//! its API on 127.0.0.1: the port the file gives, else the one the lab kept from its first `up` (a
-//! restart keeps its URL), else 8888 when free, else one the system hands out. The choice is kept
-//! in the lab's state folder for the lab's life ([`StateDir::api_port`]).
+//! The host ports a lab publishes without being told. A topology that names no port still gets
+//! the genesis node's API on 127.0.0.1: the port the file gives, else the one the lab kept from
+//! its first `up` (a restart keeps its URL), else 8888 when free, else one the system hands out.
+//! The api and history nodes' HTTP port and a history node's SHiP websocket likewise: given, else
+//! kept, else one the system hands out. The choice is kept in the lab's state folder for the
+//! lab's life ([`StateDir::api_port`], [`StateDir::host_ports`]).
 
 use std::net::TcpListener;
 
-use crate::plan::{NetworkPlan, HTTP_PORT};
+use crate::plan::{NetworkPlan, Role, HTTP_PORT};
 use crate::runtime::RuntimeError;
 use crate::state::StateDir;
+use crate::topology::NodeRole;
 
 /// Where the port came from, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,14 +53,38 @@ pub fn any_free_port() -> Option<u16> {
     TcpListener::bind(("127.0.0.1", 0)).ok().and_then(|l| l.local_addr().ok()).map(|a| a.port())
 }
 
-/// Gives the plan's genesis node its API port by the rule. The kept port is read from `state`;
-/// `up` keeps the port once the lab's files are written ([`StateDir::write_plan`]).
+/// Gives the plan's genesis node its API port by the rule, and every api and history node its
+/// ports. The kept ports are read from `state`; `up` keeps them once the lab's files are written
+/// ([`StateDir::write_plan`]).
 pub fn apply(plan: &mut NetworkPlan, state: &StateDir) -> Option<PortSource> {
+    apply_served(plan, &state.host_ports(), any_free_port);
     let kept = state.api_port();
-    let genesis = plan.nodes.iter_mut().find(|n| n.role == crate::plan::Role::Genesis)?;
+    let genesis = plan.nodes.iter_mut().find(|n| n.role == Role::Genesis)?;
     let (port, source) = choose(genesis.host_http_port, kept, port_is_free, any_free_port)?;
     genesis.host_http_port = Some(port);
     Some(source)
+}
+
+/// The api and history nodes' ports: given, else `kept` (by node and kind), else from `any_free`
+/// (never one another node of the plan publishes).
+fn apply_served(
+    plan: &mut NetworkPlan,
+    kept: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, u16>>,
+    mut any_free: impl FnMut() -> Option<u16>,
+) {
+    let mut used: Vec<u16> = plan.nodes.iter().flat_map(|n| n.host_ports()).map(|p| p.host).collect();
+    for node in plan.nodes.iter_mut().filter(|n| n.role != Role::Genesis && n.role.serves_api()) {
+        let history = node.role == Role::History;
+        for (kind, slot) in [("http_port", &mut node.host_http_port), ("ship_port", &mut node.host_ship_port)] {
+            if slot.is_some() || (kind == "ship_port" && !history) {
+                continue;
+            }
+            let kept = kept.get(&node.name).and_then(|k| k.get(kind)).copied().filter(|p| !used.contains(p));
+            // The system may hand out the same free port twice in a row; ask again then.
+            *slot = kept.or_else(|| (0..8).filter_map(|_| any_free()).find(|p| !used.contains(p)));
+            used.extend(*slot);
+        }
+    }
 }
 
 /// Whether `e` says the lab's host port is held by another process: the engine refused to start
@@ -72,7 +99,15 @@ fn port_taken(e: &anyhow::Error) -> bool {
 /// Whether the lab's API port is fixed: given in the topology, or kept in `state` from an
 /// earlier `up`. Only a port the rule chose this time is chosen again.
 pub fn port_fixed(topology: &crate::topology::Topology, state: &StateDir) -> bool {
-    port_given(topology) || state.api_port().is_some()
+    let served_given = topology.extra_nodes.iter().all(|n| {
+        let own = topology.nodes.get(n.name());
+        match n.role() {
+            NodeRole::Node => true,
+            NodeRole::Api => own.and_then(|o| o.http_port).is_some(),
+            NodeRole::History => own.is_some_and(|o| o.http_port.is_some() && o.ship_port.is_some()),
+        }
+    });
+    (port_given(topology) && served_given) || state.api_port().is_some()
 }
 
 /// Whether the topology gives the genesis node's API port.
@@ -153,6 +188,37 @@ mod tests {
         calls.set(0);
         assert!(retry_when_taken(|| false, busy).await.is_err());
         assert_eq!(calls.get(), 3, "tried three times");
+    }
+
+    #[test]
+    fn api_and_history_nodes_get_ports_given_kept_or_free_and_never_twice() {
+        let yaml = "name: x\nextra_nodes: [relay, {name: api, role: api}, {name: ship, role: history}]\n\
+                    nodes: {ship: {ship_port: 9100}, genesis: {http_port: 9000}}\n";
+        let source = crate::topology::TopologySource { topology: crate::topology::parse(yaml).unwrap(), path: None };
+        let mut plan = NetworkPlan::build(&source, "s").unwrap();
+        let kept = std::collections::BTreeMap::from([(
+            "ship".to_string(),
+            std::collections::BTreeMap::from([("http_port".to_string(), 9200u16), ("ship_port".to_string(), 9300)]),
+        )]);
+        // The system answers 9000 (the genesis node's) first, then 9001 twice.
+        let mut answers = vec![9001, 9001, 9000].into_iter().rev().collect::<Vec<_>>();
+        let mut free = || answers.pop();
+        apply_served(&mut plan, &kept, &mut free);
+        let ports = |n: &str| {
+            let n = plan.node(n).unwrap();
+            (n.host_http_port, n.host_ship_port)
+        };
+        assert_eq!(ports("relay"), (None, None), "a plain node publishes nothing unasked");
+        assert_eq!(ports("api"), (Some(9001), None));
+        assert_eq!(ports("ship"), (Some(9200), Some(9100)), "given wins, then kept");
+        let topology = |yaml: &str| crate::topology::parse(yaml).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir { root: dir.path().join("x") };
+        assert!(!port_fixed(&topology(yaml), &state), "the api node's port is chosen");
+        assert!(port_fixed(
+            &topology("name: x\nextra_nodes: [{name: api, role: api}]\nnodes: {genesis: {http_port: 1}, api: {http_port: 2}}\n"),
+            &state
+        ));
     }
 
     #[test]

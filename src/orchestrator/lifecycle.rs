@@ -199,7 +199,11 @@ pub async fn recover_all(
         let task = printer.task(format!("recover {}", node.name));
         match recover(rt, plan, node, &pending, timeout).await {
             Ok(r) => {
-                task.done(format!("from a snapshot of {} at block {}", r.source, r.block));
+                task.done(if r.resynced {
+                    format!("synced again from block 1, up to the head of {} (block {})", r.source, r.block)
+                } else {
+                    format!("from a snapshot of {} at block {}", r.source, r.block)
+                });
                 printer.info(r.to_string());
                 pending.retain(|n| n != &node.name);
                 done.push(r);

@@ -7,12 +7,16 @@
 //! A snapshot restores in the same few seconds however long the chain is, where a replay
 //! re-executes every block since genesis, and on a laptop that replay competes for the same cores
 //! as the producers still making blocks.
+//!
+//! A history node is the exception: a snapshot would leave a gap in its state history, and nodeos
+//! refuses to replay from genesis into an existing one, so it drops its chain and history and
+//! syncs again from block 1 off the genesis node, whose block log holds every block.
 
 use std::time::{Duration, Instant};
 
 use super::snapshot::snapshot_at_head;
 use crate::client::NodeClient;
-use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, RESTORE_SNAPSHOT};
+use crate::plan::{NetworkPlan, NodePlan, Role, DATA_MOUNT, RESTORE_SNAPSHOT, RESYNC_MARKER};
 use crate::runtime::health::{describe, dirty, down_reason, health, Health};
 use crate::runtime::{ContainerInfo, FileEntry, Runtime};
 
@@ -34,25 +38,29 @@ pub struct Recovery {
     pub node: String,
     /// Why it needed one: its exit code, the dirty flag in its log.
     pub reason: String,
-    /// The node the snapshot came from.
+    /// The node the snapshot came from; for a resync, the node whose head it caught up with.
     pub source: String,
-    /// The snapshot's block.
+    /// The snapshot's block; for a resync, that head.
     pub block: u64,
+    /// Whether the node synced the chain again from block 1 instead (a history node: a snapshot
+    /// would leave a gap in its state history).
+    pub resynced: bool,
     /// How long it took.
     pub elapsed: Duration,
 }
 
 impl std::fmt::Display for Recovery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {}; restored from a snapshot of {} at block {} in {:.1}s",
-            self.node,
-            self.reason,
-            self.source,
-            self.block,
-            self.elapsed.as_secs_f64()
-        )
+        let (node, reason, secs) = (&self.node, &self.reason, self.elapsed.as_secs_f64());
+        if self.resynced {
+            write!(f, "{node}: {reason}; synced again from block 1 (state history whole) up to the head of {}, block {}, in {secs:.1}s", self.source, self.block)
+        } else {
+            write!(
+                f,
+                "{node}: {reason}; restored from a snapshot of {} at block {} in {secs:.1}s",
+                self.source, self.block
+            )
+        }
     }
 }
 
@@ -98,6 +106,26 @@ pub async fn recover(
 
     let source = pick_source(rt, plan, node, skip, &listed, timeout).await?;
     let client = NodeClient::new(rt, &source.container);
+    if node.role == Role::History {
+        // Its state history must stay whole from block 1: it syncs the chain again from the
+        // genesis node (its peer always), which a lab's short chain makes quick.
+        let marker = FileEntry { name: RESYNC_MARKER.into(), contents: Vec::new(), mode: 0o644 };
+        rt.put_files(&node.container, DATA_MOUNT, &[marker])
+            .await
+            .map_err(|e| fail("mark the resync", e.to_string()))?;
+        rt.start_container(&node.container).await.map_err(|e| fail("start", e.to_string()))?;
+        let target =
+            client.get_info().await.map(|i| i.head_block_num).map_err(|e| fail("read the head", e.to_string()))?;
+        wait_at(rt, &node.container, target, timeout).await.map_err(|detail| fail("resync", detail))?;
+        return Ok(Recovery {
+            node: node.name.clone(),
+            reason,
+            source: source.name.clone(),
+            block: target,
+            resynced: true,
+            elapsed: started.elapsed(),
+        });
+    }
     let snapshot = snapshot_at_head(rt, &source.container, timeout).await.map_err(|d| fail("snapshot", d))?;
     let block = snapshot.block;
     let file = FileEntry { name: RESTORE_SNAPSHOT.into(), contents: snapshot.bytes, mode: 0o644 };
@@ -107,7 +135,14 @@ pub async fn recover(
 
     let target = client.get_info().await.map(|i| i.head_block_num).unwrap_or(block);
     wait_at(rt, &node.container, target, timeout).await.map_err(|detail| fail("catch up", detail))?;
-    Ok(Recovery { node: node.name.clone(), reason, source: source.name.clone(), block, elapsed: started.elapsed() })
+    Ok(Recovery {
+        node: node.name.clone(),
+        reason,
+        source: source.name.clone(),
+        block,
+        resynced: false,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// A running node other than `node` that answers get_info, in the plan's order: the genesis node

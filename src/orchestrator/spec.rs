@@ -7,23 +7,26 @@ use sha2::{Digest, Sha256};
 use super::STOP_TIMEOUT_SECS;
 use crate::labels;
 use crate::plan::{
-    NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, HTTP_PORT, P2P_PORT, RESTORED_SNAPSHOT,
-    RESTORE_SNAPSHOT, START_PAUSED, START_PAUSED_FOR_SECS, START_SNAPSHOT,
+    NetworkPlan, NodePlan, Role, CONFIG_MOUNT, DATA_MOUNT, GENESIS_MOUNT, RESTORED_SNAPSHOT, RESTORE_SNAPSHOT,
+    RESYNC_MARKER, START_PAUSED, START_PAUSED_FOR_SECS, START_SNAPSHOT,
 };
 use crate::runtime::{ContainerSpec, FileEntry, Mount, PortMap};
 use crate::state::StateDir;
 
 /// The container for one node, from the plan. Pure.
 pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> ContainerSpec {
-    let mut ports = Vec::new();
-    if let Some(p) = node.host_http_port {
-        ports.push(PortMap { container_port: HTTP_PORT, host_ip: "127.0.0.1".into(), host_port: p });
-    }
-    if let Some(p) = node.host_p2p_port {
-        ports.push(PortMap { container_port: P2P_PORT, host_ip: "127.0.0.1".into(), host_port: p });
-    }
+    let ports = node
+        .host_ports()
+        .into_iter()
+        .map(|p| PortMap { container_port: p.container, host_ip: "127.0.0.1".into(), host_port: p.host })
+        .collect();
     let mut nodeos =
         vec!["nodeos".to_string(), "--config-dir".into(), CONFIG_MOUNT.into(), "--data-dir".into(), DATA_MOUNT.into()];
+    if node.role == Role::History {
+        // state_history_plugin refuses to start without it (every block applied in full); it is
+        // a command-line option, which config.ini cannot carry.
+        nodeos.push("--disable-replay-opts".into());
+    }
     nodeos.extend(node.args.iter().cloned());
     let quoted: Vec<String> = nodeos.iter().map(|a| shell_quote(a)).collect();
     let cmd = quoted.join(" ");
@@ -33,19 +36,26 @@ pub fn container_spec(plan: &NetworkPlan, node: &NodePlan, state: &StateDir) -> 
     let pause = pause_script(DATA_MOUNT);
     let cmd = format!("{cmd} $pause");
     // A snapshot put at RESTORE_SNAPSHOT replaces the node's chain: its blocks and state go, and
-    // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle).
+    // it starts from the snapshot once (a crashed node's recovery, a lab made from a bundle). A
+    // RESYNC_MARKER has it drop its chain and history and sync again from block 1 (a history node's).
     let restore = format!(
         "if [ -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} ]; then rm -rf {DATA_MOUNT}/blocks {DATA_MOUNT}/state \\
          && mv -f {DATA_MOUNT}/{RESTORE_SNAPSHOT} {DATA_MOUNT}/{RESTORED_SNAPSHOT} \\
          || {{ echo \"lab: cannot put the restore snapshot in place\" >&2; exit 1; }}; \\
-         exec {cmd} --snapshot {DATA_MOUNT}/{RESTORED_SNAPSHOT}; fi; "
+         exec {cmd} --snapshot {DATA_MOUNT}/{RESTORED_SNAPSHOT}; fi; \
+         if [ -f {DATA_MOUNT}/{RESYNC_MARKER} ]; then rm -rf {DATA_MOUNT}/blocks {DATA_MOUNT}/state \
+         {DATA_MOUNT}/state-history {DATA_MOUNT}/traces {DATA_MOUNT}/{RESYNC_MARKER} \
+         || {{ echo \"lab: cannot clear the node's chain for a resync\" >&2; exit 1; }}; \
+         exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi; "
     );
     // A restarted node keeps its blocks. A node with no data starts from the genesis node's
     // start snapshot when the boot made one (the chain as it stands, instead of replaying every
-    // block since genesis), else from the genesis file, which only a fresh chain may be given.
+    // block since genesis), else from the genesis file, which only a fresh chain may be given. A
+    // history node starts from the genesis file always: its history begins at block 1, which it
+    // syncs from the genesis node.
     let script = pause
         + &restore
-        + &if node.role == Role::Genesis {
+        + &if matches!(node.role, Role::Genesis | Role::History) {
             format!("if [ -d {DATA_MOUNT}/blocks ]; then exec {cmd}; else exec {cmd} --genesis-json {CONFIG_MOUNT}/genesis.json; fi")
         } else {
             let snapshot = format!("{GENESIS_MOUNT}/{START_SNAPSHOT}");
@@ -181,5 +191,25 @@ mod tests {
         let extra = plan.nodes[1].clone();
         plan.nodes.extend(std::iter::repeat_n(extra, 280));
         assert_eq!(genesis_cpu_shares(&plan), 262_144);
+    }
+
+    #[test]
+    fn a_history_node_starts_from_genesis_with_replay_optimisations_off_and_publishes_ship() {
+        let topology = parse("name: w\nextra_nodes: [{name: h, role: history}, {name: a, role: api}]\n").unwrap();
+        let mut plan = NetworkPlan::build(&TopologySource { topology, path: None }, "seed").unwrap();
+        let state = StateDir { root: "/nonexistent/w".into() };
+        plan.nodes.iter_mut().find(|n| n.name == "h").unwrap().host_ship_port = Some(18080);
+        let script = |name: &str| container_spec(&plan, plan.node(name).unwrap(), &state).cmd.join(" ");
+        let history = script("h");
+        assert!(history.contains("--disable-replay-opts"), "{history}");
+        assert!(!history.contains(START_SNAPSHOT), "history begins at block 1: {history}");
+        assert!(!script("a").contains("--disable-replay-opts"));
+        assert!(script("a").contains(START_SNAPSHOT));
+        let spec = container_spec(&plan, plan.node("h").unwrap(), &state);
+        assert!(
+            spec.ports.iter().any(|p| p.container_port == crate::plan::SHIP_PORT && p.host_port == 18080),
+            "{:?}",
+            spec.ports
+        );
     }
 }

@@ -50,8 +50,7 @@ pub fn busy_ports(plan: &NetworkPlan, existing: &[ContainerInfo]) -> Vec<String>
     let ours: Vec<u16> = existing.iter().flat_map(|c| c.ports.iter().map(|(_, host)| *host)).collect();
     let mut busy = Vec::new();
     for node in &plan.nodes {
-        for (kind, port) in [("http_port", node.host_http_port), ("p2p_port", node.host_p2p_port)] {
-            let Some(port) = port else { continue };
+        for crate::plan::HostPort { kind, host: port, .. } in node.host_ports() {
             if ours.contains(&port) {
                 continue;
             }

@@ -25,6 +25,8 @@ use crate::topology::{ConfigValue, ProducersConfig, TopologySource, Validated, V
 pub const HTTP_PORT: u16 = 8888;
 /// nodeos's p2p port inside every container.
 pub const P2P_PORT: u16 = 9876;
+/// The state-history (SHiP) websocket's port inside a history node's container.
+pub const SHIP_PORT: u16 = 8080;
 /// keosd's port inside the genesis container (loopback only).
 pub const KEOSD_PORT: u16 = 6666;
 /// Where a node's rendered files are mounted (read-only).
@@ -39,6 +41,11 @@ pub const START_SNAPSHOT: &str = "snapshots/lab-start.bin";
 pub const RESTORE_SNAPSHOT: &str = "restore.bin";
 /// Where the node moves a restore snapshot it started from.
 pub const RESTORED_SNAPSHOT: &str = "restored.bin";
+/// A file put here, relative to a node's volume: the node's next start drops its blocks, state,
+/// state history and traces and syncs the chain again from block 1, once. How a history node
+/// comes back from a crash: a snapshot would leave a gap in its state history, and nodeos
+/// refuses to replay from genesis into an existing one.
+pub const RESYNC_MARKER: &str = "resync";
 /// A file put here, relative to a node's volume: the node's next start has block production
 /// paused, once (the file goes at that start). It holds the Unix time it was written at, and a
 /// start more than [`START_PAUSED_FOR_SECS`] later ignores it: a marker left by a start that
@@ -53,7 +60,12 @@ pub const START_PAUSED_FOR_SECS: u64 = 120;
 pub enum Role {
     Genesis,
     Producer,
+    /// A plain non-producing node.
     Node,
+    /// A non-producing node that serves the chain API on the host.
+    Api,
+    /// A non-producing node that keeps the chain's history since genesis (SHiP, trace API).
+    History,
 }
 
 impl Role {
@@ -62,6 +74,22 @@ impl Role {
             Role::Genesis => "genesis",
             Role::Producer => "producer",
             Role::Node => "node",
+            Role::Api => "api",
+            Role::History => "history",
+        }
+    }
+
+    /// Whether the node's HTTP API is published on the host without being asked.
+    pub fn serves_api(self) -> bool {
+        matches!(self, Role::Genesis | Role::Api | Role::History)
+    }
+
+    fn of(role: crate::topology::NodeRole) -> Role {
+        use crate::topology::NodeRole;
+        match role {
+            NodeRole::Node => Role::Node,
+            NodeRole::Api => Role::Api,
+            NodeRole::History => Role::History,
         }
     }
 }
@@ -115,6 +143,9 @@ pub struct NodePlan {
     pub peers: Vec<String>,
     pub host_http_port: Option<u16>,
     pub host_p2p_port: Option<u16>,
+    /// A history node's state-history websocket on the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_ship_port: Option<u16>,
     pub args: Vec<String>,
     /// config.ini overrides, in order (a repeated key repeats).
     pub config: Vec<(String, String)>,
@@ -122,6 +153,31 @@ pub struct NodePlan {
     /// This node's own image (`nodes.X.image`); `None`: the lab's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<ImagePlan>,
+}
+
+/// A port a node publishes on the host's 127.0.0.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostPort {
+    /// What it is, as the topology's field names it: `http_port`, `p2p_port`, `ship_port`.
+    pub kind: &'static str,
+    /// The port inside the container.
+    pub container: u16,
+    /// The port on the host.
+    pub host: u16,
+}
+
+impl NodePlan {
+    /// The ports this node publishes on 127.0.0.1.
+    pub fn host_ports(&self) -> Vec<HostPort> {
+        [
+            ("http_port", HTTP_PORT, self.host_http_port),
+            ("p2p_port", P2P_PORT, self.host_p2p_port),
+            ("ship_port", SHIP_PORT, self.host_ship_port),
+        ]
+        .into_iter()
+        .filter_map(|(kind, container, host)| host.map(|host| HostPort { kind, container, host }))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -253,10 +309,17 @@ impl NetworkPlan {
             names[1..].sort_by_key(|(n, _, _)| order.iter().position(|o| o == n));
         }
         for n in &t.extra_nodes {
-            names.push((n.clone(), Role::Node, None));
+            names.push((n.name().to_string(), Role::of(n.role()), None));
         }
         let node_names: Vec<String> = names.iter().map(|(n, _, _)| n.clone()).collect();
-        let peer_lists = peers::peers(&node_names, t.p2p.shape, &t.p2p.peers);
+        let mut peer_lists = peers::peers(&node_names, t.p2p.shape, &t.p2p.peers);
+        // A history node keeps every block since genesis, which only the genesis node holds (the
+        // others join from a snapshot): it dials the genesis node whatever the shape.
+        for ((name, role, _), peers) in names.iter().zip(peer_lists.iter_mut()) {
+            if *role == Role::History && name != GENESIS_NODE && !peers.iter().any(|p| p == GENESIS_NODE) {
+                peers.insert(0, GENESIS_NODE.to_string());
+            }
+        }
 
         let nodes = names
             .into_iter()
@@ -298,6 +361,7 @@ impl NetworkPlan {
                     volume: format!("{lab}-{name}-data"),
                     host_http_port: own.and_then(|o| o.http_port),
                     host_p2p_port: own.and_then(|o| o.p2p_port),
+                    host_ship_port: own.and_then(|o| o.ship_port),
                     name,
                     role,
                     producer,

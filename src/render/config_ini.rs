@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::plan::{NetworkPlan, NodePlan, Role, DATA_MOUNT, HTTP_PORT, P2P_PORT};
+use crate::plan::{NetworkPlan, NodePlan, Role, DATA_MOUNT, HTTP_PORT, P2P_PORT, SHIP_PORT};
 
 pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
     let mut entries: Vec<(String, String)> = Vec::new();
@@ -64,6 +64,29 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
     if node.role == Role::Genesis {
         // The boot step `sys-contract` schedules PREACTIVATE_FEATURE through the producer API.
         set("http-max-response-time-ms", "1000".into());
+    }
+    if !matches!(node.role, Role::Genesis | Role::Producer) {
+        // A node that produces nothing and serves the chain API gets 3 read-only threads by
+        // default, and then nodeos refuses to start unless its read window is longer than
+        // max-transaction-time plus 10 ms (Leap 4 and Spring: "Incorrect plugin
+        // configuration"). Reads run on the main thread instead, with no read and write windows
+        // to split a transaction's path in two; `nodes.X.config` can ask for threads (and the
+        // window `read-only-read-window-time-us` they need).
+        set("read-only-threads", "0".into());
+    }
+    if node.role == Role::History {
+        // The chain's history for indexers: every block's traces and the state deltas, over the
+        // state-history websocket (SHiP), from block 1 (the node syncs from genesis).
+        set("plugin", "eosio::state_history_plugin".into());
+        set("state-history-endpoint", format!("0.0.0.0:{SHIP_PORT}"));
+        set("trace-history", "true".into());
+        set("chain-state-history", "true".into());
+        // Explorers read traces over HTTP where the image's nodeos has the trace API (its
+        // `trace-dir` option says so); actions come undecoded, as no ABI is given to it.
+        if plan.facts_of(node).knows("trace-dir") {
+            set("plugin", "eosio::trace_api_plugin".into());
+            set("trace-no-abis", "true".into());
+        }
     }
 
     // Only what this nodeos knows: a build without EOS VM OC refuses `eos-vm-oc-enable` at start.

@@ -99,6 +99,45 @@ mod tests {
     }
 
     #[test]
+    fn serving_nodes_read_on_the_main_thread_and_history_nodes_keep_state_history() {
+        use crate::plan::NodeosFacts;
+        let p = plan("extra_nodes: [relay, {name: api, role: api}, {name: history, role: history}]\n");
+        let ini = |p: &NetworkPlan, n: &str| config_ini(p, p.node(n).unwrap());
+        for n in ["relay", "api", "history"] {
+            assert!(ini(&p, n).contains("read-only-threads = 0\n"), "{n}: {}", ini(&p, n));
+        }
+        for n in ["genesis", "accountnum11"] {
+            assert!(!ini(&p, n).contains("read-only-threads"), "{n}: {}", ini(&p, n));
+        }
+        let history = ini(&p, "history");
+        for line in [
+            "plugin = eosio::state_history_plugin\n",
+            "state-history-endpoint = 0.0.0.0:8080\n",
+            "trace-history = true\n",
+            "chain-state-history = true\n",
+        ] {
+            assert!(history.contains(line), "{line}{history}");
+            assert!(!ini(&p, "api").contains(line), "{line}");
+        }
+        // The trace API where the image's nodeos has it, not where it does not.
+        let mut known: std::collections::BTreeSet<String> =
+            history.lines().filter_map(|l| l.split_once(" = ")).map(|(k, _)| k.to_string()).collect();
+        let without = p.clone().with_nodeos(NodeosFacts { config_options: Some(known.clone()), savanna: false });
+        assert!(!ini(&without, "history").contains("trace_api_plugin"));
+        known.insert("trace-dir".into());
+        let with = p.clone().with_nodeos(NodeosFacts { config_options: Some(known), savanna: false });
+        let traced = ini(&with, "history");
+        assert!(
+            traced.contains("plugin = eosio::trace_api_plugin\n") && traced.contains("trace-no-abis = true\n"),
+            "{traced}"
+        );
+        // A node's own entry replaces lab's.
+        let p = plan("extra_nodes: [{name: api, role: api}]\nnodes: {api: {config: {read-only-threads: 2, read-only-read-window-time-us: 250000}}}\n");
+        let api = ini(&p, "api");
+        assert!(api.contains("read-only-threads = 2\n") && !api.contains("read-only-threads = 0"), "{api}");
+    }
+
+    #[test]
     fn only_options_the_nodeos_knows_and_bls_keys_only_with_savanna() {
         use crate::plan::NodeosFacts;
         let p = plan(DEFAULT_TOPOLOGY);

@@ -59,9 +59,11 @@ pub struct Topology {
     /// How many producers (taken from the accounts), or their account names.
     #[serde(default)]
     pub producers: ProducersConfig,
-    /// Non-producing nodes (API or relay nodes) beside the genesis node and the producers.
+    /// Non-producing nodes beside the genesis node and the producers: a name (a plain node that
+    /// relays blocks), or `{name, role}` with role `api` (its chain API published on 127.0.0.1) or
+    /// `history` (state history, its websocket and HTTP published; trace API where the image has it).
     #[serde(default)]
-    pub extra_nodes: Vec<String>,
+    pub extra_nodes: Vec<ExtraNode>,
     /// Who dials whom.
     #[serde(default)]
     pub p2p: P2pConfig,
@@ -331,6 +333,114 @@ pub struct P2pConfig {
     pub peers: BTreeMap<String, Vec<String>>,
 }
 
+/// What a non-producing node is for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeRole {
+    /// Follows the chain and relays blocks and transactions; nothing published unless asked.
+    #[default]
+    Node,
+    /// Serves the chain API to clients: its HTTP port is published on 127.0.0.1 (`http_port`, else
+    /// one chosen at the first `lab up` and kept), and `lab env` lists it in `LAB_API_URLS`.
+    Api,
+    /// Keeps the chain's history since genesis: the state-history (SHiP) websocket with traces and
+    /// chain-state deltas, and the trace API where the image's nodeos has it. Its websocket
+    /// (`ship_port`) and HTTP port are published on 127.0.0.1; `lab env` gives `LAB_SHIP_URL`.
+    History,
+}
+
+impl NodeRole {
+    /// `node`, `api` or `history`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeRole::Node => "node",
+            NodeRole::Api => "api",
+            NodeRole::History => "history",
+        }
+    }
+}
+
+/// A non-producing node: `name` alone (role `node`) or `{name, role}`.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum ExtraNode {
+    /// A plain node, by name.
+    Name(String),
+    /// A node with a role.
+    WithRole {
+        /// The node's name (letters, digits, `-`; containers are `<lab>-<name>`).
+        name: String,
+        /// `node`, `api` or `history`.
+        #[serde(default)]
+        role: NodeRole,
+    },
+}
+
+impl ExtraNode {
+    /// The node's name.
+    pub fn name(&self) -> &str {
+        match self {
+            ExtraNode::Name(n) | ExtraNode::WithRole { name: n, .. } => n,
+        }
+    }
+
+    /// The node's role.
+    pub fn role(&self) -> NodeRole {
+        match self {
+            ExtraNode::Name(_) => NodeRole::Node,
+            ExtraNode::WithRole { role, .. } => *role,
+        }
+    }
+}
+
+impl Serialize for ExtraNode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.role() {
+            // The short form, as older labs wrote it.
+            NodeRole::Node => serializer.serialize_str(self.name()),
+            role => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("name", self.name())?;
+                map.serialize_entry("role", &role)?;
+                map.end()
+            }
+        }
+    }
+}
+
+// By hand rather than `untagged`, whose error ("data did not match any variant") names neither what
+// was expected nor the field.
+impl<'de> Deserialize<'de> for ExtraNode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct WithRole {
+            name: String,
+            #[serde(default)]
+            role: NodeRole,
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExtraNode;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a node's name or {name, role} with role node, api or history")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ExtraNode::Name(v.to_string()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let w = WithRole::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ExtraNode::WithRole { name: w.name, role: w.role })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// Settings of one node (under `nodes`) or of every node (`defaults`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -347,6 +457,10 @@ pub struct NodeSettings {
     /// Publish the node's p2p endpoint on this host port (bound to 127.0.0.1).
     #[serde(default)]
     pub p2p_port: Option<u16>,
+    /// A `history` node: publish its state-history websocket on this host port (bound to
+    /// 127.0.0.1); by default one chosen at the first `lab up` and kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_port: Option<u16>,
     /// This node's image, when it differs from the lab's (`image`): a lab with Leap and Spring
     /// nodes side by side, as a network upgrading one node at a time has (`lab upgrade` sets it).
     /// Under `nodes` only.

@@ -99,6 +99,12 @@ pub fn validate(source: &TopologySource) -> Result<Validated, ValidationErrors> 
     if t.node_defaults.image.is_some() {
         errs.add("node_defaults.image", "give an image per node (`nodes.NODE.image`) or for the lab (`image`)");
     }
+    let d = &t.node_defaults;
+    for (kind, port) in [("http_port", d.http_port), ("p2p_port", d.p2p_port), ("ship_port", d.ship_port)] {
+        if port.is_some() {
+            errs.add(format!("node_defaults.{kind}"), "a host port is one node's: give it under `nodes.NODE`");
+        }
+    }
     for (node, settings) in &t.nodes {
         if let Some(image) = &settings.image {
             if let Some(hash) = check_image(source, image, &format!("nodes.{node}.image"), &mut errs) {
@@ -417,14 +423,20 @@ fn check_nodes(t: &super::Topology, producers: Option<&[String]>, errs: &mut Err
     let mut nodes: Vec<String> = vec![GENESIS_NODE.to_string()];
     nodes.extend(producers.unwrap_or_default().iter().cloned());
     for (i, n) in t.extra_nodes.iter().enumerate() {
+        let at = match n {
+            super::ExtraNode::Name(_) => format!("extra_nodes[{i}]"),
+            super::ExtraNode::WithRole { .. } => format!("extra_nodes[{i}].name"),
+        };
+        let n = n.name();
         if let Err(e) = check_node_name(n) {
-            errs.add(format!("extra_nodes[{i}]"), e);
+            errs.add(&at, e);
         }
-        if nodes.contains(n) {
-            errs.add(format!("extra_nodes[{i}]"), format!("{n:?} is already a node's name"));
+        if nodes.iter().any(|x| x == n) {
+            errs.add(&at, format!("{n:?} is already a node's name"));
         }
-        nodes.push(n.clone());
+        nodes.push(n.to_string());
     }
+    let history = |node: &str| t.extra_nodes.iter().any(|n| n.name() == node && n.role() == super::NodeRole::History);
     let known = |n: &str| nodes.iter().any(|x| x == n);
 
     if t.p2p.shape == P2pShape::Explicit && t.p2p.peers.is_empty() {
@@ -448,8 +460,8 @@ fn check_nodes(t: &super::Topology, producers: Option<&[String]>, errs: &mut Err
 
     for (key, constraints) in &t.placement {
         let at = format!("placement.{key}");
-        if !["genesis", "producer", "node"].contains(&key.as_str()) && !known(key) {
-            errs.add(&at, format!("{key:?} is neither a role (genesis, producer, node) nor a node of this lab"));
+        if !ROLES.contains(&key.as_str()) && !known(key) {
+            errs.add(&at, format!("{key:?} is neither a role ({}) nor a node of this lab", ROLES.join(", ")));
         }
         for (i, c) in constraints.iter().enumerate() {
             let Some((k, v)) = c.split_once("==").or_else(|| c.split_once("!=")) else {
@@ -476,7 +488,15 @@ fn check_nodes(t: &super::Topology, producers: Option<&[String]>, errs: &mut Err
             errs.add(&at, format!("{node:?} is not a node of this lab (nodes: {})", nodes.join(", ")));
         }
         check_settings(&at, settings, errs);
-        for (kind, port) in [("http_port", settings.http_port), ("p2p_port", settings.p2p_port)] {
+        if settings.ship_port.is_some() && !history(node) {
+            errs.add(
+                format!("{at}.ship_port"),
+                format!("{node:?} is not a history node (extra_nodes: {{name, role: history}})"),
+            );
+        }
+        for (kind, port) in
+            [("http_port", settings.http_port), ("p2p_port", settings.p2p_port), ("ship_port", settings.ship_port)]
+        {
             let Some(port) = port else { continue };
             let path = format!("{at}.{kind}");
             if port == 0 {
@@ -488,9 +508,13 @@ fn check_nodes(t: &super::Topology, producers: Option<&[String]>, errs: &mut Err
     }
 }
 
+/// What `placement` takes besides node names.
+const ROLES: &[&str] = &["genesis", "producer", "node", "api", "history"];
+
 /// Settings lab itself owns: overriding them would break the lab's wiring, so they are refused.
 const OWNED_CONFIG: &[&str] = &[
     "http-server-address",
+    "state-history-endpoint",
     "p2p-listen-endpoint",
     "p2p-server-address",
     "producer-name",

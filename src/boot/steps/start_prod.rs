@@ -56,7 +56,11 @@ impl Step for StartProd {
         // Caught up: at least at the genesis node's last irreversible block.
         let lib = cx.chain().info().await?.last_irreversible_block_num;
         let behind = behind(cx, &nodes, lib).await?;
-        Ok(Check::missing(&behind, "nodes behind the chain", format!("{} nodes running", nodes.len())))
+        Ok(Check::missing(
+            &behind,
+            "nodes behind the chain",
+            format!("{} nodes running beside the genesis node", nodes.len()),
+        ))
     }
 
     async fn run(&self, cx: &Context<'_>, task: &Task) -> Result<Outcome, Failure> {

@@ -1,0 +1,286 @@
+//! End-to-end tests of the nodes that serve clients: an api node and a history node against the
+//! real Docker engine and nodeos. A client on the host reaches them only through what `lab status`
+//! and `lab env` say: the chain API over HTTP, and the state-history (SHiP) websocket read with a
+//! websocket library not written here. Same runner as the other Docker files: without an engine
+//! the tests show as ignored, and with `CI` set they fail.
+
+mod harness;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use harness::{engine_lock, run_docker_tests, wait_until, Lab};
+use serde_json::Value;
+
+fn main() {
+    run_docker_tests(docker_tests![docker_api_and_history_nodes_serve_the_host], |_, _| vec![], || {})
+}
+
+/// `lab env`'s exports, as a map.
+fn env_of(lab: &Lab) -> BTreeMap<String, String> {
+    lab.run(&["env"])
+        .success()
+        .stdout()
+        .lines()
+        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect()
+}
+
+/// POSTs `body` to `url` + `path` (an `http://127.0.0.1:PORT` URL) and returns the JSON answer.
+fn post(url: &str, path: &str, body: &str) -> Value {
+    let address = url.strip_prefix("http://").expect("an http URL");
+    let mut s = TcpStream::connect(address).unwrap_or_else(|e| panic!("connect {address}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}\n{body}");
+    // nodeos answers with Content-Length, not chunked.
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+}
+
+fn info(url: &str) -> Value {
+    post(url, "/v1/chain/get_info", "{}")
+}
+
+/// A little-endian reader over a SHiP message.
+struct Bin<'a>(&'a [u8]);
+
+impl Bin<'_> {
+    fn bytes(&mut self, n: usize) -> &[u8] {
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a
+    }
+    fn u8(&mut self) -> u8 {
+        self.bytes(1)[0]
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.bytes(4).try_into().unwrap())
+    }
+    fn varuint(&mut self) -> usize {
+        let (mut v, mut shift) = (0usize, 0);
+        loop {
+            let b = self.u8();
+            v |= ((b & 0x7f) as usize) << shift;
+            if b & 0x80 == 0 {
+                return v;
+            }
+            shift += 7;
+        }
+    }
+    /// A `block_position`: number and id.
+    fn position(&mut self) -> (u32, Vec<u8>) {
+        (self.u32(), self.bytes(32).to_vec())
+    }
+    fn optional_position(&mut self) -> Option<(u32, Vec<u8>)> {
+        (self.u8() == 1).then(|| self.position())
+    }
+    fn optional_bytes(&mut self) -> Option<Vec<u8>> {
+        (self.u8() == 1).then(|| {
+            let n = self.varuint();
+            self.bytes(n).to_vec()
+        })
+    }
+}
+
+type Ship = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>;
+
+fn ship_connect(url: &str) -> (Ship, String) {
+    let (mut ws, _) = tungstenite::connect(url).unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    // The server speaks first: its ABI, as text.
+    let abi = match ws.read().unwrap() {
+        tungstenite::Message::Text(t) => t.to_string(),
+        other => panic!("the first SHiP message is the ABI as text, not {other:?}"),
+    };
+    (ws, abi)
+}
+
+fn ship_read(ws: &mut Ship) -> Vec<u8> {
+    match ws.read().unwrap() {
+        tungstenite::Message::Binary(b) => b.to_vec(),
+        other => panic!("a binary SHiP message, not {other:?}"),
+    }
+}
+
+/// `get_status_request_v0` → (head, last irreversible, trace begin, chain state begin).
+fn ship_status(ws: &mut Ship) -> (u32, u32, u32, u32) {
+    ws.send(tungstenite::Message::binary(vec![0u8])).unwrap();
+    let msg = ship_read(ws);
+    let mut r = Bin(&msg);
+    assert_eq!(r.varuint(), 0, "get_status_result_v0");
+    let head = r.position().0;
+    let lib = r.position().0;
+    let (trace_begin, _trace_end) = (r.u32(), r.u32());
+    let (state_begin, _state_end) = (r.u32(), r.u32());
+    (head, lib, trace_begin, state_begin)
+}
+
+/// One block of a `get_blocks_result_v0`: its number, previous number, and the traces' bytes.
+struct ShipBlock {
+    num: u32,
+    prev: Option<u32>,
+    block: Vec<u8>,
+    traces: Vec<u8>,
+    deltas: bool,
+}
+
+/// Asks for blocks `[start, end)` with block, traces and deltas, and reads them all.
+fn ship_blocks(ws: &mut Ship, start: u32, end: u32) -> Vec<ShipBlock> {
+    let mut request = vec![1u8]; // get_blocks_request_v0
+    for v in [start, end, end - start] {
+        request.extend_from_slice(&v.to_le_bytes()); // start, end, max_messages_in_flight
+    }
+    request.extend_from_slice(&[0, 0, 1, 1, 1]); // no have_positions, not irreversible only, block, traces, deltas
+    ws.send(tungstenite::Message::binary(request)).unwrap();
+    let mut blocks = Vec::new();
+    while blocks.len() < (end - start) as usize {
+        let msg = ship_read(ws);
+        let mut r = Bin(&msg);
+        assert_eq!(r.varuint(), 1, "get_blocks_result_v0");
+        let (_head, _lib) = (r.position(), r.position());
+        let this = r.optional_position().expect("a block in range");
+        let prev = r.optional_position().map(|p| p.0);
+        let block = r.optional_bytes().expect("the block, as asked");
+        let traces = r.optional_bytes().expect("the traces, as asked");
+        let deltas = r.optional_bytes().is_some_and(|d| !d.is_empty());
+        blocks.push(ShipBlock { num: this.0, prev, block, traces, deltas });
+    }
+    blocks
+}
+
+fn hex(bytes: &str) -> Vec<u8> {
+    (0..bytes.len()).step_by(2).map(|i| u8::from_str_radix(&bytes[i..i + 2], 16).unwrap()).collect()
+}
+
+fn node<'a>(status: &'a Value, name: &str) -> &'a Value {
+    status["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["node"] == name)
+        .unwrap_or_else(|| panic!("{name}: {status:#}"))
+}
+
+fn docker_api_and_history_nodes_serve_the_host() {
+    let _engine = engine_lock();
+    let lab = Lab::new(
+        "e2e-serve",
+        "extra_nodes: [{name: api, role: api}, {name: history, role: history}]\nnodes: {history: {ship_port: 18879}}\n",
+    );
+    lab.run(&["up"]).success();
+
+    // The api node publishes its HTTP port, the history node its HTTP and SHiP ports; the
+    // producers publish nothing.
+    let status = lab.run(&["status", "--json"]).success().json();
+    assert_eq!(node(&status, "api")["role"], "api", "{status:#}");
+    assert_eq!(node(&status, "history")["role"], "history", "{status:#}");
+    let api_port = node(&status, "api")["http_port"].as_u64().expect("the api node's HTTP port is published");
+    assert!(node(&status, "history")["http_port"].as_u64().is_some(), "{status:#}");
+    assert_eq!(node(&status, "history")["ship_url"], "ws://127.0.0.1:18879", "{status:#}");
+    assert!(node(&status, "accountnum11")["http_port"].is_null(), "{status:#}");
+    let text = lab.run(&["status"]).success().stdout();
+    assert!(text.contains("ship 127.0.0.1:18879"), "{text}");
+
+    // `lab env` names them; a client needs nothing else.
+    let env = env_of(&lab);
+    let api_url = format!("http://127.0.0.1:{api_port}");
+    assert_eq!(env["LAB_API_URLS"], api_url, "{env:?}");
+    assert_eq!(env["LAB_SHIP_URL"], "ws://127.0.0.1:18879", "{env:?}");
+    assert_eq!(env["LAB_SHIP_URLS"], "ws://127.0.0.1:18879", "{env:?}");
+    let history_url = env["LAB_HISTORY_URL"].clone();
+
+    // Both follow the chain the producers make.
+    let chain = info(&api_url);
+    assert_eq!(chain["chain_id"], env["LAB_CHAIN_ID"].as_str(), "{chain:#}");
+    assert_eq!(info(&history_url)["chain_id"], chain["chain_id"]);
+    let h0 = chain["head_block_num"].as_u64().unwrap();
+    wait_until("the api node's head to advance", 15, || info(&api_url)["head_block_num"].as_u64().unwrap() > h0 + 4);
+    assert!(chain["head_block_producer"].as_str().unwrap().starts_with("accountnum"), "{chain:#}");
+
+    // A transfer sent to the api node (cleos in its container, signed by the genesis node's wallet).
+    let pushed = lab
+        .run(&[
+            "cleos",
+            "--node",
+            "api",
+            "--",
+            "push",
+            "action",
+            "eosio.token",
+            "transfer",
+            r#"["accountnum11","accountnum22","1.2345 SYS","through the api node"]"#,
+            "-p",
+            "accountnum11@active",
+            "-j",
+        ])
+        .success()
+        .json();
+    let trx_id = pushed["transaction_id"].as_str().expect("a transaction id").to_string();
+    let trx_block = pushed["processed"]["block_num"].as_u64().expect("the block it went into") as u32;
+
+    // The history node's SHiP stream: from block 2 (the first after genesis), every block with
+    // its traces and deltas, and the transfer's trace in its block.
+    let (mut ws, abi) = ship_connect(&env["LAB_SHIP_URL"]);
+    let abi: Value = serde_json::from_str(&abi).expect("the ABI is JSON");
+    assert!(abi["types"].is_array() || abi["structs"].is_array(), "{abi}");
+    wait_until("the history node to hold the transfer's block", 30, || ship_status(&mut ws).0 > trx_block);
+    let (head, lib, trace_begin, state_begin) = ship_status(&mut ws);
+    assert!(
+        trace_begin <= 2 && state_begin <= 2,
+        "history from the first block: traces {trace_begin}, state {state_begin}"
+    );
+    assert!(lib <= head && head > trx_block);
+    let first = ship_blocks(&mut ws, 2, 12);
+    assert_eq!(first.iter().map(|b| b.num).collect::<Vec<_>>(), (2..12).collect::<Vec<_>>());
+    assert!(first.iter().all(|b| b.prev == Some(b.num - 1) && !b.block.is_empty()));
+    assert!(first[0].deltas, "block 2 carries the chain's state deltas");
+    let around = ship_blocks(&mut ws, trx_block, trx_block + 1);
+    assert_eq!(around[0].num, trx_block);
+    let id = hex(&trx_id);
+    assert!(around[0].traces.windows(32).any(|w| w == id), "the trace of {trx_id} is in block {trx_block}'s traces");
+    drop(ws);
+
+    // A role node is a node like any other: stopped, it leaves `lab env`; started, it keeps its
+    // ports and catches up.
+    lab.run(&["stop", "api"]).success();
+    let stopped = lab.run(&["env"]).success();
+    assert!(stopped.stderr().contains("api node e2e-serve-api is"), "{}", stopped.stderr());
+    assert!(stopped.stdout().contains("export LAB_API_URLS=''"), "{}", stopped.stdout());
+    lab.run(&["start", "api"]).success();
+    assert_eq!(env_of(&lab)["LAB_API_URLS"], api_url);
+    let head_now = info(&history_url)["head_block_num"].as_u64().unwrap();
+    wait_until("the restarted api node to catch up", 30, || {
+        TcpStream::connect(api_url.trim_start_matches("http://")).is_ok()
+            && info(&api_url)["head_block_num"].as_u64().unwrap() >= head_now
+    });
+
+    // Killed, the history node comes back with its history whole from the first block (it syncs
+    // again rather than restoring a snapshot, which would leave a gap), on the same ports.
+    lab.run(&["kill", "history"]).success();
+    let started = lab.run(&["start", "history"]).success();
+    assert!(started.stderr().contains("synced again from block 1"), "{}", started.stderr());
+    assert_eq!(env_of(&lab)["LAB_SHIP_URL"], "ws://127.0.0.1:18879");
+    let (mut ws, _) = ship_connect("ws://127.0.0.1:18879");
+    wait_until("the history node to pass the transfer's block again", 30, || ship_status(&mut ws).0 > trx_block);
+    let (_, _, trace_begin, state_begin) = ship_status(&mut ws);
+    assert!(
+        trace_begin <= 2 && state_begin <= 2,
+        "after the crash: traces from {trace_begin}, state from {state_begin}"
+    );
+    let again = ship_blocks(&mut ws, trx_block, trx_block + 1);
+    assert!(again[0].traces.windows(32).any(|w| w == id), "the trace of {trx_id} is still in block {trx_block}");
+    drop(ws);
+
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left(), "{:?}", lab.containers());
+}
