@@ -6,6 +6,7 @@ pub(crate) mod answers;
 pub(crate) mod asset;
 pub(crate) mod name;
 pub(crate) mod system;
+pub mod transaction;
 
 pub(crate) use asset::{Amount, Symbol};
 pub(crate) use name::check_account_name;
