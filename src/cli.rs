@@ -104,6 +104,9 @@ pub enum Command {
     Snapshot(SnapshotArgs),
     /// Wait until chain conditions hold (for scripts); exits 6 with what it saw when they do not.
     Wait(WaitArgs),
+    /// Signed token transfers at a rate against the API nodes, then proof from the chain that
+    /// nothing accepted was lost (exits 7 when something was).
+    Load(LoadArgs),
     /// A live view of a running lab: nodes, heads, peers, CPU and memory, the producers' rounds.
     Top(TopArgs),
     /// The lab's p2p topology as Mermaid, DOT or an SVG picture (with live state when it runs).
@@ -376,7 +379,7 @@ impl Command {
     /// Commands that handle Ctrl-C themselves (to undo what they did, or to give the terminal
     /// back) instead of being dropped.
     pub fn handles_interrupt(&self) -> bool {
-        matches!(self, Command::Up(_) | Command::Top(_))
+        matches!(self, Command::Up(_) | Command::Top(_) | Command::Load(_))
     }
 
     /// The topology file and the lab's name given on the subcommand, if any.
@@ -402,6 +405,7 @@ impl Command {
             Command::Netem(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Snapshot(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Wait(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
+            Command::Load(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Top(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Graph(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),
             Command::Deploy(a) => (a.topology.file.as_ref(), a.topology.name.as_ref()),

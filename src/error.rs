@@ -23,6 +23,9 @@ pub(crate) mod code {
     pub const BOOT_FAILED: u8 = 5;
     /// `lab wait` timed out before its conditions held.
     pub const WAIT_TIMED_OUT: u8 = 6;
+    /// `lab load` ran, and an accepted transaction is not in exactly one irreversible block, or
+    /// the balances do not add up (the report says which).
+    pub const LOAD_LOST: u8 = 7;
     /// Stopped by Ctrl-C.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -36,6 +39,8 @@ pub fn code_of(e: &Error) -> u8 {
         Error::StepFailed(_) => code::BOOT_FAILED,
         Error::TimedOut(_) => code::WAIT_TIMED_OUT,
         Error::Interrupted => code::INTERRUPTED,
+        Error::Load(crate::load::LoadError::BadOptions(_)) => code::USAGE,
+        Error::Load(_) => code::FAILURE,
         Error::StateMissing(_) | Error::PortsBusy(_) | Error::Other(_) => code::FAILURE,
     }
 }
@@ -83,6 +88,7 @@ mod tests {
             code::NO_ENGINE,
             code::BOOT_FAILED,
             code::WAIT_TIMED_OUT,
+            code::LOAD_LOST,
             code::INTERRUPTED,
         ]
         .into();

@@ -57,6 +57,7 @@ mod image;
 mod keys;
 mod lab;
 mod labels;
+mod load;
 mod orchestrator;
 mod plan;
 mod printer;
@@ -81,6 +82,7 @@ pub use lab::{
     down, AccountRole, Error, Finality, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder,
     LabStatus, NodeStatus, PartitionReport, Result, Snapshot, UpOptions, UPLOADS_DIR,
 };
+pub use load::{BalanceMismatch, Ended, LoadError, LoadOptions, LoadReport, Lost, NodeCpu, Percentiles};
 pub use orchestrator::endpoints::Served;
 pub use orchestrator::{DownReport, ListedAccount, ListedRole, PortsBusy, Recovery, StartReport, Upgraded};
 pub use printer::Printer;

@@ -66,6 +66,14 @@ impl Printer {
         }
     }
 
+    /// A progress line where no bar shows it (stderr is not a terminal), e.g. a long task's
+    /// counts every few seconds; nothing with bars (the task's message shows it) or `--quiet`.
+    pub(crate) fn plain(&self, msg: impl AsRef<str>) {
+        if self.mode == Mode::Plain {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
     /// A warning, shown even with `--quiet`.
     pub(crate) fn warn(&self, msg: impl AsRef<str>) {
         self.multi.suspend(|| eprintln!("warning: {}", msg.as_ref()));

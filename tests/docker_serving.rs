@@ -15,7 +15,14 @@ use harness::{engine_lock, run_docker_tests, wait_until, Lab};
 use serde_json::Value;
 
 fn main() {
-    run_docker_tests(docker_tests![docker_api_and_history_nodes_serve_the_host], |_, _| vec![], || {})
+    run_docker_tests(
+        docker_tests![
+            docker_api_and_history_nodes_serve_the_host,
+            docker_load_loses_nothing_also_with_a_producer_killed
+        ],
+        |_, _| vec![],
+        || {},
+    )
 }
 
 /// `lab env`'s exports, as a map.
@@ -280,6 +287,86 @@ fn docker_api_and_history_nodes_serve_the_host() {
     let again = ship_blocks(&mut ws, trx_block, trx_block + 1);
     assert!(again[0].traces.windows(32).any(|w| w == id), "the trace of {trx_id} is still in block {trx_block}");
     drop(ws);
+
+    lab.run(&["down"]).success();
+    assert!(lab.nothing_left(), "{:?}", lab.containers());
+}
+
+/// A `lab load --json` report, checked for what holds in every run: every accepted transaction
+/// in exactly one irreversible block, balances that add up.
+fn nothing_lost(report: &Value) {
+    assert_eq!(report["lost"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["balances_add_up"], true, "{report:#}");
+    assert_eq!(report["irreversible"], report["accepted"], "{report:#}");
+    let (first, last) = (report["checked_blocks"][0].as_u64().unwrap(), report["checked_blocks"][1].as_u64().unwrap());
+    assert!(first < last, "{report:#}");
+}
+
+fn docker_load_loses_nothing_also_with_a_producer_killed() {
+    let _engine = engine_lock();
+    let lab = Lab::new("e2e-load", "extra_nodes: [{name: api, role: api}]\n");
+    lab.run(&["up"]).success();
+    let api = env_of(&lab)["LAB_API_URLS"].clone();
+    let balances = || lab.run(&["accounts", "--json"]).success().json();
+    let before = balances();
+
+    // Bad input: refused, named, nothing sent.
+    for (args, says) in [
+        (vec!["load", "--rate", "0", "--duration", "5"], "--rate 0"),
+        (vec!["load", "--rate", "-5", "--duration", "5"], "--rate -5"),
+        (vec!["load", "--rate", "10", "--count", "0"], "--count 0"),
+    ] {
+        let run = lab.run(&args).failure();
+        assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
+        assert!(run.stderr().contains(says) && run.stderr().contains("nothing was sent"), "{args:?}: {}", run.stderr());
+    }
+    // With its only api node stopped, the lab has no API to take the load.
+    lab.run(&["stop", "api"]).success();
+    let run = lab.run(&["load", "--rate", "10", "--duration", "2"]).failure();
+    assert!(run.stderr().contains("no API node") && run.stderr().contains("nothing was sent"), "{}", run.stderr());
+    lab.run(&["start", "api"]).success();
+    assert_eq!(balances(), before, "a refused load moved no token");
+
+    // 200 transfers a second for 30 s through the api node: every one accepted is in exactly one
+    // irreversible block, and the balances moved by exactly those transfers.
+    let run = lab.run(&["load", "--rate", "200", "--duration", "30", "--json"]).success();
+    let report: Value = serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout()));
+    nothing_lost(&report);
+    assert_eq!(report["api_urls"], serde_json::json!([api]), "{report:#}");
+    assert_eq!(report["sent"], 6000, "{report:#}");
+    assert_eq!(report["accepted"], 6000, "{report:#}");
+    assert_eq!(report["ended"], "duration");
+    let p99 = report["inclusion_ms"]["p99"].as_u64().unwrap();
+    assert!(p99 < 5_000, "inclusion p99 {p99} ms: {report:#}");
+    assert!(report["cpu"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["node"] == "api" && c["cpu_percent"].as_f64().is_some()));
+    let after = balances();
+    assert_ne!(after, before, "the transfers moved tokens");
+
+    // The same with a producer killed half-way: nothing accepted may be lost.
+    let child = lab.spawn_piped(&["load", "--rate", "200", "--duration", "30", "--json"]);
+    std::thread::sleep(Duration::from_secs(15));
+    lab.run(&["kill", "accountnum22"]).success();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    nothing_lost(&report);
+    assert_eq!(report["sent"], 6000, "{report:#}");
+
+    // Ctrl-C stops sending, waits for what is in flight, and still reports.
+    let child = lab.spawn_piped(&["load", "--rate", "100", "--duration", "120", "--json"]);
+    std::thread::sleep(Duration::from_secs(8));
+    // SAFETY: a plain signal to the child this test started, by its id.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["ended"], "interrupted", "{report:#}");
+    assert!(report["sent"].as_u64().unwrap() < 12_000, "{report:#}");
+    nothing_lost(&report);
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left(), "{:?}", lab.containers());

@@ -25,8 +25,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("contracts deployed, balances verified", &["deploy", "verify"]),
     ("containers brought up, kept, recovered", &["orchestrator"]),
     (
-        "experiments and records: faults, waits, dumps, bundles, graphs, the live view's data",
-        &["faults", "wait", "dump", "bundle", "graph", "top"],
+        "experiments and records: faults, waits, dumps, bundles, graphs, the live view's data, load",
+        &["faults", "wait", "dump", "bundle", "graph", "top", "load"],
     ),
     ("the Lab handle", &["lab"]),
     ("command line: arguments, exit codes (feature `cli`)", &["cli", "error"]),

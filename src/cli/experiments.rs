@@ -44,6 +44,31 @@ pub struct WaitArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LoadArgs {
+    #[command(flatten)]
+    pub topology: LabArg,
+    /// Transactions per second.
+    #[arg(long, value_name = "TPS", default_value_t = 100.0, allow_negative_numbers = true)]
+    pub rate: f64,
+    /// Seconds to send for [default: 10, unless --count is given].
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Send this many transactions (with --duration, whichever comes first).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Seconds after the head block's time that a transaction expires.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub expiration: u64,
+    /// Seconds to wait after sending for every accepted transaction to become irreversible or
+    /// expire.
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub settle_timeout: u64,
+    /// The report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct StopArgs {
     #[command(flatten)]
     pub topology: LabArg,

@@ -13,6 +13,7 @@ mod graph;
 mod heal;
 mod init;
 mod kill;
+mod load;
 mod logs;
 mod netem;
 mod partition;
@@ -161,6 +162,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Netem(a) => netem::run(&ctx, a).await,
         Command::Snapshot(a) => snapshot::run(&ctx, a).await,
         Command::Wait(a) => wait::run(&ctx, a).await,
+        Command::Load(a) => load::run(&ctx, a).await,
         Command::Top(a) => top::run(&ctx, a).await,
         Command::Graph(a) => graph::run(&ctx, a).await,
         Command::Deploy(a) => deploy::run(&ctx, a).await,

@@ -7,6 +7,7 @@ use crate::bundle::BundleError;
 use crate::client::ApiError;
 use crate::deploy::DeployError;
 use crate::faults::{FaultError, SpecErrors};
+use crate::load::LoadError;
 use crate::orchestrator::{LifecycleError, PortsBusy, RecoverError, SelectError, UpInterrupted};
 use crate::runtime::RuntimeError;
 use crate::state::StateMissing;
@@ -45,6 +46,10 @@ pub enum Error {
     /// Host ports the lab publishes are held by another process; nothing was created.
     #[error(transparent)]
     PortsBusy(PortsBusy),
+    /// A load run could not start (its options, the accounts' keys or funds, no API node
+    /// answering: nothing was sent), or the chain stopped answering during it.
+    #[error(transparent)]
+    Load(LoadError),
     /// Stopped by the caller (the `stop` future of [`super::Lab::up_until`], Ctrl-C on the command
     /// line) after removing what had been created.
     #[error("interrupted")]
@@ -94,7 +99,7 @@ impl From<anyhow::Error> for Error {
             };
         }
         kind!(e; ValidationErrors => InvalidTopology, SpecErrors => Usage, BootError => StepFailed,
-              WaitTimedOut => TimedOut, StateMissing => StateMissing);
+              WaitTimedOut => TimedOut, StateMissing => StateMissing, LoadError => Load);
         match take::<PortsBusy>(e) {
             Ok(v) => Error::PortsBusy(v),
             Err(e) => Error::Other(e),
@@ -119,6 +124,7 @@ from_typed!(
     WaitTimedOut => TimedOut,
     StateMissing => StateMissing,
     PortsBusy => PortsBusy,
+    LoadError => Load,
 );
 
 impl From<RuntimeError> for Error {

@@ -29,6 +29,7 @@ mod faults;
 mod guard;
 mod handle;
 mod lifecycle;
+mod load;
 mod query;
 mod records;
 mod snapshot;

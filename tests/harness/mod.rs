@@ -160,6 +160,20 @@ impl Lab {
             .expect("spawn lab")
     }
 
+    /// Starts `lab ARGS` without waiting, its stdout and stderr piped (`wait_with_output` reads both).
+    pub fn spawn_piped(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("LAB_STATE_DIR", self.state.path())
+            .env_remove("LAB_NAME")
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn lab")
+    }
+
     pub fn cleos(&self, args: &[&str]) -> serde_json::Value {
         let mut all = vec!["cleos", "--"];
         all.extend_from_slice(args);

@@ -1,0 +1,40 @@
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::signal::unix::{signal, SignalKind};
+
+use super::Ctx;
+use crate::cli::LoadArgs;
+use crate::error::code;
+use crate::load::LoadOptions;
+
+/// `lab load`: the run, its report (human or `--json`), and exit 7 when something accepted was
+/// lost. Ctrl-C stops sending; the report still comes.
+pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
+    let duration = match (args.duration, args.count) {
+        (None, None) => Some(Duration::from_secs(10)),
+        (d, _) => d.map(|d| Duration::try_from_secs_f64(d).unwrap_or(Duration::ZERO)),
+    };
+    let options = LoadOptions {
+        rate: args.rate,
+        duration,
+        count: args.count,
+        expiration: Duration::from_secs(args.expiration),
+        settle_timeout: Duration::from_secs(args.settle_timeout),
+    };
+    // Bad options are refused before the lab is even looked up.
+    options.check().map_err(crate::load::LoadError::BadOptions)?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    let stop = async move {
+        interrupt.recv().await;
+    };
+    let lab = ctx.attach().await?;
+    let report = lab.load_until(&options, stop).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(if report.nothing_lost() { ExitCode::SUCCESS } else { ExitCode::from(code::LOAD_LOST) })
+}
