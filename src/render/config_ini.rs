@@ -67,11 +67,12 @@ pub fn config_ini(plan: &NetworkPlan, node: &NodePlan) -> String {
     }
     if !matches!(node.role, Role::Genesis | Role::Producer) {
         // A node that produces nothing and serves the chain API gets 3 read-only threads by
-        // default, and then nodeos refuses to start unless its read window is longer than
-        // max-transaction-time plus 10 ms (Leap 4 and Spring: "Incorrect plugin
-        // configuration"). Reads run on the main thread instead, with no read and write windows
-        // to split a transaction's path in two; `nodes.X.config` can ask for threads (and the
-        // window `read-only-read-window-time-us` they need).
+        // default; Leap 4.1 then refuses to start unless its read window is longer than
+        // max-transaction-time plus 10 ms ("Incorrect plugin configuration"), and Spring 1.2
+        // cuts read-only transactions to 50 ms to fit its 60 ms window. Reads run on the main
+        // thread instead, on both, with no read and write windows to split a transaction's path
+        // in two; `nodes.X.config` can ask for threads (and the window
+        // `read-only-read-window-time-us` they need).
         set("read-only-threads", "0".into());
     }
     if node.role == Role::History {
