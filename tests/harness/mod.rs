@@ -135,25 +135,24 @@ impl Lab {
 
     /// Runs `lab ARGS` in the lab's folder (so lab.yaml is found).
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_lab"))
+        Run { output: self.command(args).output().expect("run lab") }
+    }
+
+    /// `lab ARGS` in the lab's folder with its own state folder, not started.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lab"));
+        command
             .args(args)
             .current_dir(self.dir.path())
             .env("LAB_STATE_DIR", self.state.path())
             .env_remove("LAB_NAME")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run lab");
-        Run { output }
+            .env("NO_COLOR", "1");
+        command
     }
 
     /// Starts `lab ARGS` in the lab's folder without waiting, its stderr piped (to watch progress).
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
-        Command::new(env!("CARGO_BIN_EXE_lab"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("LAB_STATE_DIR", self.state.path())
-            .env_remove("LAB_NAME")
-            .env("NO_COLOR", "1")
+        self.command(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -162,12 +161,7 @@ impl Lab {
 
     /// Starts `lab ARGS` without waiting, its stdout and stderr piped (`wait_with_output` reads both).
     pub fn spawn_piped(&self, args: &[&str]) -> std::process::Child {
-        Command::new(env!("CARGO_BIN_EXE_lab"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("LAB_STATE_DIR", self.state.path())
-            .env_remove("LAB_NAME")
-            .env("NO_COLOR", "1")
+        self.command(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
