@@ -72,6 +72,19 @@ impl Follower {
         })
     }
 
+    /// A follower that has seen `seen`, with the last irreversible block at `lib`.
+    #[cfg(test)]
+    pub fn for_tests(seen: HashMap<String, Seen>, lib: u32, block_times: BTreeMap<u32, i64>) -> Follower {
+        Follower {
+            http: Http::new(),
+            url: String::new(),
+            next: lib + 1,
+            tip: Tip { head: lib, head_time_ms: 0, lib, lib_id: String::new() },
+            seen,
+            block_times,
+        }
+    }
+
     /// The first block the follower reads: where the load's transactions can start.
     pub fn first_block(&self) -> u32 {
         self.block_times.keys().next().copied().unwrap_or(self.next)

@@ -658,6 +658,104 @@ mod tests {
         assert_eq!(LoadOptions { duration: None, count: Some(7), ..o }.planned(), 7);
     }
 
+    /// Four accepted transactions and one refused: one in exactly one irreversible block, one
+    /// whose block was forked out, one never seen and expired, one in two blocks; the report
+    /// names each with its reason, and the balances are checked against what the chain holds.
+    #[test]
+    fn the_report_names_each_lost_transaction_with_why_and_checks_balances_against_the_chain() {
+        let rt = crate::runtime::fake::FakeRuntime::new();
+        let account = |name: &str| LoadAccount { name: name.into(), private_key: String::new() };
+        let target = LoadTarget {
+            lab: "x".into(),
+            api_urls: vec!["http://127.0.0.1:1".into()],
+            chain_id: String::new(),
+            symbol: Symbol { code: "SYS".into(), precision: 4 },
+            token_contract: "eosio.token".into(),
+            accounts: vec![account("alice"), account("bob")],
+            nodes: vec![],
+            rt: &rt,
+        };
+        let sent = UNIX_EPOCH + Duration::from_secs(1000);
+        let record = |id: &str, amount: i64, outcome: Option<Result<(), String>>| Record {
+            id: id.into(),
+            from: 0,
+            to: 1,
+            amount,
+            sent_at: sent,
+            expiration_ms: 1_030_000,
+            outcome,
+        };
+        let records = vec![
+            record("in", 3, Some(Ok(()))),
+            record("forked", 5, Some(Ok(()))),
+            record("expired", 7, Some(Ok(()))),
+            record("twice", 11, Some(Ok(()))),
+            record("refused", 13, Some(Err("tx_cpu_usage_exceeded".into()))),
+        ];
+        let mut follower_seen = HashMap::new();
+        let seen = |block: u32| follow::Seen {
+            block,
+            block_id: format!("{block:08x}aaaaaaaaaaaaaaaa"),
+            block_time_ms: 1_000_400,
+            irreversible_at: Some(sent + Duration::from_secs(2)),
+        };
+        follower_seen.insert("in".to_string(), seen(10));
+        follower_seen.insert("forked".to_string(), seen(11));
+        let follower = Follower::for_tests(follower_seen, 40, [(40, 1_040_000)].into());
+        let on_chain: HashMap<String, Vec<u32>> =
+            [("in".to_string(), vec![10]), ("twice".to_string(), vec![12, 13])].into();
+        let report = assemble(Assembly {
+            target: &target,
+            options: &LoadOptions::default(),
+            records,
+            follower: &follower,
+            on_chain,
+            checked: (9, 40),
+            before: vec![100, 100],
+            // The chain moved exactly the one transfer it holds once (3 units).
+            after: vec![97, 103],
+            cpu: vec![],
+            sending_secs: 1.0,
+            ended: Ended::Count,
+        });
+        assert_eq!((report.sent, report.accepted, report.irreversible, report.in_block), (5, 4, 1, 2));
+        assert_eq!(report.failed, [("tx_cpu_usage_exceeded".to_string(), 1)].into());
+        let reasons: Vec<(&str, &str)> = report.lost.iter().map(|l| (l.id.as_str(), l.reason.as_str())).collect();
+        assert_eq!(
+            reasons,
+            [
+                ("forked", "in block 11 (0000000baaaaaaaa), which was forked out"),
+                ("expired", "expired before inclusion"),
+                ("twice", "in 2 irreversible blocks: [12, 13]"),
+            ]
+        );
+        assert!(report.balances_add_up, "{report}");
+        assert_eq!(report.moved, "0.0003 SYS");
+        assert_eq!(report.inclusion_ms.unwrap().p50, 400);
+        assert!(!report.nothing_lost());
+        // Balances that moved otherwise are named, with both changes.
+        let mut records = vec![record("in", 3, Some(Ok(())))];
+        records[0].to = 1;
+        let report = assemble(Assembly {
+            target: &target,
+            options: &LoadOptions::default(),
+            records,
+            follower: &follower,
+            on_chain: [("in".to_string(), vec![10])].into(),
+            checked: (9, 40),
+            before: vec![100, 100],
+            after: vec![96, 103],
+            cpu: vec![],
+            sending_secs: 1.0,
+            ended: Ended::Count,
+        });
+        assert_eq!(
+            report.balance_mismatches,
+            [BalanceMismatch { account: "alice".into(), expected_units: -3, actual_units: -4 }]
+        );
+        assert!(report.lost.is_empty() && !report.nothing_lost());
+    }
+
     #[test]
     fn transfers_go_round_every_account_to_a_receiver_that_is_never_the_sender() {
         let n = 5;
