@@ -570,7 +570,7 @@ fn assemble(a: Assembly<'_>) -> LoadReport {
         .map(|(node, before, after)| NodeCpu {
             node: node.clone(),
             cpu_percent: match (before, after) {
-                (Some(b), Some(n)) => cpu_percent(b, n),
+                (Some(b), Some(n)) => n.cpu_percent_since(b),
                 _ => None,
             },
         })
@@ -597,13 +597,6 @@ fn assemble(a: Assembly<'_>) -> LoadReport {
         accounts: a.target.accounts.len(),
         cpu,
     }
-}
-
-/// Percent of one core between two samples. Pure.
-fn cpu_percent(before: &ContainerStats, now: &ContainerStats) -> Option<f64> {
-    let cpu = now.cpu_total_ns.checked_sub(before.cpu_total_ns)?;
-    let system = now.system_cpu_ns.checked_sub(before.system_cpu_ns).filter(|s| *s > 0)?;
-    Some(cpu as f64 / system as f64 * f64::from(now.online_cpus) * 100.0)
 }
 
 fn short(id: &str) -> &str {

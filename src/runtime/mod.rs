@@ -227,6 +227,16 @@ pub struct ContainerStats {
     pub memory_limit_bytes: u64,
 }
 
+impl ContainerStats {
+    /// Percent of one core the container used between `before` and this sample (200 is two
+    /// cores busy); `None` when the counters did not move forward. Pure.
+    pub fn cpu_percent_since(&self, before: &ContainerStats) -> Option<f64> {
+        let cpu = self.cpu_total_ns.checked_sub(before.cpu_total_ns)?;
+        let system = self.system_cpu_ns.checked_sub(before.system_cpu_ns).filter(|s| *s > 0)?;
+        Some(cpu as f64 / system as f64 * f64::from(self.online_cpus) * 100.0)
+    }
+}
+
 /// A file to write into a container.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileEntry {

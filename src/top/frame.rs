@@ -62,11 +62,9 @@ pub struct ProducerRow {
     pub turn: bool,
 }
 
-/// A container's CPU use between two samples, as a percent of one CPU (as `docker stats`).
+/// Percent of one core between two samples (see [`ContainerStats::cpu_percent_since`]). Pure.
 pub fn cpu_percent(before: &ContainerStats, now: &ContainerStats) -> Option<f64> {
-    let cpu = now.cpu_total_ns.checked_sub(before.cpu_total_ns)?;
-    let system = now.system_cpu_ns.checked_sub(before.system_cpu_ns).filter(|s| *s > 0)?;
-    Some(cpu as f64 / system as f64 * f64::from(now.online_cpus) * 100.0)
+    now.cpu_percent_since(before)
 }
 
 /// What `top` remembers between samples.
