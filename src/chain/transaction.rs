@@ -197,7 +197,8 @@ fn push_length(out: &mut Vec<u8>, len: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn encode_hex(bytes: &[u8]) -> String {
+/// Lower-case hex, as nodeos writes ids and packed transactions.
+pub fn encode_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -207,7 +208,8 @@ fn encode_hex(bytes: &[u8]) -> String {
     s
 }
 
-fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
+/// The bytes of a hex string (either case).
+pub fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
     if !hex.len().is_multiple_of(2) {
         return Err("odd number of hex digits".into());
     }

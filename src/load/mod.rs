@@ -22,7 +22,9 @@ use futures::StreamExt;
 
 pub use report::{BalanceMismatch, Ended, LoadReport, Lost, NodeCpu, Percentiles};
 
-use crate::chain::transaction::{packed_trx_json, transfer_data, Action, PermissionLevel, Transaction};
+use crate::chain::transaction::{
+    decode_hex, encode_hex, packed_trx_json, transfer_data, Action, PermissionLevel, Transaction,
+};
 use crate::chain::{Amount, Symbol};
 use crate::keys::{KeyPair, Signer};
 use crate::printer::Printer;
@@ -309,7 +311,7 @@ pub async fn run(
             }],
         };
         let packed = trx.pack().map_err(LoadError::Refused)?;
-        let id = hex(&Transaction::id(&packed));
+        let id = encode_hex(&Transaction::id(&packed));
         let signature = signers[from].sign(&Transaction::signing_digest(&chain_id, &packed));
         let body = packed_trx_json(&[signature], &packed).to_string().into_bytes();
         let index = {
@@ -603,19 +605,9 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(16)]
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// A chain id's 32 bytes.
 fn hex32(text: &str) -> Result<[u8; 32], String> {
-    if text.len() != 64 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("{text:?} is not 64 hex digits"));
-    }
-    let mut out = [0u8; 32];
-    for (k, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&text[2 * k..2 * k + 2], 16).map_err(|e| e.to_string())?;
-    }
-    Ok(out)
+    decode_hex(text).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| format!("{text:?} is not 64 hex digits"))
 }
 
 #[cfg(test)]
