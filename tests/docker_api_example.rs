@@ -81,23 +81,6 @@ async fn eventually<T>(what: &str, secs: u64, mut probe: impl AsyncFnMut() -> Op
     }
 }
 
-/// `POST /v1/chain/get_info` from the host, over plain HTTP/1.1.
-fn get_info_from_host(api_url: &str) -> Value {
-    use std::io::{Read, Write};
-    let address = api_url.strip_prefix("http://").expect("an http URL");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let request = format!(
-        "POST /v1/chain/get_info HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-}
-
 /// The contract project's build output: eosio.token's wasm and ABI, here taken from the image's
 /// contracts folder (a project would have compiled its own) into `dir/token/`.
 async fn contract_files(lab: &Lab, dir: &Path) -> std::path::PathBuf {
@@ -126,7 +109,7 @@ fn docker_api_deploy_a_contract_push_an_action_read_the_table() {
         assert_eq!(api_url, "http://127.0.0.1:18960");
         let chain_id = lab.chain_id().await.unwrap();
         assert_eq!(chain_id.len(), 64, "{chain_id}");
-        assert_eq!(get_info_from_host(&api_url)["chain_id"], chain_id.as_str());
+        assert_eq!(harness::post_json(&api_url, "/v1/chain/get_info", "{}")["chain_id"], chain_id.as_str());
 
         // Accounts with their keys: eosio, the producers, the users.
         let accounts = lab.accounts().unwrap();

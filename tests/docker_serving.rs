@@ -7,11 +7,10 @@
 mod harness;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use harness::{engine_lock, run_docker_tests, wait_until, Lab};
+use harness::{engine_lock, post_json as post, run_docker_tests, wait_until, Lab};
 use serde_json::Value;
 
 fn main() {
@@ -34,25 +33,6 @@ fn env_of(lab: &Lab) -> BTreeMap<String, String> {
         .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
         .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
         .collect()
-}
-
-/// POSTs `body` to `url` + `path` (an `http://127.0.0.1:PORT` URL) and returns the JSON answer.
-fn post(url: &str, path: &str, body: &str) -> Value {
-    let address = url.strip_prefix("http://").expect("an http URL");
-    let mut s = TcpStream::connect(address).unwrap_or_else(|e| panic!("connect {address}: {e}"));
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
-    assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}\n{body}");
-    // nodeos answers with Content-Length, not chunked.
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
 }
 
 fn info(url: &str) -> Value {

@@ -223,3 +223,25 @@ pub fn wait_until(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
         std::thread::sleep(std::time::Duration::from_millis(250));
     }
 }
+
+/// POSTs `body` to `path` of a node's published API (`http://127.0.0.1:PORT`) over plain
+/// HTTP/1.1 from the host, and returns the JSON answer; anything but a 200 fails the test.
+#[track_caller]
+pub fn post_json(url: &str, path: &str, body: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let address = url.strip_prefix("http://").expect("an http URL");
+    let mut s = std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("connect {address}: {e}"));
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}\n{body}");
+    // nodeos answers with Content-Length, not chunked.
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"))
+}
