@@ -77,12 +77,15 @@ pub use deploy::{ContractFiles, DeployReport};
 pub use dump::DumpReport;
 pub use faults::{LinkArgs, SpecErrors};
 pub use keys::KeyError;
-pub use keys::KeyPair;
+pub use keys::{KeyPair, Signer};
 pub use lab::{
     down, AccountRole, Error, Finality, FromBundle, HealReport, Lab, LabAccount, LabConfig, LabConfigBuilder,
     LabStatus, NodeStatus, PartitionReport, Result, Snapshot, UpOptions, UPLOADS_DIR,
 };
-pub use load::{BalanceMismatch, Ended, LoadError, LoadOptions, LoadReport, Lost, NodeCpu, Percentiles};
+pub use load::{
+    BalanceMismatch, Ended, FindMaxOptions, FindMaxReport, FindMaxStep, LoadError, LoadOptions, LoadReport, Lost,
+    NodeCpu, Percentiles,
+};
 pub use orchestrator::endpoints::Served;
 pub use orchestrator::{DownReport, ListedAccount, ListedRole, PortsBusy, Recovery, StartReport, Upgraded};
 pub use printer::Printer;

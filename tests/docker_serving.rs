@@ -295,6 +295,8 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
         (vec!["load", "--rate", "0", "--duration", "5"], "--rate 0"),
         (vec!["load", "--rate", "-5", "--duration", "5"], "--rate -5"),
         (vec!["load", "--rate", "10", "--count", "0"], "--count 0"),
+        (vec!["load", "--find-max", "--duration", "1"], "--duration 1"),
+        (vec!["load", "--find-max", "--max-p99", "0"], "--max-p99 0"),
     ] {
         let run = lab.run(&args).failure();
         assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
@@ -335,6 +337,26 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     nothing_lost(&report);
     assert_eq!(report["sent"], 6000, "{report:#}");
+
+    // The search for the highest rate, cut to two rates of 5 s: each run checked like any other,
+    // the rate doubled after one that held, every rate's verdict in the report.
+    let run =
+        lab.run(&["load", "--find-max", "--rate", "20", "--duration", "5", "--max-steps", "2", "--json"]).success();
+    let found: Value = serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout()));
+    let steps = found["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{found:#}");
+    assert_eq!(steps[0]["rate"], 20.0, "{found:#}");
+    assert_eq!(steps[0]["held"], true, "20/s held on an idle lab: {found:#}");
+    assert_eq!(steps[1]["rate"], 40.0, "{found:#}");
+    for st in steps {
+        nothing_lost(&st["report"]);
+        assert_eq!(st["held"].as_bool().unwrap(), st["why_not"].is_null(), "{st:#}");
+    }
+    let highest = found["highest_held"].as_f64().unwrap();
+    assert!(highest == 20.0 || highest == 40.0, "{found:#}");
+    let refused = lab.run(&["load", "--find-max", "--count", "5"]).failure();
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(refused.stderr().contains("--count") && refused.stderr().contains("--find-max"), "{}", refused.stderr());
 
     // Ctrl-C stops sending, waits for what is in flight, and still reports.
     let child = lab.spawn_piped(&["load", "--rate", "100", "--duration", "120", "--json"]);

@@ -47,15 +47,26 @@ pub struct WaitArgs {
 pub struct LoadArgs {
     #[command(flatten)]
     pub topology: LabArg,
-    /// Transactions per second.
+    /// Transactions per second (with --find-max: the first rate tried).
     #[arg(long, value_name = "TPS", default_value_t = 100.0, allow_negative_numbers = true)]
     pub rate: f64,
-    /// Seconds to send for [default: 10, unless --count is given].
+    /// Seconds to send for [default: 10, unless --count is given; with --find-max, 20 per rate].
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
     /// Send this many transactions (with --duration, whichever comes first).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "find_max")]
     pub count: Option<u64>,
+    /// Search for the highest rate that holds: runs of --duration each, doubling from --rate
+    /// until one falls behind (p99 to a block over --max-p99, under 95 % accepted, anything
+    /// refused or lost), then narrowing to within 10 %.
+    #[arg(long)]
+    pub find_max: bool,
+    /// With --find-max: seconds within which 99 % of a rate's transactions must reach a block.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0, requires = "find_max")]
+    pub max_p99: f64,
+    /// With --find-max: at most this many runs.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "find_max")]
+    pub max_steps: usize,
     /// Seconds after the head block's time that a transaction expires.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub expiration: u64,

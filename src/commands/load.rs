@@ -7,11 +7,14 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::Ctx;
 use crate::cli::LoadArgs;
 use crate::error::code;
-use crate::load::LoadOptions;
+use crate::load::{FindMaxOptions, LoadOptions};
 
 /// `lab load`: the run, its report (human or `--json`), and exit 7 when something accepted was
 /// lost. Ctrl-C stops sending; the report still comes.
 pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
+    if args.find_max {
+        return find_max(ctx, args).await;
+    }
     let duration = match (args.duration, args.count) {
         (None, None) => Some(Duration::from_secs(10)),
         (d, _) => d.map(|d| Duration::try_from_secs_f64(d).unwrap_or(Duration::ZERO)),
@@ -31,6 +34,35 @@ pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
     };
     let lab = ctx.attach().await?;
     let report = lab.load_until(&options, stop).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("{report}");
+    }
+    Ok(if report.nothing_lost() { ExitCode::SUCCESS } else { ExitCode::from(code::LOAD_LOST) })
+}
+
+/// `lab load --find-max`: the search, each rate's line and the highest that held (or every
+/// report as `--json`); exit 7 when a run lost something accepted. Ctrl-C ends the run under way
+/// and the search; the report still comes.
+async fn find_max(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
+    let secs = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO);
+    let options = FindMaxOptions {
+        start: args.rate,
+        step: args.duration.map(secs).unwrap_or(FindMaxOptions::default().step),
+        max_p99_inclusion: secs(args.max_p99),
+        max_steps: args.max_steps,
+        expiration: Duration::from_secs(args.expiration),
+        settle_timeout: Duration::from_secs(args.settle_timeout),
+        ..FindMaxOptions::default()
+    };
+    options.check().map_err(crate::load::LoadError::BadOptions)?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
+    let stop = async move {
+        interrupt.recv().await;
+    };
+    let lab = ctx.attach().await?;
+    let report = lab.load_find_max(&options, stop).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

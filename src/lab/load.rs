@@ -5,7 +5,9 @@ use std::future::Future;
 
 use super::accounts::AccountRole;
 use super::{Lab, Result};
-use crate::load::{self, LoadAccount, LoadOptions, LoadReport, LoadTarget};
+use futures::FutureExt;
+
+use crate::load::{self, FindMaxOptions, FindMaxReport, FindMaxStep, LoadAccount, LoadOptions, LoadReport, LoadTarget};
 
 impl Lab {
     /// Sends token transfers between the lab's user accounts at `options.rate` to its API nodes
@@ -40,5 +42,52 @@ impl Lab {
             rt: self.rt.as_ref(),
         };
         Ok(load::run(target, options, &self.printer, stop).await?)
+    }
+
+    /// The highest transfer rate the lab holds: runs of [`Lab::load`] for `options.step` each,
+    /// doubling the rate from `options.start` until one does not hold (something refused or
+    /// lost, under 95 % of the rate accepted, or p99 to a block over
+    /// `options.max_p99_inclusion`), then halving the gap to the lowest rate that failed.
+    /// Every run's report is kept; `stop` ends the run under way (its report still comes) and
+    /// the search.
+    pub async fn load_find_max(
+        &self,
+        options: &FindMaxOptions,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<FindMaxReport> {
+        options.check().map_err(load::LoadError::BadOptions)?;
+        let stop = stop.boxed().shared();
+        // Polled here too: between runs nothing else polls it, and a run must not start after it.
+        let stopped = |stop: &futures::future::Shared<_>| stop.clone().now_or_never().is_some();
+        let mut search = load::Search::new(options.start, options.resolution);
+        let mut steps = Vec::new();
+        while let Some(rate) = search.next().filter(|_| steps.len() < options.max_steps) {
+            if stopped(&stop) {
+                break;
+            }
+            let run = LoadOptions {
+                rate,
+                duration: Some(options.step),
+                count: None,
+                expiration: options.expiration,
+                settle_timeout: options.settle_timeout,
+            };
+            let report = self.load_until(&run, stop.clone()).await?;
+            let verdict = report.holds(options.max_p99_inclusion);
+            self.printer.plain(match &verdict {
+                Ok(()) => format!("{rate:.0}/s held"),
+                Err(why) => format!("{rate:.0}/s did not hold: {why}"),
+            });
+            search.record(rate, verdict.is_ok());
+            steps.push(FindMaxStep { rate, held: verdict.is_ok(), why_not: verdict.err(), report });
+        }
+        Ok(FindMaxReport {
+            lab: self.name().to_string(),
+            step_secs: options.step.as_secs_f64(),
+            max_p99_inclusion_ms: options.max_p99_inclusion.as_millis() as u64,
+            highest_held: search.highest_held(),
+            interrupted: stopped(&stop),
+            steps,
+        })
     }
 }

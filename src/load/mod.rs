@@ -9,6 +9,7 @@
 //! every block of the run again: each accepted transaction must be in exactly one irreversible
 //! block, and every sender's balance must have moved by exactly the transfers the chain holds.
 
+mod find_max;
 mod follow;
 mod http;
 mod report;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 
+pub use find_max::{FindMaxOptions, FindMaxReport, FindMaxStep, Search};
 pub use report::{BalanceMismatch, Ended, LoadReport, Lost, NodeCpu, Percentiles};
 
 use crate::chain::transaction::{
@@ -392,7 +394,11 @@ pub async fn run(
     let first = follower.first_block();
     let on_chain = read_ids(&http, &main, first, last).await?;
     let after = balances(&http, &main, &target).await?;
-    task.done(format!("{} sent, blocks {first}-{last} read back", records.len()));
+    task.done(if first <= last {
+        format!("{} sent, blocks {first}-{last} read back", records.len())
+    } else {
+        format!("{} sent, no block to read back", records.len())
+    });
 
     Ok(assemble(Assembly {
         target: &target,
