@@ -1,11 +1,11 @@
 //! lab-bench: brings up the issue's scenarios with the real engine and nodeos, and measures them.
 //!
-//!   cargo run --release --bin lab-bench -- [--scenario s1 s2 s3 x1 x2] [--watch 300] [--rest 10]
-//!       [--runs 3] [--compare bench/baseline.json] [--trace]
+//!   cargo run --release --bin lab-bench -- [--scenario s1 s2 s3 x1 x2 l1 l2] [--watch 300] [--rest 10]
+//!       [--runs 3] [--compare bench/baseline.json] [--trace] [--load-step 60]
 //!
 //! Per scenario: time to a booted chain (voted schedule active, a block from an elected producer),
 //! time per boot step, staked accounts per second, peak and resting RSS per node, missed slots
-//! while watching, `lab up` on the running lab, `lab down`. It checks the result, not only the
+//! and how far LIB trails the head while watching, `lab up` on the running lab, `lab down`. It checks the result, not only the
 //! clock: every account exists with its exact stake and liquid balance, and they add up to the
 //! supply. Results go to stdout and to target/bench/results.json; the figures of the boot
 //! scenarios over their runs (fastest, median, slowest) to target/bench/summary.json, which
@@ -20,6 +20,7 @@ use antelope_lab::config::Engine;
 use antelope_lab::{Lab, LabConfig, Printer, StepName, StepReport, UpOptions, VerifyReport};
 mod compare;
 mod experiments;
+mod load;
 mod swarm;
 mod trace;
 mod upgrade;
@@ -44,6 +45,21 @@ const SCENARIOS: &[Scenario] = &[
 /// `lab up` of a running lab, at every size.
 const TARGET_UP_AGAIN_S: f64 = 1.0;
 
+/// Under Savanna, LIB at rest: at most this many blocks behind the head, every second of the
+/// watch (the issue's figure; legacy LIB trails by two thirds of a round and has no target).
+const TARGET_SAVANNA_LIB_LAG: u64 = 3;
+
+/// How far LIB trailed the head during the watch, asked of the genesis node about once a second.
+#[derive(Debug, Serialize)]
+struct LibLag {
+    samples: usize,
+    p50: u64,
+    p90: u64,
+    max: u64,
+    /// The target, under Savanna only.
+    target: Option<u64>,
+}
+
 #[derive(Debug, Serialize)]
 struct NodeMemory {
     node: String,
@@ -65,6 +81,7 @@ struct Outcome {
     watch_s: u64,
     missed_slots: i64,
     producers_missing_a_round: Vec<String>,
+    lib_lag: LibLag,
     up_again_s: f64,
     down_s: f64,
     verify: VerifyReport,
@@ -83,9 +100,14 @@ struct Args {
     /// scratch; x1: 4, 25; x2: 21, 200: recovery of a crashed producer, `lab stop`/`lab start`,
     /// `lab up --from` a snapshot; w1: the default topology on a three-host swarm of this machine
     /// against one engine, needs root; u1: the upgrade rehearsal, Leap 4.1 → Spring → Savanna on
-    /// the default lab, needs --spring); s1, s2 and s3 when omitted.
-    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3", "x1", "x2", "w1", "u1"])]
+    /// the default lab, needs --spring; l1: 4, 25; l2: 21, 200: the highest transfer rate held
+    /// for --load-step seconds with p99 to a block ≤ 2 s, then that rate with a producer killed
+    /// half-way); s1, s2 and s3 when omitted.
+    #[arg(long, num_args = 1.., value_name = "ID", value_parser = ["s1", "s2", "s3", "x1", "x2", "w1", "u1", "l1", "l2"])]
     scenario: Vec<String>,
+    /// Seconds each rate of a load scenario is sent for.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..))]
+    load_step: u64,
     /// Seconds to watch block production for missed slots.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     watch: u64,
@@ -114,7 +136,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let Args { scenario: ids, watch, rest, spring, runs, compare: baseline, trace } = Args::parse();
+    let Args { scenario: ids, watch, rest, spring, runs, compare: baseline, trace, load_step } = Args::parse();
     let recorder = trace.then(|| {
         use tracing_subscriber::prelude::*;
         let recorder = trace::Recorder::new();
@@ -173,6 +195,14 @@ async fn main() -> Result<()> {
         }
         experiment_outcomes.push(o);
     }
+    let mut load_outcomes = Vec::new();
+    for l in load::LOAD_SCENARIOS.iter().filter(|l| ids.iter().any(|i| i == l.id)) {
+        eprintln!("== {}: {} producers, {} accounts (load)", l.id, l.producers, l.accounts);
+        let o = load::run(l, Duration::from_secs(load_step)).await.with_context(|| format!("scenario {}", l.id))?;
+        load::print(&o);
+        missed.extend(o.missed());
+        load_outcomes.push(o);
+    }
     let mut upgrade_outcomes = Vec::new();
     if ids.iter().any(|i| i == "u1") {
         let Some(dir) = &spring else { bail!("u1 upgrades to Spring: give the folder with --spring DIR") };
@@ -207,7 +237,7 @@ async fn main() -> Result<()> {
             })
             .collect::<Vec<_>>(),
     );
-    let results = serde_json::json!({ "scenarios": outcomes, "summary": summary, "experiments": experiment_outcomes, "swarm": swarm_outcomes, "upgrade": upgrade_outcomes });
+    let results = serde_json::json!({ "scenarios": outcomes, "summary": summary, "experiments": experiment_outcomes, "swarm": swarm_outcomes, "upgrade": upgrade_outcomes, "load": load_outcomes });
     std::fs::write("target/bench/results.json", serde_json::to_string_pretty(&results)?)?;
     if !summary.scenarios.is_empty() {
         std::fs::write("target/bench/summary.json", serde_json::to_string_pretty(&summary)? + "\n")?;
@@ -306,7 +336,8 @@ async fn run(
         memory.push(NodeMemory { node: node.to_string(), peak_rss_mb: peak, rest_rss_mb: rss });
     }
 
-    let (missed_slots, producers_missing_a_round) = watch_slots(&lab, watch).await?;
+    let lag_target = lab.savanna().then_some(TARGET_SAVANNA_LIB_LAG);
+    let (missed_slots, producers_missing_a_round, lib_lag) = watch_slots(&lab, watch, lag_target).await?;
 
     let again = Instant::now();
     let out = Command::new(lab_bin).args(["up", "-f"]).arg(&file).output()?;
@@ -336,6 +367,7 @@ async fn run(
         watch_s: watch,
         missed_slots,
         producers_missing_a_round,
+        lib_lag,
         up_again_s,
         down_s,
         verify,
@@ -374,9 +406,9 @@ done"#;
     Ok((best.0 / 1024.0, best.1 / 1024.0))
 }
 
-/// Watches production for `secs`: slots without a block, and elected producers that did not
-/// produce in every full round of the window.
-async fn watch_slots(lab: &Lab, secs: u64) -> Result<(i64, Vec<String>)> {
+/// Watches production for `secs`: slots without a block, elected producers that did not produce
+/// in every full round of the window, and how far LIB trailed the head.
+async fn watch_slots(lab: &Lab, secs: u64, lag_target: Option<u64>) -> Result<(i64, Vec<String>, LibLag)> {
     /// The two fields of a row of eosio's `producers` table the count needs.
     #[derive(serde::Deserialize)]
     struct ProducerRow {
@@ -390,7 +422,16 @@ async fn watch_slots(lab: &Lab, secs: u64) -> Result<(i64, Vec<String>)> {
     let elected = lab.schedule().await?;
     let i0 = lab.info().await?;
     let u0 = unpaid().await?;
-    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let until = Instant::now() + Duration::from_secs(secs);
+    let mut lags = Vec::new();
+    while Instant::now() < until {
+        let i = lab.info().await?;
+        lags.push(i.head_block_num.saturating_sub(i.last_irreversible_block_num));
+        tokio::time::sleep(Duration::from_secs(1).min(until.saturating_duration_since(Instant::now()))).await;
+    }
+    lags.sort_unstable();
+    let at = |q: f64| lags.get(((lags.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0);
+    let lib_lag = LibLag { samples: lags.len(), p50: at(0.5), p90: at(0.9), max: at(1.0), target: lag_target };
     let i1 = lab.info().await?;
     let u1 = unpaid().await?;
     let t = |s: &str| -> Result<f64> {
@@ -412,7 +453,7 @@ async fn watch_slots(lab: &Lab, secs: u64) -> Result<(i64, Vec<String>)> {
             missing.push(format!("{p} ({} blocks in {rounds} rounds)", after.saturating_sub(before)));
         }
     }
-    Ok((slots - blocks, missing))
+    Ok((slots - blocks, missing, lib_lag))
 }
 
 impl Outcome {
@@ -434,6 +475,12 @@ impl Outcome {
         if self.missed_slots > 0 {
             missed
                 .push(format!("{}: {} missed slots in {} s, target 0", self.scenario, self.missed_slots, self.watch_s));
+        }
+        if let Some(target) = self.lib_lag.target.filter(|t| self.lib_lag.max > *t) {
+            missed.push(format!(
+                "{}: LIB up to {} blocks behind the head at rest (p50 {}), target ≤ {target}",
+                self.scenario, self.lib_lag.max, self.lib_lag.p50
+            ));
         }
         if !self.verify.ok() {
             missed.push(format!("{}: balance checks failed ({} problems)", self.scenario, self.verify.problems.len()));
@@ -469,6 +516,16 @@ fn print_outcome(o: &Outcome) {
         } else {
             o.producers_missing_a_round.join(", ")
         }
+    );
+    let l = &o.lib_lag;
+    let verdict = match l.target {
+        Some(t) if l.max <= t => format!("   (target ≤ {t}: meets)"),
+        Some(t) => format!("   (target ≤ {t}: MISSES)"),
+        None => "   (legacy finality: no target)".to_string(),
+    };
+    println!(
+        "LIB behind head       {:>8}     max; p50 {}, p90 {} over {} samples{verdict}",
+        l.max, l.p50, l.p90, l.samples
     );
     let verdict = if o.up_again_s <= TARGET_UP_AGAIN_S { "meets" } else { "MISSES" };
     println!("lab up (running lab)  {:>8.1} s   (target ≤ {TARGET_UP_AGAIN_S} s: {verdict})", o.up_again_s);
