@@ -28,18 +28,9 @@ pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
     };
     // Bad options are refused before the lab is even looked up.
     options.check().map_err(crate::load::LoadError::BadOptions)?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
-    let stop = async move {
-        interrupt.recv().await;
-    };
-    let lab = ctx.attach().await?;
-    let report = lab.load_until(&options, stop).await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("{report}");
-    }
-    Ok(if report.nothing_lost() { ExitCode::SUCCESS } else { ExitCode::from(code::LOAD_LOST) })
+    let stop = interrupt()?;
+    let report = ctx.attach().await?.load_until(&options, stop).await?;
+    finish(&report, args.json, report.nothing_lost())
 }
 
 /// `lab load --find-max`: the search, each rate's line and the highest that held (or every
@@ -57,16 +48,25 @@ async fn find_max(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
         ..FindMaxOptions::default()
     };
     options.check().map_err(crate::load::LoadError::BadOptions)?;
+    let stop = interrupt()?;
+    let report = ctx.attach().await?.load_find_max(&options, stop).await?;
+    finish(&report, args.json, report.nothing_lost())
+}
+
+/// Completes at the first Ctrl-C after this call.
+fn interrupt() -> Result<impl std::future::Future<Output = ()> + Send + 'static> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
-    let stop = async move {
+    Ok(async move {
         interrupt.recv().await;
-    };
-    let lab = ctx.attach().await?;
-    let report = lab.load_find_max(&options, stop).await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    })
+}
+
+/// Prints `report` (human, or JSON with `json`); exit 7 unless nothing was lost.
+fn finish(report: &(impl std::fmt::Display + serde::Serialize), json: bool, nothing_lost: bool) -> Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
     } else {
         println!("{report}");
     }
-    Ok(if report.nothing_lost() { ExitCode::SUCCESS } else { ExitCode::from(code::LOAD_LOST) })
+    Ok(if nothing_lost { ExitCode::SUCCESS } else { ExitCode::from(code::LOAD_LOST) })
 }
