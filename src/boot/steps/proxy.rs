@@ -63,8 +63,21 @@ impl Step for Proxy {
             return Ok(Outcome::unchanged(""));
         }
         let n = actions.len();
-        push_confirmed(&cx.pusher(), &cx.chain(), actions, || missing(cx)).await?;
         let proxy = cx.plan.producers().next().map(|p| p.name.clone()).unwrap_or_default();
+        // The proxy's own vote and registration first, confirmed in blocks: a voter's delegation
+        // pushed before the registration is in the chain's state is refused ("proxy not found"),
+        // and on a busy 21-producer Savanna lab the registration took longer than the retries
+        // of one batch gave it (seen in CI, 2026-12-07).
+        let own = |a: &Action| a.data["voter"] == proxy.as_str() || a.name == "regproxy";
+        let own_missing = || async { Ok(missing(cx).await?.into_iter().filter(own).collect::<Vec<_>>()) };
+        let first: Vec<Action> = actions.iter().filter(|a| own(a)).cloned().collect();
+        if !first.is_empty() {
+            push_confirmed(&cx.pusher(), &cx.chain(), first, own_missing).await?;
+        }
+        let rest = missing(cx).await?;
+        if !rest.is_empty() {
+            push_confirmed(&cx.pusher(), &cx.chain(), rest, || missing(cx)).await?;
+        }
         Ok(Outcome::changed(format!("{proxy} is a proxy ({n} actions)")))
     }
 }
