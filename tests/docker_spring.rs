@@ -250,7 +250,7 @@ fn docker_spring_default_lab_boots_to_savanna_and_keeps_finalizing_through_fault
 ///
 /// How far LIB trails depends on the cores, not on lab: every node checks every finalizer's vote
 /// (a BLS pairing each), 22 × 21 votes a block at two blocks a second. On the 2-core 2.6 GHz
-/// machine that runs CI (2026-12-07) the nodes' vote threads took 1.5 to 1.7 of its 2 cores, and
+/// machine that runs CI (2026-12-07, by hand) the nodes' vote threads took 1.5 to 1.7 of its 2 cores, and
 /// LIB trailed by 2 to 30 blocks from run to run (61 once), so no bound on the lag is a property
 /// of the product there. What Savanna must do at any speed is held here: LIB never goes back and
 /// never stands still for 10 s, it finalizes at least 60 blocks in the 60 s, and every finalizer
