@@ -328,25 +328,16 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
     let after = balances();
     assert_ne!(after, before, "the transfers moved tokens");
 
-    // The same with a producer killed half-way: nothing accepted may be lost.
-    let child = lab.spawn_piped(&["load", "--rate", "200", "--duration", "30", "--json"]);
-    std::thread::sleep(Duration::from_secs(15));
-    lab.run(&["kill", "accountnum22"]).success();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    nothing_lost(&report);
-    assert_eq!(report["sent"], 6000, "{report:#}");
-
-    // The search for the highest rate, cut to two rates of 5 s: each run checked like any other,
-    // the rate doubled after one that held, every rate's verdict in the report.
+    // The search for the highest rate, cut to two rates of 5 s, while every producer is up (with one
+    // dead, a fourth of the slots pass without a block and p99 to a block goes over 2 s): each run
+    // checked like any other, the rate doubled after one that held, every rate's verdict in the report.
     let run =
         lab.run(&["load", "--find-max", "--rate", "20", "--duration", "5", "--max-steps", "2", "--json"]).success();
     let found: Value = serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout()));
     let steps = found["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 2, "{found:#}");
     assert_eq!(steps[0]["rate"], 20.0, "{found:#}");
-    assert_eq!(steps[0]["held"], true, "20/s held on an idle lab: {found:#}");
+    assert_eq!(steps[0]["held"], true, "20/s held with every producer up: {found:#}");
     assert_eq!(steps[1]["rate"], 40.0, "{found:#}");
     for st in steps {
         nothing_lost(&st["report"]);
@@ -357,6 +348,16 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
     let refused = lab.run(&["load", "--find-max", "--count", "5"]).failure();
     assert_eq!(refused.code(), 2, "{}", refused.stderr());
     assert!(refused.stderr().contains("--count") && refused.stderr().contains("--find-max"), "{}", refused.stderr());
+
+    // The same with a producer killed half-way: nothing accepted may be lost.
+    let child = lab.spawn_piped(&["load", "--rate", "200", "--duration", "30", "--json"]);
+    std::thread::sleep(Duration::from_secs(15));
+    lab.run(&["kill", "accountnum22"]).success();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    nothing_lost(&report);
+    assert_eq!(report["sent"], 6000, "{report:#}");
 
     // Ctrl-C stops sending, waits for what is in flight, and still reports.
     let child = lab.spawn_piped(&["load", "--rate", "100", "--duration", "120", "--json"]);
