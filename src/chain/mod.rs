@@ -2,6 +2,7 @@
 //! the protocol's and system contracts' facts, and the typed answers of nodeos. Pure: the
 //! questions are asked by [`crate::client`].
 
+pub mod abi;
 pub(crate) mod answers;
 pub(crate) mod asset;
 pub(crate) mod name;
