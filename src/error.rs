@@ -39,7 +39,7 @@ pub fn code_of(e: &Error) -> u8 {
         Error::StepFailed(_) => code::BOOT_FAILED,
         Error::TimedOut(_) => code::WAIT_TIMED_OUT,
         Error::Interrupted => code::INTERRUPTED,
-        Error::Load(crate::load::LoadError::BadOptions(_)) => code::USAGE,
+        Error::Load(crate::load::LoadError::BadOptions(_) | crate::load::LoadError::BadAction(_)) => code::USAGE,
         Error::Load(_) => code::FAILURE,
         Error::StateMissing(_) | Error::PortsBusy(_) | Error::Other(_) => code::FAILURE,
     }

@@ -316,7 +316,11 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
     nothing_lost(&report);
     assert_eq!(report["api_urls"], serde_json::json!([api]), "{report:#}");
     assert_eq!(report["sent"], 6000, "{report:#}");
-    assert_eq!(report["accepted"], 6000, "{report:#}");
+    // Under load the chain may refuse a transfer of an account with a small stake (its CPU share
+    // shrinks as blocks fill: tx_cpu_usage_exceeded); a refusal is counted by reason, never lost.
+    let refused: u64 = report["failed"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(report["accepted"].as_u64().unwrap() + refused, 6000, "{report:#}");
+    assert!(report["accepted"].as_u64().unwrap() >= 5940, "{report:#}");
     assert_eq!(report["ended"], "duration");
     let p99 = report["inclusion_ms"]["p99"].as_u64().unwrap();
     assert!(p99 < 5_000, "inclusion p99 {p99} ms: {report:#}");
@@ -348,6 +352,80 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
     let refused = lab.run(&["load", "--find-max", "--count", "5"]).failure();
     assert_eq!(refused.code(), 2, "{}", refused.stderr());
     assert!(refused.stderr().contains("--count") && refused.stderr().contains("--find-max"), "{}", refused.stderr());
+
+    // Any action, from a template packed by the contract's ABI. The same data every time (a
+    // nonce keeps each transaction its own): all accepted, all irreversible once, no balance check.
+    let open = r#"{"owner": "{signer}", "symbol": "4,SYS", "ram_payer": "{signer}"}"#;
+    let run = lab.run(&[
+        "load",
+        "--action",
+        "eosio.token::open",
+        "--data",
+        open,
+        "--rate",
+        "20",
+        "--duration",
+        "5",
+        "--json",
+    ]);
+    let report: Value = serde_json::from_str(&run.success().stdout()).unwrap();
+    assert_eq!(report["action"], "eosio.token::open", "{report:#}");
+    assert_eq!((report["sent"].as_u64(), report["accepted"].as_u64()), (Some(100), Some(100)), "{report:#}");
+    assert_eq!(report["irreversible"], 100, "{report:#}");
+    assert_eq!(report["lost"], serde_json::json!([]), "{report:#}");
+    assert!(report["balances_add_up"].is_null(), "{report:#}");
+    // One signer, a producer's account: the chain ran the packed transfers, its balance says so.
+    let liquid = |name: &str| {
+        let all = balances();
+        all.as_array().unwrap().iter().find(|a| a["name"] == name).unwrap()["liquid_units"].as_i64().unwrap()
+    };
+    let users = || -> i64 {
+        let all = balances();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["role"] == "staked")
+            .map(|a| a["liquid_units"].as_i64().unwrap())
+            .sum()
+    };
+    let (sender, receivers) = (liquid("accountnum11"), users());
+    let transfer = r#"{"from": "{signer}", "to": "{account}", "quantity": "0.0003 SYS", "memo": "template {run} {n}"}"#;
+    let run = lab.run(&[
+        "load",
+        "--action",
+        "eosio.token::transfer",
+        "--data",
+        transfer,
+        "--signer",
+        "accountnum11",
+        "--count",
+        "20",
+        "--rate",
+        "10",
+        "--json",
+    ]);
+    let report: Value = serde_json::from_str(&run.success().stdout()).unwrap();
+    assert_eq!((report["accepted"].as_u64(), report["irreversible"].as_u64()), (Some(20), Some(20)), "{report:#}");
+    assert_eq!(liquid("accountnum11"), sender - 20 * 3, "{report:#}");
+    assert_eq!(users(), receivers + 20 * 3, "{report:#}");
+    // A template the chain or the lab's keys cannot carry: refused, named, nothing sent.
+    let before = balances();
+    for (action, data, signer, says) in [
+        ("nosuchacct::transfer", transfer, None, "the chain has no account nosuchacct"),
+        ("eosio.null::nonce", transfer, None, "account eosio.null has no contract"),
+        ("eosio.token::transfr", transfer, None, "eosio.token has no action transfr"),
+        ("eosio.token::transfer", r#"{"from": "{signer}", "memo": "{n}"}"#, None, "--data: data.to: missing"),
+        ("eosio.token::transfer", transfer, Some("nobodyhere"), "--signer nobodyhere: lab `e2e-load` holds no key"),
+        ("eosio.token::transfer", r#"{"memo": "{x}"}"#, None, "--data: {x} in"),
+        ("eosio.token", transfer, None, "give it as CONTRACT::ACTION"),
+    ] {
+        let mut args = vec!["load", "--action", action, "--data", data, "--count", "3"];
+        args.extend(signer.map(|s| ["--signer", s]).into_iter().flatten());
+        let run = lab.run(&args).failure();
+        assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
+        assert!(run.stderr().contains(says) && run.stderr().contains("nothing was sent"), "{args:?}: {}", run.stderr());
+    }
+    assert_eq!(balances(), before, "a refused template moved no token");
 
     // The same with a producer killed half-way: nothing accepted may be lost.
     let child = lab.spawn_piped(&["load", "--rate", "200", "--duration", "30", "--json"]);

@@ -64,8 +64,8 @@ pub struct Action {
     pub data: Vec<u8>,
 }
 
-/// A transaction as the chain packs it; `context_free_actions` and `transaction_extensions` are
-/// always empty.
+/// A transaction as the chain packs it; `transaction_extensions` is always empty, and there is
+/// no context-free data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transaction {
     /// When it expires, in seconds since the Unix epoch (`time_point_sec`).
@@ -80,6 +80,8 @@ pub struct Transaction {
     pub max_cpu_usage_ms: u8,
     /// Seconds to delay execution by.
     pub delay_sec: u32,
+    /// Actions that need no authorization and read no state (e.g. [`nonce_action`]).
+    pub context_free_actions: Vec<Action>,
     /// The actions, in order.
     pub actions: Vec<Action>,
 }
@@ -97,7 +99,12 @@ impl Transaction {
 
     /// The transaction packed as the chain packs it; an error names the action and the bad name.
     pub fn pack(&self) -> Result<Vec<u8>, String> {
-        let data_len: usize = self.actions.iter().map(|a| a.data.len() + 32 + 16 * a.authorization.len()).sum();
+        let data_len: usize = self
+            .context_free_actions
+            .iter()
+            .chain(&self.actions)
+            .map(|a| a.data.len() + 32 + 16 * a.authorization.len())
+            .sum();
         let mut out = Vec::with_capacity(32 + data_len);
         out.extend_from_slice(&self.expiration.to_le_bytes());
         out.extend_from_slice(&self.ref_block_num.to_le_bytes());
@@ -105,19 +112,20 @@ impl Transaction {
         push_varuint32(&mut out, self.max_net_usage_words);
         out.push(self.max_cpu_usage_ms);
         push_varuint32(&mut out, self.delay_sec);
-        push_varuint32(&mut out, 0); // context_free_actions
-        push_length(&mut out, self.actions.len())?;
-        for (i, action) in self.actions.iter().enumerate() {
-            let named = |what: &str, name: &str| name_value(name).map_err(|e| format!("action {i}, {what}: {e}"));
-            out.extend_from_slice(&named("account", &action.account)?.to_le_bytes());
-            out.extend_from_slice(&named("action name", &action.name)?.to_le_bytes());
-            push_length(&mut out, action.authorization.len())?;
-            for level in &action.authorization {
-                out.extend_from_slice(&named("authorization actor", &level.actor)?.to_le_bytes());
-                out.extend_from_slice(&named("authorization permission", &level.permission)?.to_le_bytes());
+        for (list, actions) in [("context-free action", &self.context_free_actions), ("action", &self.actions)] {
+            push_length(&mut out, actions.len())?;
+            for (i, action) in actions.iter().enumerate() {
+                let named = |what: &str, name: &str| name_value(name).map_err(|e| format!("{list} {i}, {what}: {e}"));
+                out.extend_from_slice(&named("account", &action.account)?.to_le_bytes());
+                out.extend_from_slice(&named("action name", &action.name)?.to_le_bytes());
+                push_length(&mut out, action.authorization.len())?;
+                for level in &action.authorization {
+                    out.extend_from_slice(&named("authorization actor", &level.actor)?.to_le_bytes());
+                    out.extend_from_slice(&named("authorization permission", &level.permission)?.to_le_bytes());
+                }
+                push_length(&mut out, action.data.len())?;
+                out.extend_from_slice(&action.data);
             }
-            push_length(&mut out, action.data.len())?;
-            out.extend_from_slice(&action.data);
         }
         push_varuint32(&mut out, 0); // transaction_extensions
         Ok(out)
@@ -164,6 +172,17 @@ pub fn transfer_data(from: &str, to: &str, amount: i64, symbol: &Symbol, memo: &
     push_length(&mut out, memo.len())?;
     out.extend_from_slice(memo.as_bytes());
     Ok(out)
+}
+
+/// A context-free `eosio.null::nonce` action carrying `text`, as `cleos --force-unique` adds
+/// one: it makes a transaction unlike any other that has the same actions. `eosio.null` is an
+/// account every chain is born with, and has no code: the action runs nothing and needs no
+/// authorization.
+pub fn nonce_action(text: &str) -> Result<Action, String> {
+    let mut data = Vec::with_capacity(text.len() + 5);
+    push_length(&mut data, text.len())?;
+    data.extend_from_slice(text.as_bytes());
+    Ok(Action { account: "eosio.null".into(), name: "nonce".into(), authorization: vec![], data })
 }
 
 /// The JSON body nodeos takes at /v1/chain/send_transaction and /v1/chain/push_transaction.
@@ -281,6 +300,7 @@ mod tests {
             max_net_usage_words: 0,
             max_cpu_usage_ms: 0,
             delay_sec: 0,
+            context_free_actions: vec![],
             actions: vec![Action {
                 account: "eosio.token".into(),
                 name: "transfer".into(),
@@ -298,6 +318,7 @@ mod tests {
             max_net_usage_words: 300,
             max_cpu_usage_ms: 200,
             delay_sec: 1000,
+            context_free_actions: vec![],
             actions: vec![
                 Action {
                     account: "zzzzzzzzzzzzj".into(),
@@ -354,6 +375,20 @@ mod tests {
         let packed = wide_trx().pack().unwrap();
         assert_eq!(encode_hex(&packed), WIDE_PACKED);
         assert_eq!(encode_hex(&Transaction::id(&packed)), WIDE_ID);
+    }
+
+    /// A transfer made unique as `cleos --force-unique` makes it: what `cleos convert
+    /// pack_transaction` prints for the same JSON (Leap 4.1).
+    #[test]
+    fn a_nonce_goes_first_as_a_context_free_action() {
+        let mut trx = transfer_trx();
+        trx.context_free_actions.push(nonce_action("lab load x 0").unwrap());
+        assert_eq!(
+            encode_hex(&trx.pack().unwrap()),
+            "800092653930005ed0b20000000100408c7a02ea3055000000000085269d000d0c6c6162206c6f6164207820300100a6823403\
+             ea3055000000572d3ccdcd011082d4334f4d113200000000a8ed32322e1082d4334f4d11320000000000ea30553930000000000000\
+             04535953000000000d6c6162206c6f6164207465737400"
+        );
     }
 
     #[test]

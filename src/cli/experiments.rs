@@ -67,6 +67,18 @@ pub struct LoadArgs {
     /// With --find-max: at most this many runs.
     #[arg(long, value_name = "N", default_value_t = 10, requires = "find_max")]
     pub max_steps: usize,
+    /// Send this contract action instead of token transfers, as CONTRACT::ACTION (checked
+    /// against the contract's ABI on the chain before anything is sent).
+    #[arg(long, value_name = "CONTRACT::ACTION", requires = "data")]
+    pub action: Option<String>,
+    /// The action's data, a JSON object; its strings may hold {n} (the transaction's number),
+    /// {signer}, {account} (another user account, never the signer) and {run}.
+    #[arg(long, value_name = "JSON", requires = "action")]
+    pub data: Option<String>,
+    /// The one account that signs every action (its active key must be the lab's) [default: the
+    /// lab's user accounts in turn].
+    #[arg(long, value_name = "ACCOUNT", requires = "action")]
+    pub signer: Option<String>,
     /// Seconds after the head block's time that a transaction expires.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub expiration: u64,

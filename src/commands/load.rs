@@ -7,13 +7,20 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::Ctx;
 use crate::cli::LoadArgs;
 use crate::error::code;
-use crate::load::{FindMaxOptions, LoadOptions};
+use crate::load::{ActionTemplate, FindMaxOptions, LoadError, LoadOptions};
 
 /// `lab load`: the run, its report (human or `--json`), and exit 7 when something accepted was
 /// lost. Ctrl-C stops sending; the report still comes.
 pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
+    // A template is checked before the lab is even looked up, as every option is.
+    let action = match (&args.action, &args.data) {
+        (Some(action), Some(data)) => {
+            Some(ActionTemplate::parse(action, data, args.signer.as_deref()).map_err(LoadError::BadOptions)?)
+        }
+        _ => None,
+    };
     if args.find_max {
-        return find_max(ctx, args).await;
+        return find_max(ctx, args, action).await;
     }
     let duration = match (args.duration, args.count) {
         (None, None) => Some(Duration::from_secs(10)),
@@ -25,9 +32,10 @@ pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
         count: args.count,
         expiration: Duration::from_secs(args.expiration),
         settle_timeout: Duration::from_secs(args.settle_timeout),
+        action,
     };
     // Bad options are refused before the lab is even looked up.
-    options.check().map_err(crate::load::LoadError::BadOptions)?;
+    options.check().map_err(LoadError::BadOptions)?;
     let stop = interrupt()?;
     let report = ctx.attach().await?.load_until(&options, stop).await?;
     finish(&report, args.json, report.nothing_lost())
@@ -36,7 +44,7 @@ pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
 /// `lab load --find-max`: the search, each rate's line and the highest that held (or every
 /// report as `--json`); exit 7 when a run lost something accepted. Ctrl-C ends the run under way
 /// and the search; the report still comes.
-async fn find_max(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
+async fn find_max(ctx: &Ctx, args: LoadArgs, action: Option<ActionTemplate>) -> Result<ExitCode> {
     let secs = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO);
     let options = FindMaxOptions {
         start: args.rate,
@@ -45,9 +53,10 @@ async fn find_max(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
         max_steps: args.max_steps,
         expiration: Duration::from_secs(args.expiration),
         settle_timeout: Duration::from_secs(args.settle_timeout),
+        action,
         ..FindMaxOptions::default()
     };
-    options.check().map_err(crate::load::LoadError::BadOptions)?;
+    options.check().map_err(LoadError::BadOptions)?;
     let stop = interrupt()?;
     let report = ctx.attach().await?.load_find_max(&options, stop).await?;
     finish(&report, args.json, report.nothing_lost())

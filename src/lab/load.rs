@@ -10,11 +10,13 @@ use futures::FutureExt;
 use crate::load::{self, FindMaxOptions, FindMaxReport, FindMaxStep, LoadAccount, LoadOptions, LoadReport, LoadTarget};
 
 impl Lab {
-    /// Sends token transfers between the lab's user accounts at `options.rate` to its API nodes
-    /// (the api nodes, else the genesis node's published API), then checks from the chain that
-    /// every accepted transaction is in exactly one irreversible block and that the balances
-    /// moved by exactly those transfers. Refuses before sending anything when the options are
-    /// bad, an account's key does not sign, a sender lacks the tokens, or no API node answers.
+    /// Sends token transfers between the lab's user accounts (or `options.action`, a template of
+    /// any contract action) at `options.rate` to its API nodes (the api nodes, else the genesis
+    /// node's published API), then checks from the chain that every accepted transaction is in
+    /// exactly one irreversible block and, for transfers, that the balances moved by exactly
+    /// those transfers. Refuses before sending anything when the options are bad, an account's key
+    /// does not sign, a sender lacks the tokens, a template names what the chain or the lab's keys
+    /// do not have, or no API node answers.
     pub async fn load(&self, options: &LoadOptions) -> Result<LoadReport> {
         self.load_until(options, std::future::pending()).await
     }
@@ -25,12 +27,12 @@ impl Lab {
         options.check().map_err(load::LoadError::BadOptions)?;
         let served = self.served().await?;
         let chain_id = self.chain_id().await?;
-        let accounts: Vec<LoadAccount> = self
+        let keys: Vec<(AccountRole, LoadAccount)> = self
             .accounts()?
             .into_iter()
-            .filter(|a| a.role == AccountRole::User)
-            .map(|a| LoadAccount { name: a.name, private_key: a.private_key })
+            .map(|a| (a.role, LoadAccount { name: a.name, private_key: a.private_key }))
             .collect();
+        let accounts = keys.iter().filter(|(role, _)| *role == AccountRole::User).map(|(_, a)| a.clone()).collect();
         let target = LoadTarget {
             lab: self.name().to_string(),
             api_urls: served.api_urls,
@@ -38,6 +40,7 @@ impl Lab {
             symbol: self.plan.chain.symbol.clone(),
             token_contract: "eosio.token".into(),
             accounts,
+            keys: keys.into_iter().map(|(_, a)| a).collect(),
             nodes: self.plan.nodes.iter().map(|n| (n.name.clone(), n.container.clone())).collect(),
             rt: self.rt.as_ref(),
         };
@@ -71,6 +74,7 @@ impl Lab {
                 count: None,
                 expiration: options.expiration,
                 settle_timeout: options.settle_timeout,
+                action: options.action.clone(),
             };
             let report = self.load_until(&run, stop.clone()).await?;
             let verdict = report.holds(options.max_p99_inclusion);

@@ -24,6 +24,8 @@ pub struct FindMaxOptions {
     pub expiration: Duration,
     /// See [`super::LoadOptions::settle_timeout`].
     pub settle_timeout: Duration,
+    /// What each transaction does, as [`super::LoadOptions::action`].
+    pub action: Option<super::ActionTemplate>,
 }
 
 impl Default for FindMaxOptions {
@@ -36,6 +38,7 @@ impl Default for FindMaxOptions {
             resolution: 0.1,
             expiration: Duration::from_secs(30),
             settle_timeout: Duration::from_secs(180),
+            action: None,
         }
     }
 }
@@ -55,6 +58,9 @@ impl FindMaxOptions {
         }
         if self.max_steps == 0 {
             problems.push("--max-steps 0: nothing would be sent".into());
+        }
+        if let Some(Err(e)) = self.action.as_ref().map(super::ActionTemplate::check) {
+            problems.push(e);
         }
         if problems.is_empty() {
             Ok(())
@@ -79,7 +85,10 @@ impl LoadReport {
             why.push(format!("{refused} refused (most: {first})"));
         }
         if !self.nothing_lost() {
-            why.push(format!("{} lost, balances add up: {}", self.lost.len(), self.balances_add_up));
+            why.push(match self.balances_add_up {
+                Some(add_up) => format!("{} lost, balances add up: {add_up}", self.lost.len()),
+                None => format!("{} lost", self.lost.len()),
+            });
         }
         if self.accepted_per_sec < 0.95 * self.rate {
             why.push(format!("{:.0}/s accepted, under 95 % of {:.0}/s", self.accepted_per_sec, self.rate));
@@ -242,9 +251,10 @@ mod tests {
             irreversible_ms: None,
             checked_blocks: (1, 2),
             lost: vec![],
-            balances_add_up: true,
+            action: "eosio.token::transfer".into(),
+            balances_add_up: Some(true),
             balance_mismatches: vec![],
-            moved: "0.0000 SYS".into(),
+            moved: Some("0.0000 SYS".into()),
             accounts: 21,
             cpu: vec![],
         }

@@ -1,5 +1,6 @@
-//! `lab load`: signed token transfers at a steady rate against a lab's API nodes, and the proof,
-//! read back from the chain, that nothing they accepted was lost.
+//! `lab load`: signed token transfers (or any contract action, from a template) at a steady rate
+//! against a lab's API nodes, and the proof, read back from the chain, that nothing they accepted
+//! was lost.
 //!
 //! Transactions are packed and signed here (K1, canonical), sent over HTTP to the published API
 //! ports with many in flight, no cleos and no process per transaction. A follower reads every new
@@ -7,12 +8,14 @@
 //! duration, the count, or an interrupt), what is in flight is awaited, the chain is given time to
 //! make every accepted transaction irreversible or let it expire, and then the final check reads
 //! every block of the run again: each accepted transaction must be in exactly one irreversible
-//! block, and every sender's balance must have moved by exactly the transfers the chain holds.
+//! block, and (for transfers) every sender's balance must have moved by exactly the transfers the
+//! chain holds. A template's action is packed by the contract's ABI, read from the chain first.
 
 mod find_max;
 mod follow;
 mod http;
 mod report;
+mod template;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -23,9 +26,11 @@ use futures::StreamExt;
 
 pub use find_max::{FindMaxOptions, FindMaxReport, FindMaxStep, Search};
 pub use report::{BalanceMismatch, Ended, LoadReport, Lost, NodeCpu, Percentiles};
+pub use template::ActionTemplate;
 
+use crate::chain::abi::Abi;
 use crate::chain::transaction::{
-    decode_hex, encode_hex, packed_trx_json, transfer_data, Action, PermissionLevel, Transaction,
+    decode_hex, encode_hex, nonce_action, packed_trx_json, transfer_data, Action, PermissionLevel, Transaction,
 };
 use crate::chain::{Amount, Symbol};
 use crate::keys::{KeyPair, Signer};
@@ -48,6 +53,8 @@ pub struct LoadOptions {
     /// How long to wait, after sending, for every accepted transaction to become irreversible
     /// or expire.
     pub settle_timeout: Duration,
+    /// What each transaction does: `None` for token transfers between the lab's user accounts.
+    pub action: Option<ActionTemplate>,
 }
 
 impl Default for LoadOptions {
@@ -58,6 +65,7 @@ impl Default for LoadOptions {
             count: None,
             expiration: Duration::from_secs(30),
             settle_timeout: Duration::from_secs(180),
+            action: None,
         }
     }
 }
@@ -81,6 +89,9 @@ impl LoadOptions {
         if self.expiration < Duration::from_secs(3) || self.expiration > Duration::from_secs(3600) {
             problems
                 .push(format!("--expiration {}s: between 3 s and the hour nodeos allows", self.expiration.as_secs()));
+        }
+        if let Some(Err(e)) = self.action.as_ref().map(ActionTemplate::check) {
+            problems.push(e);
         }
         if problems.is_empty() {
             Ok(())
@@ -124,6 +135,8 @@ pub struct LoadTarget<'a> {
     pub token_contract: String,
     /// The accounts that send and receive.
     pub accounts: Vec<LoadAccount>,
+    /// Every account the lab holds a key for, for a template's `signer`.
+    pub keys: Vec<LoadAccount>,
     /// The lab's nodes, as (node, container), for their CPU.
     pub nodes: Vec<(String, String)>,
     /// The engine the nodes run on.
@@ -136,6 +149,10 @@ pub enum LoadError {
     /// Options that cannot make a run (`--rate 0`, …), each named by flag; nothing was sent.
     #[error("{0}; nothing was sent")]
     BadOptions(String),
+    /// A template names what the chain or the lab's keys do not have (an account, a contract, an
+    /// action, a field, a signer's key), each named by flag; nothing was sent.
+    #[error("{0}; nothing was sent")]
+    BadAction(String),
     /// The lab cannot carry the run (an account's key, its funds); nothing was sent.
     #[error("{0}; nothing was sent")]
     Refused(String),
@@ -156,9 +173,9 @@ pub enum LoadError {
 #[derive(Debug, Clone)]
 struct Record {
     id: String,
-    from: usize,
-    to: usize,
-    amount: i64,
+    /// A transfer's sender and receiver (indexes of the accounts) and units; `None` for a
+    /// template's action.
+    transfer: Option<(usize, usize, i64)>,
     sent_at: SystemTime,
     expiration_ms: i64,
     /// `None` while in flight; the refusal's reason when refused.
@@ -182,8 +199,21 @@ pub async fn run(
         )));
     }
     let chain_id = hex32(&target.chain_id).map_err(|e| LoadError::Refused(format!("chain id: {e}")))?;
-    let signers = target
-        .accounts
+    let template = options.action.as_ref();
+    // Who signs: the user accounts in turn, or a template's one signer, whose key the lab must hold.
+    let signing: Vec<LoadAccount> = match template.and_then(|t| t.signer.as_ref()) {
+        None => target.accounts.clone(),
+        Some(name) => match target.keys.iter().find(|k| &k.name == name) {
+            Some(account) => vec![account.clone()],
+            None => {
+                return Err(LoadError::BadAction(format!(
+                "--signer {name}: lab `{}` holds no key for it (`lab accounts` lists the accounts it holds keys for)",
+                target.lab
+            )))
+            }
+        },
+    };
+    let signers = signing
         .iter()
         .map(|a| {
             KeyPair::from_wif(&a.private_key)
@@ -214,19 +244,38 @@ pub async fn run(
     }
     let main = target.api_urls[0].clone();
 
-    // The token, and enough of it on every sender.
-    let before = balances(&http, &main, &target).await?;
-    let planned = options.planned();
-    let n = target.accounts.len() as u64;
-    let need = Amount((planned.div_ceil(n) * MAX_UNITS) as i64);
-    if let Some((name, have)) = target.accounts.iter().zip(&before).find(|(_, b)| **b < need.0) {
-        return Err(LoadError::Refused(format!(
-            "account {} holds {}, and its share of {planned} transfers may need {}",
-            name.name,
-            Amount(*have).display(&target.symbol),
-            need.display(&target.symbol)
-        )));
-    }
+    let run_tag =
+        format!("{:08x}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u32);
+    // A template's contract, action and data, checked against the chain's ABI; transfers need
+    // enough of the token on every sender.
+    let (abi, before) = match template {
+        Some(t) => {
+            let abi = contract_abi(&http, &main, t).await?;
+            let sample = t.fill(&template::Fill {
+                n: 0,
+                signer: &signing[0].name,
+                account: &target.accounts[transfer_of(0, target.accounts.len()).1].name,
+                run: &run_tag,
+            });
+            abi.pack_action(&t.action, &sample).map_err(|e| LoadError::BadAction(format!("--data: {e}")))?;
+            (Some(abi), Vec::new())
+        }
+        None => {
+            let before = balances(&http, &main, &target).await?;
+            let planned = options.planned();
+            let n = target.accounts.len() as u64;
+            let need = Amount((planned.div_ceil(n) * MAX_UNITS) as i64);
+            if let Some((name, have)) = target.accounts.iter().zip(&before).find(|(_, b)| **b < need.0) {
+                return Err(LoadError::Refused(format!(
+                    "account {} holds {}, and its share of {planned} transfers may need {}",
+                    name.name,
+                    Amount(*have).display(&target.symbol),
+                    need.display(&target.symbol)
+                )));
+            }
+            (None, before)
+        }
+    };
 
     let cpu_before = cpu_sample(&target).await;
     let follower =
@@ -249,9 +298,10 @@ pub async fn run(
     };
 
     let records: Arc<Mutex<Vec<Record>>> = Arc::new(Mutex::new(Vec::new()));
-    let task = printer.task(format!("load {:.0}/s", options.rate));
-    let run_tag =
-        format!("{:08x}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u32);
+    let task = printer.task(match template {
+        Some(t) => format!("load {:.0}/s of {}", options.rate, t.shown()),
+        None => format!("load {:.0}/s", options.rate),
+    });
     let in_flight = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut sends = tokio::task::JoinSet::new();
     let started = Instant::now();
@@ -290,11 +340,35 @@ pub async fn run(
             last_progress = Instant::now();
         }
         let (from, to, amount) = transfer_of(i, target.accounts.len());
-        let memo = format!("lab load {run_tag} {i}");
         let expiration_ms = tip.head_time_ms + options.expiration.as_millis() as i64;
         let (ref_block_num, ref_block_prefix) = Transaction::tapos(&tip.lib_id).map_err(LoadError::Chain)?;
-        let data = transfer_data(&target.accounts[from].name, &target.accounts[to].name, amount, &target.symbol, &memo)
-            .map_err(LoadError::Refused)?;
+        // A template's actions may repeat (the same vote, the same data); a nonce, as `cleos
+        // --force-unique` adds, keeps every transaction of the run its own.
+        let mut context_free_actions = Vec::new();
+        let (signer, contract, action, data, transfer) = match (template, &abi) {
+            (Some(t), Some(abi)) => {
+                let signer = i as usize % signing.len();
+                let others = &target.accounts;
+                let account = if others[to].name == signing[signer].name { &others[from] } else { &others[to] };
+                let filled = t.fill(&template::Fill {
+                    n: i,
+                    signer: &signing[signer].name,
+                    account: &account.name,
+                    run: &run_tag,
+                });
+                let data =
+                    abi.pack_action(&t.action, &filled).map_err(|e| LoadError::Refused(format!("--data: {e}")))?;
+                context_free_actions.push(nonce_action(&format!("lab load {run_tag} {i}")).map_err(LoadError::Chain)?);
+                (signer, t.contract.clone(), t.action.clone(), data, None)
+            }
+            _ => {
+                let memo = format!("lab load {run_tag} {i}");
+                let (sender, receiver) = (&target.accounts[from].name, &target.accounts[to].name);
+                let data =
+                    transfer_data(sender, receiver, amount, &target.symbol, &memo).map_err(LoadError::Refused)?;
+                (from, target.token_contract.clone(), "transfer".to_string(), data, Some((from, to, amount)))
+            }
+        };
         let trx = Transaction {
             expiration: (expiration_ms / 1000) as u32,
             ref_block_num,
@@ -302,11 +376,12 @@ pub async fn run(
             max_net_usage_words: 0,
             max_cpu_usage_ms: 0,
             delay_sec: 0,
+            context_free_actions,
             actions: vec![Action {
-                account: target.token_contract.clone(),
-                name: "transfer".into(),
+                account: contract,
+                name: action,
                 authorization: vec![PermissionLevel {
-                    actor: target.accounts[from].name.clone(),
+                    actor: signing[signer].name.clone(),
                     permission: "active".into(),
                 }],
                 data,
@@ -314,15 +389,13 @@ pub async fn run(
         };
         let packed = trx.pack().map_err(LoadError::Refused)?;
         let id = encode_hex(&Transaction::id(&packed));
-        let signature = signers[from].sign(&Transaction::signing_digest(&chain_id, &packed));
+        let signature = signers[signer].sign(&Transaction::signing_digest(&chain_id, &packed));
         let body = packed_trx_json(&[signature], &packed).to_string().into_bytes();
         let index = {
             let mut r = records.lock().unwrap();
             r.push(Record {
                 id: id.clone(),
-                from,
-                to,
-                amount,
+                transfer,
                 sent_at: SystemTime::now(),
                 expiration_ms: (expiration_ms / 1000) * 1000,
                 outcome: None,
@@ -393,7 +466,7 @@ pub async fn run(
     let last = tip_of(&http, &main).await?.lib;
     let first = follower.first_block();
     let on_chain = read_ids(&http, &main, first, last).await?;
-    let after = balances(&http, &main, &target).await?;
+    let after = if template.is_some() { Vec::new() } else { balances(&http, &main, &target).await? };
     task.done(if first <= last {
         format!("{} sent, blocks {first}-{last} read back", records.len())
     } else {
@@ -448,6 +521,32 @@ fn progress(records: &Mutex<Vec<Record>>, follower: &Follower, elapsed: Duration
         elapsed.as_secs_f64(),
         r.len()
     )
+}
+
+/// The template's contract's ABI, with its action in it; else a refusal naming what the chain
+/// lacks.
+async fn contract_abi(http: &Http, url: &str, t: &ActionTemplate) -> Result<Abi, LoadError> {
+    let refused = |why: String| LoadError::BadAction(format!("--action {}: {why}", t.shown()));
+    if http.call(url, "/v1/chain/get_account", &serde_json::json!({"account_name": t.contract})).await.is_err() {
+        return Err(refused(format!("the chain has no account {}", t.contract)));
+    }
+    let answer = http
+        .call(url, "/v1/chain/get_abi", &serde_json::json!({"account_name": t.contract}))
+        .await
+        .map_err(LoadError::Chain)?;
+    if answer["abi"].is_null() {
+        return Err(refused(format!("account {} has no contract (no ABI)", t.contract)));
+    }
+    let abi = Abi::from_json(&answer["abi"]).map_err(|e| refused(format!("its ABI: {e}")))?;
+    if !abi.has_action(&t.action) {
+        return Err(refused(format!(
+            "{} has no action {} (it has {})",
+            t.contract,
+            t.action,
+            abi.action_names().join(", ")
+        )));
+    }
+    Ok(abi)
 }
 
 async fn tip_of(http: &Http, url: &str) -> Result<Tip, LoadError> {
@@ -528,10 +627,10 @@ fn assemble(a: Assembly<'_>) -> LoadReport {
     let mut moved = 0i64;
     for r in &a.records {
         let on_chain = a.on_chain.get(&r.id).map(Vec::as_slice).unwrap_or_default();
-        if on_chain.len() == 1 {
-            expected[r.from] -= r.amount;
-            expected[r.to] += r.amount;
-            moved += r.amount;
+        if let (1, Some((from, to, amount))) = (on_chain.len(), r.transfer) {
+            expected[from] -= amount;
+            expected[to] += amount;
+            moved += amount;
         }
         match &r.outcome {
             Some(Ok(())) => accepted += 1,
@@ -564,11 +663,14 @@ fn assemble(a: Assembly<'_>) -> LoadReport {
         };
         lost.push(Lost { id: r.id.clone(), reason });
     }
+    // A template's actions move what they move; only transfers are checked against the balances.
+    let transfers = a.options.action.is_none();
     let balance_mismatches: Vec<BalanceMismatch> = a
         .target
         .accounts
         .iter()
         .enumerate()
+        .filter(|_| transfers)
         .filter(|(k, _)| a.after[*k] - a.before[*k] != expected[*k])
         .map(|(k, acct)| BalanceMismatch {
             account: acct.name.clone(),
@@ -603,9 +705,13 @@ fn assemble(a: Assembly<'_>) -> LoadReport {
         irreversible_ms: Percentiles::of(&mut irreversible_ms),
         checked_blocks: a.checked,
         lost,
-        balances_add_up: balance_mismatches.is_empty(),
+        action: match &a.options.action {
+            Some(t) => t.shown(),
+            None => format!("{}::transfer", a.target.token_contract),
+        },
+        balances_add_up: transfers.then_some(balance_mismatches.is_empty()),
         balance_mismatches,
-        moved: Amount(moved).display(&a.target.symbol).to_string(),
+        moved: transfers.then(|| Amount(moved).display(&a.target.symbol).to_string()),
         accounts: a.target.accounts.len(),
         cpu,
     }
@@ -667,15 +773,14 @@ mod tests {
             symbol: Symbol { code: "SYS".into(), precision: 4 },
             token_contract: "eosio.token".into(),
             accounts: vec![account("alice"), account("bob")],
+            keys: vec![],
             nodes: vec![],
             rt: &rt,
         };
         let sent = UNIX_EPOCH + Duration::from_secs(1000);
         let record = |id: &str, amount: i64, outcome: Option<Result<(), String>>| Record {
             id: id.into(),
-            from: 0,
-            to: 1,
-            amount,
+            transfer: Some((0, 1, amount)),
             sent_at: sent,
             expiration_ms: 1_030_000,
             outcome,
@@ -724,13 +829,13 @@ mod tests {
                 ("twice", "in 2 irreversible blocks: [12, 13]"),
             ]
         );
-        assert!(report.balances_add_up, "{report}");
-        assert_eq!(report.moved, "0.0003 SYS");
+        assert_eq!(report.balances_add_up, Some(true), "{report}");
+        assert_eq!(report.moved.as_deref(), Some("0.0003 SYS"));
+        assert_eq!(report.action, "eosio.token::transfer");
         assert_eq!(report.inclusion_ms.unwrap().p50, 400);
         assert!(!report.nothing_lost());
         // Balances that moved otherwise are named, with both changes.
-        let mut records = vec![record("in", 3, Some(Ok(())))];
-        records[0].to = 1;
+        let records = vec![record("in", 3, Some(Ok(())))];
         let report = assemble(Assembly {
             target: &target,
             options: &LoadOptions::default(),

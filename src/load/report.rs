@@ -110,12 +110,15 @@ pub struct LoadReport {
     pub checked_blocks: (u32, u32),
     /// Every accepted transaction that is not in exactly one irreversible block, with why.
     pub lost: Vec<Lost>,
-    /// Whether every account moved by exactly the sum of the transfers the chain holds.
-    pub balances_add_up: bool,
+    /// What each transaction did: `eosio.token::transfer`, or a template's `contract::action`.
+    pub action: String,
+    /// Whether every account moved by exactly the sum of the transfers the chain holds; `None`
+    /// (not checked) when the run sent a template's action.
+    pub balances_add_up: Option<bool>,
     /// The accounts whose balance did not move as the chain's transfers say.
     pub balance_mismatches: Vec<BalanceMismatch>,
-    /// The sum the chain's transfers moved, as the token's string.
-    pub moved: String,
+    /// The sum the chain's transfers moved, as the token's string; `None` for a template's action.
+    pub moved: Option<String>,
     /// How many accounts sent and received.
     pub accounts: usize,
     /// Each node's CPU while the load was sent.
@@ -123,9 +126,9 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    /// Nothing accepted was lost and the balances add up.
+    /// Nothing accepted was lost and the balances add up (where they were checked).
     pub fn nothing_lost(&self) -> bool {
-        self.lost.is_empty() && self.balances_add_up
+        self.lost.is_empty() && self.balances_add_up != Some(false)
     }
 }
 
@@ -138,9 +141,10 @@ impl fmt::Display for LoadReport {
         };
         writeln!(
             f,
-            "lab `{}`: {} transfers sent in {:.1}s ({ended}, {:.0}/s asked) to {}",
+            "lab `{}`: {} × {} sent in {:.1}s ({ended}, {:.0}/s asked) to {}",
             self.lab,
             self.sent,
+            self.action,
             self.sending_secs,
             self.rate,
             self.api_urls.join(", ")
@@ -180,11 +184,14 @@ impl fmt::Display for LoadReport {
                 writeln!(f, "    … and {} more (`--json` lists every one)", self.lost.len() - 20)?;
             }
         }
-        if self.balances_add_up {
+        if self.balances_add_up.is_none() {
+            writeln!(f, "  balances      not checked: the run sent {}, not the default transfers", self.action)?;
+        } else if self.balances_add_up == Some(true) {
             writeln!(
                 f,
                 "  balances      {} accounts moved by exactly the transfers the chain holds ({})",
-                self.accounts, self.moved
+                self.accounts,
+                self.moved.as_deref().unwrap_or_default()
             )?;
         } else {
             writeln!(f, "  balances      do NOT add up:")?;

@@ -100,7 +100,7 @@ fn step_of(rate: f64, report: &LoadReport, verdict: Result<(), String>) -> RateS
         why_not: verdict.err(),
         accepted_per_s: report.accepted_per_sec,
         p99_to_block_ms: report.inclusion_ms.map(|p| p.p99),
-        lost: report.lost.len() + usize::from(!report.balances_add_up),
+        lost: report.lost.len() + usize::from(report.balances_add_up == Some(false)),
     }
 }
 
