@@ -62,11 +62,19 @@ async fn find_max(ctx: &Ctx, args: LoadArgs, action: Option<ActionTemplate>) -> 
     finish(&report, args.json, report.nothing_lost())
 }
 
-/// Completes at the first Ctrl-C after this call.
+/// Completes at the first Ctrl-C after this call. A second Ctrl-C does not wait for the chain to
+/// settle: it ends the command at once, without a report (exit 130); `lab load` creates nothing
+/// that would be left half-made.
 fn interrupt() -> Result<impl std::future::Future<Output = ()> + Send + 'static> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?;
     Ok(async move {
         interrupt.recv().await;
+        eprintln!("Ctrl-C: sending stopped; waiting for the chain to settle before the report (Ctrl-C again to quit)");
+        tokio::spawn(async move {
+            interrupt.recv().await;
+            eprintln!("Ctrl-C again: quit without a report");
+            std::process::exit(code::INTERRUPTED.into());
+        });
     })
 }
 
