@@ -57,8 +57,8 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", conflicts_with = "find_max")]
     pub count: Option<u64>,
     /// Search for the highest rate that holds: runs of --duration each, doubling from --rate
-    /// until one falls behind (p99 to a block over --max-p99, under 95 % accepted, anything
-    /// refused or lost), then narrowing to within 10 %.
+    /// until one falls behind (p99 to a block over --max-p99, under 95 % accepted, over 0.1 %
+    /// refused, anything lost), then narrowing to within 10 %.
     #[arg(long)]
     pub find_max: bool,
     /// With --find-max: seconds within which 99 % of a rate's transactions must reach a block.

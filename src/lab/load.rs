@@ -48,7 +48,7 @@ impl Lab {
     }
 
     /// The highest transfer rate the lab holds: runs of [`Lab::load`] for `options.step` each,
-    /// doubling the rate from `options.start` until one does not hold (something refused or
+    /// doubling the rate from `options.start` until one does not hold (over 0.1 % refused, anything
     /// lost, under 95 % of the rate accepted, or p99 to a block over
     /// `options.max_p99_inclusion`), then halving the gap to the lowest rate that failed.
     /// Every run's report is kept; `stop` ends the run under way (its report still comes) and

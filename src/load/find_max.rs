@@ -70,19 +70,25 @@ impl FindMaxOptions {
     }
 }
 
+/// A run holds with at most this share of its transactions refused.
+const MAX_REFUSED: f64 = 0.001;
+
 impl LoadReport {
     /// Whether this run held its rate: `Err` says why not. A run holds when it was not
-    /// interrupted, nothing was refused, nothing accepted was lost, at least 95 % of the rate
+    /// interrupted, at most 0.1 % was refused, nothing accepted was lost, at least 95 % of the rate
     /// was accepted, and 99 % reached a block within `max_p99_inclusion`. Pure.
     pub fn holds(&self, max_p99_inclusion: Duration) -> Result<(), String> {
         let mut why = Vec::new();
         if self.ended == Ended::Interrupted {
             why.push("interrupted".to_string());
         }
+        // The chain may refuse a rare transaction at any rate (an account's CPU share at a bad
+        // moment: one in 30000 at 500/s on the 4-producer lab, 2026-12-07); a rate the lab cannot
+        // take shows in refusals by the hundred, in the accepted rate and in p99.
         let refused: u64 = self.failed.values().sum();
-        if refused > 0 {
+        if refused as f64 > MAX_REFUSED * self.sent as f64 {
             let first = self.failed.iter().max_by_key(|(_, n)| **n).map(|(r, _)| r.as_str()).unwrap_or("");
-            why.push(format!("{refused} refused (most: {first})"));
+            why.push(format!("{refused} refused, over 0.1 % of {} (most: {first})", self.sent));
         }
         if !self.nothing_lost() {
             why.push(match self.balances_add_up {
@@ -197,7 +203,7 @@ impl fmt::Display for FindMaxReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "lab `{}`: the highest transfer rate that holds for {:.0} s with p99 to a block ≤ {} ms and nothing refused or lost",
+            "lab `{}`: the highest rate that holds for {:.0} s with p99 to a block ≤ {} ms, at most 0.1 % refused and nothing lost",
             self.lab, self.step_secs, self.max_p99_inclusion_ms
         )?;
         for s in &self.steps {
@@ -273,10 +279,12 @@ mod tests {
         let behind = report_holds(&report(400.0, 300.0, 900), two).unwrap_err();
         assert!(behind.contains("300/s accepted, under 95 % of 400/s"), "{behind}");
         let mut refused = report(400.0, 399.0, 900);
-        refused.failed.insert("tx_cpu_usage_exceeded".into(), 3);
+        refused.failed.insert("tx_cpu_usage_exceeded".into(), 1);
+        assert_eq!(report_holds(&refused, two), Ok(()), "1 refused of 8000");
+        refused.failed.insert("tx_cpu_usage_exceeded".into(), 8);
         refused.failed.insert("deadline_exception".into(), 1);
         let why = report_holds(&refused, two).unwrap_err();
-        assert!(why.contains("4 refused (most: tx_cpu_usage_exceeded)"), "{why}");
+        assert!(why.contains("9 refused, over 0.1 % of 8000 (most: tx_cpu_usage_exceeded)"), "{why}");
         let mut lost = report(400.0, 399.0, 900);
         lost.lost.push(Lost { id: "ab".into(), reason: "expired before inclusion".into() });
         assert!(report_holds(&lost, two).unwrap_err().contains("1 lost"));

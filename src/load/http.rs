@@ -94,12 +94,28 @@ fn chain_of(e: &dyn std::error::Error) -> String {
 /// `expired_tx_exception`, …), else its message. Pure.
 pub fn error_reason(answer: &serde_json::Value) -> String {
     let error = &answer["error"];
-    error["name"]
+    let name = error["name"]
         .as_str()
         .or_else(|| error["what"].as_str())
         .or_else(|| answer["message"].as_str())
         .map(str::to_string)
-        .unwrap_or_else(|| answer.to_string().chars().take(200).collect())
+        .unwrap_or_else(|| answer.to_string().chars().take(200).collect());
+    // Which limit a CPU or net refusal reached ("reached account cpu limit", "reached block cpu
+    // limit", …) says whose limit it was; the figures around it would split the counts.
+    let reached = error["details"].as_array().into_iter().flatten().find_map(|d| {
+        let message = d["message"].as_str()?;
+        let at = message.find("reached ")?;
+        let limit = message[at..].trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+        // Leap and Spring end it with the limit's figure ("… cpu limit 250us").
+        Some(match limit.rsplit_once(' ') {
+            Some((words, figure)) if figure.starts_with(|c: char| c.is_ascii_digit()) => words.to_string(),
+            _ => limit.to_string(),
+        })
+    });
+    match reached {
+        Some(limit) => format!("{name} ({limit})"),
+        None => name,
+    }
 }
 
 #[cfg(test)]
@@ -111,5 +127,7 @@ mod tests {
         let answer = serde_json::json!({"code": 500, "message": "Internal Service Error", "error": {"code": 3080004, "name": "tx_cpu_usage_exceeded", "what": "Transaction exceeded the current CPU usage limit imposed on the transaction", "details": []}});
         assert_eq!(error_reason(&answer), "tx_cpu_usage_exceeded");
         assert_eq!(error_reason(&serde_json::json!({"message": "Not Found"})), "Not Found");
+        let limit = serde_json::json!({"code": 500, "error": {"name": "tx_cpu_usage_exceeded", "details": [{"message": "billed CPU time (412 us) is greater than the maximum billable CPU time for the transaction (250 us) reached account cpu limit 250us", "method": "validate_account_cpu_usage"}]}});
+        assert_eq!(error_reason(&limit), "tx_cpu_usage_exceeded (reached account cpu limit)");
     }
 }
