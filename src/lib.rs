@@ -83,8 +83,8 @@ pub use lab::{
     LabStatus, NodeStatus, PartitionReport, Result, Snapshot, UpOptions, UPLOADS_DIR,
 };
 pub use load::{
-    BalanceMismatch, Ended, FindMaxOptions, FindMaxReport, FindMaxStep, LoadError, LoadOptions, LoadReport, Lost,
-    NodeCpu, Percentiles,
+    ActionTemplate, BalanceMismatch, Ended, FindMaxOptions, FindMaxReport, FindMaxStep, LoadError, LoadOptions,
+    LoadReport, Lost, NodeCpu, Percentiles,
 };
 pub use orchestrator::endpoints::Served;
 pub use orchestrator::{DownReport, ListedAccount, ListedRole, PortsBusy, Recovery, StartReport, Upgraded};

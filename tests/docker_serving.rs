@@ -215,6 +215,17 @@ fn docker_api_and_history_nodes_serve_the_host() {
     let trx_id = pushed["transaction_id"].as_str().expect("a transaction id").to_string();
     let trx_block = pushed["processed"]["block_num"].as_u64().expect("the block it went into") as u32;
 
+    // A client nobody here wrote signs and sends a transfer with only what `lab env` and
+    // `lab accounts --json --show-secrets` give.
+    let liquid = |accounts: &Value, name: &str| {
+        accounts.as_array().unwrap().iter().find(|a| a["name"] == name).unwrap()["liquid_units"].as_i64().unwrap()
+    };
+    let accounts = lab.run(&["accounts", "--json", "--show-secrets"]).success().stdout();
+    let py = pyntelope_transfer(&env, &accounts);
+    let (py_id, py_block) = (py["transaction_id"].as_str().unwrap().to_string(), py["block_num"].as_u64().unwrap());
+    let (from, to) = (py["from"].as_str().unwrap(), py["to"].as_str().unwrap());
+    assert_eq!(py["quantity"], "0.0001 SYS", "{py}");
+
     // The history node's SHiP stream: from block 2 (the first after genesis), every block with
     // its traces and deltas, and the transfer's trace in its block.
     let (mut ws, abi) = ship_connect(&env["LAB_SHIP_URL"]);
@@ -235,7 +246,28 @@ fn docker_api_and_history_nodes_serve_the_host() {
     assert_eq!(around[0].num, trx_block);
     let id = hex(&trx_id);
     assert!(around[0].traces.windows(32).any(|w| w == id), "the trace of {trx_id} is in block {trx_block}'s traces");
+    // The Python client's transfer: its trace in the SHiP stream, in its block on the chain API
+    // once final, and the balances moved by the one unit it sent.
+    let py_block = py_block as u32;
+    wait_until("the history node to hold the Python client's block", 30, || ship_status(&mut ws).0 > py_block);
+    let traces = &ship_blocks(&mut ws, py_block, py_block + 1)[0].traces;
+    assert!(traces.windows(32).any(|w| w == hex(&py_id)), "{py_id} in block {py_block}'s traces");
     drop(ws);
+    wait_until("the Python client's block to become irreversible", 60, || {
+        info(&api_url)["last_irreversible_block_num"].as_u64().unwrap() >= py_block as u64
+    });
+    let block = post(&api_url, "/v1/chain/get_block", &format!(r#"{{"block_num_or_id": {py_block}}}"#));
+    let ids: Vec<&str> = block["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["trx"]["id"].as_str().or(t["trx"].as_str()))
+        .collect();
+    assert!(ids.contains(&py_id.as_str()), "{py_id} in block {py_block}: {ids:?}");
+    let before: Value = serde_json::from_str(&accounts).unwrap();
+    let after = lab.run(&["accounts", "--json"]).success().json();
+    assert_eq!(liquid(&after, from), liquid(&before, from) - 1);
+    assert_eq!(liquid(&after, to), liquid(&before, to) + 1);
 
     // A role node is a node like any other: stopped, it leaves `lab env`; started, it keeps its
     // ports and catches up.
@@ -270,6 +302,40 @@ fn docker_api_and_history_nodes_serve_the_host() {
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left(), "{:?}", lab.containers());
+}
+
+/// pyntelope (PyPI) in a throwaway venv runs tests/clients/pyntelope_transfer.py with the lab's
+/// environment and its accounts on stdin; its one line of JSON. The venv goes with the folder.
+fn pyntelope_transfer(env: &BTreeMap<String, String>, accounts: &str) -> Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let venv = tempfile::tempdir().unwrap();
+    let made = Command::new("python3").args(["-m", "venv"]).arg(venv.path()).output().expect("python3 runs");
+    assert!(made.status.success(), "python3 -m venv: {}", String::from_utf8_lossy(&made.stderr));
+    let mut pip = Command::new(venv.path().join("bin/pip"));
+    pip.args(["install", "--quiet", "--disable-pip-version-check", "pyntelope==0.8.6"]);
+    // Behind a TLS-inspecting proxy, PyPI is trusted through the same bundle the image build uses.
+    if let Ok(ca) = std::env::var("LAB_EXTRA_CA_CERT") {
+        pip.args(["--cert", &ca]);
+    }
+    let installed = pip.output().unwrap();
+    assert!(installed.status.success(), "pip install pyntelope: {}", String::from_utf8_lossy(&installed.stderr));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/pyntelope_transfer.py");
+    let mut child = Command::new(venv.path().join("bin/python"))
+        .arg(script)
+        // Only what `lab env` gives (and PATH): nothing of this test's own environment.
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().filter(|(k, _)| k.starts_with("LAB_")))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(accounts.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "the Python client: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// A `lab load --json` report, checked for what holds in every run: every accepted transaction
@@ -448,6 +514,18 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
     assert_eq!(report["ended"], "interrupted", "{report:#}");
     assert!(report["sent"].as_u64().unwrap() < 12_000, "{report:#}");
     nothing_lost(&report);
+    // A second Ctrl-C does not wait for the chain: the command ends at once, 130, no report.
+    let child = lab.spawn_piped(&["load", "--rate", "100", "--duration", "120", "--json"]);
+    std::thread::sleep(Duration::from_secs(5));
+    // SAFETY: plain signals to the child this test started, by its id.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    std::thread::sleep(Duration::from_millis(500));
+    let quit_at = std::time::Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(quit_at.elapsed() < Duration::from_secs(5), "{:?}", quit_at.elapsed());
+    assert!(out.stdout.is_empty() && String::from_utf8_lossy(&out.stderr).contains("quit without a report"));
 
     lab.run(&["down"]).success();
     assert!(lab.nothing_left(), "{:?}", lab.containers());
