@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use ripemd::{Digest, Ripemd160};
 use serde_json::Value;
 
-use crate::chain::transaction::{decode_hex, name_value};
+use crate::chain::transaction::{decode_hex, name_value, push_varuint32};
 
 /// A contract's ABI, ready to pack its actions' data.
 #[derive(Debug, Clone)]
@@ -284,18 +284,6 @@ fn float(v: &Value) -> Option<f64> {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    }
-}
-
-fn push_varuint32(out: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
     }
 }
 

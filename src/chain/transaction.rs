@@ -198,7 +198,7 @@ pub fn packed_trx_json(signatures: &[String], packed: &[u8]) -> serde_json::Valu
 }
 
 /// Appends a varuint32 (LEB128: 7 bits a byte, low first, the top bit set on all but the last).
-fn push_varuint32(out: &mut Vec<u8>, mut value: u32) {
+pub(crate) fn push_varuint32(out: &mut Vec<u8>, mut value: u32) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
