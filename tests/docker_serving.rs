@@ -492,6 +492,18 @@ fn docker_load_loses_nothing_also_with_a_producer_killed() {
         assert!(run.stderr().contains(says) && run.stderr().contains("nothing was sent"), "{args:?}: {}", run.stderr());
     }
     assert_eq!(balances(), before, "a refused template moved no token");
+    // Data that packs at first and stops packing part-way ({n} as a symbol's precision, at most
+    // 18): sending stops there; what was sent (each refused by the contract: no such token) is
+    // checked and reported, and the exit code says the input was at fault.
+    let data = r#"{"owner": "{signer}", "symbol": "{n},SYS", "ram_payer": "{signer}"}"#;
+    let run =
+        lab.run(&["load", "--action", "eosio.token::open", "--data", data, "--count", "30", "--rate", "20", "--json"]);
+    let run = run.failure();
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains("transaction 19: --data: data.symbol"), "{}", run.stderr());
+    let report: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!((report["ended"].as_str(), report["sent"].as_u64()), (Some("bad_data"), Some(19)), "{report:#}");
+    assert_eq!(report["lost"], serde_json::json!([]), "{report:#}");
 
     // The same with a producer killed half-way: nothing accepted may be lost.
     let child = lab.spawn_piped(&["load", "--rate", "200", "--duration", "30", "--json"]);

@@ -7,7 +7,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::Ctx;
 use crate::cli::LoadArgs;
 use crate::error::code;
-use crate::load::{ActionTemplate, FindMaxOptions, LoadError, LoadOptions};
+use crate::load::{ActionTemplate, Ended, FindMaxOptions, LoadError, LoadOptions};
 
 /// `lab load`: the run, its report (human or `--json`), and exit 7 when something accepted was
 /// lost. Ctrl-C stops sending; the report still comes.
@@ -38,7 +38,10 @@ pub async fn run(ctx: &Ctx, args: LoadArgs) -> Result<ExitCode> {
     options.check().map_err(LoadError::BadOptions)?;
     let stop = interrupt()?;
     let report = ctx.attach().await?.load_until(&options, stop).await?;
-    finish(&report, args.json, report.nothing_lost())
+    // A template whose data stopped packing part-way is the input's fault: exit 2 after the
+    // report, unless something was lost (7 says more).
+    let bad_data = report.ended == Ended::BadData;
+    finish(&report, args.json, report.nothing_lost(), bad_data)
 }
 
 /// `lab load --find-max`: the search, each rate's line and the highest that held (or every
@@ -59,7 +62,8 @@ async fn find_max(ctx: &Ctx, args: LoadArgs, action: Option<ActionTemplate>) -> 
     options.check().map_err(LoadError::BadOptions)?;
     let stop = interrupt()?;
     let report = ctx.attach().await?.load_find_max(&options, stop).await?;
-    finish(&report, args.json, report.nothing_lost())
+    let bad_data = report.steps.iter().any(|s| s.report.ended == Ended::BadData);
+    finish(&report, args.json, report.nothing_lost(), bad_data)
 }
 
 /// Completes at the first Ctrl-C after this call. A second Ctrl-C does not wait for the chain to
@@ -78,12 +82,22 @@ fn interrupt() -> Result<impl std::future::Future<Output = ()> + Send + 'static>
     })
 }
 
-/// Prints `report` (human, or JSON with `json`); exit 7 unless nothing was lost.
-fn finish(report: &(impl std::fmt::Display + serde::Serialize), json: bool, nothing_lost: bool) -> Result<ExitCode> {
+/// Prints `report` (human, or JSON with `json`); exit 7 when something was lost, else 2 when a
+/// template's data stopped packing part-way, else 0.
+fn finish(
+    report: &(impl std::fmt::Display + serde::Serialize),
+    json: bool,
+    nothing_lost: bool,
+    bad_data: bool,
+) -> Result<ExitCode> {
     if json {
         println!("{}", serde_json::to_string_pretty(report)?);
     } else {
         println!("{report}");
     }
-    Ok(if nothing_lost { ExitCode::SUCCESS } else { ExitCode::from(code::LOAD_LOST) })
+    Ok(match (nothing_lost, bad_data) {
+        (false, _) => ExitCode::from(code::LOAD_LOST),
+        (true, true) => ExitCode::from(code::USAGE),
+        (true, false) => ExitCode::SUCCESS,
+    })
 }

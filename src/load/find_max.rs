@@ -79,8 +79,10 @@ impl LoadReport {
     /// was accepted, and 99 % reached a block within `max_p99_inclusion`. Pure.
     pub fn holds(&self, max_p99_inclusion: Duration) -> Result<(), String> {
         let mut why = Vec::new();
-        if self.ended == Ended::Interrupted {
-            why.push("interrupted".to_string());
+        match self.ended {
+            Ended::Interrupted => why.push("interrupted".to_string()),
+            Ended::BadData => why.push("the template's data stopped packing".to_string()),
+            Ended::Duration | Ended::Count => {}
         }
         // The chain may refuse a rare transaction at any rate (an account's CPU share at a bad
         // moment: one in 30000 at 500/s on the 4-producer lab, 2026-12-07); a rate the lab cannot

@@ -356,8 +356,16 @@ pub async fn run(
                     account: &account.name,
                     run: &run_tag,
                 });
-                let data =
-                    abi.pack_action(&t.action, &filled).map_err(|e| LoadError::Refused(format!("--data: {e}")))?;
+                let data = match abi.pack_action(&t.action, &filled) {
+                    Ok(data) => data,
+                    // The first was packed before anything was sent; a later one ends the sending,
+                    // and what was sent is still checked and reported.
+                    Err(e) => {
+                        printer.warn(format!("transaction {i}: --data: {e}; sending stopped"));
+                        ended = Ended::BadData;
+                        break;
+                    }
+                };
                 context_free_actions.push(nonce_action(&format!("lab load {run_tag} {i}")).map_err(LoadError::Chain)?);
                 (signer, t.contract.clone(), t.action.clone(), data, None)
             }

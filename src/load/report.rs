@@ -75,6 +75,9 @@ pub enum Ended {
     Count,
     /// Stopped early (Ctrl-C, or the caller's `stop`).
     Interrupted,
+    /// A template's data, filled for the next transaction, did not pack (a `{n}` grown past its
+    /// field's range, …); what was sent before it is checked as any run.
+    BadData,
 }
 
 /// The outcome of a load run.
@@ -138,6 +141,7 @@ impl fmt::Display for LoadReport {
             Ended::Duration => "for the duration asked",
             Ended::Count => "the count asked",
             Ended::Interrupted => "until interrupted",
+            Ended::BadData => "until the template's data stopped packing",
         };
         writeln!(
             f,
