@@ -251,12 +251,7 @@ pub async fn run(
     let (abi, before) = match template {
         Some(t) => {
             let abi = contract_abi(&http, &main, t).await?;
-            let sample = t.fill(&template::Fill {
-                n: 0,
-                signer: &signing[0].name,
-                account: &target.accounts[transfer_of(0, target.accounts.len()).1].name,
-                run: &run_tag,
-            });
+            let (_, sample) = template_data(t, 0, &signing, &target.accounts, &run_tag);
             abi.pack_action(&t.action, &sample).map_err(|e| LoadError::BadAction(format!("--data: {e}")))?;
             (Some(abi), Vec::new())
         }
@@ -347,15 +342,7 @@ pub async fn run(
         let mut context_free_actions = Vec::new();
         let (signer, contract, action, data, transfer) = match (template, &abi) {
             (Some(t), Some(abi)) => {
-                let signer = i as usize % signing.len();
-                let others = &target.accounts;
-                let account = if others[to].name == signing[signer].name { &others[from] } else { &others[to] };
-                let filled = t.fill(&template::Fill {
-                    n: i,
-                    signer: &signing[signer].name,
-                    account: &account.name,
-                    run: &run_tag,
-                });
+                let (signer, filled) = template_data(t, i, &signing, &target.accounts, &run_tag);
                 let data = match abi.pack_action(&t.action, &filled) {
                     Ok(data) => data,
                     // The first was packed before anything was sent; a later one ends the sending,
@@ -515,6 +502,22 @@ fn transfer_of(i: u64, n: usize) -> (usize, usize, i64) {
     let from = i % n;
     let to = (from + 1 + (i / n) % (n - 1)) % n;
     (from as usize, to as usize, 1 + (i % MAX_UNITS) as i64)
+}
+
+/// Transaction `i` of a template's run: its signer (an index of `signing`) and its data, filled
+/// with that signer and another user account (never the signer). Pure.
+fn template_data(
+    t: &ActionTemplate,
+    i: u64,
+    signing: &[LoadAccount],
+    accounts: &[LoadAccount],
+    run: &str,
+) -> (usize, serde_json::Value) {
+    let signer = i as usize % signing.len();
+    let (from, to, _) = transfer_of(i, accounts.len());
+    let account = if accounts[to].name == signing[signer].name { &accounts[from] } else { &accounts[to] };
+    let data = t.fill(&template::Fill { n: i, signer: &signing[signer].name, account: &account.name, run });
+    (signer, data)
 }
 
 fn progress(records: &Mutex<Vec<Record>>, follower: &Follower, elapsed: Duration) -> String {
