@@ -1,12 +1,12 @@
 //! Pushing actions until their effect is in a block. Once the elected producers make the blocks,
 //! a transaction the genesis node accepted can still be dropped by the producer it was meant for
-//! (a busy laptop): the step's own check, asked after a few blocks, says what is left.
+//! (a busy laptop): the step's own check, asked as each block comes, says what is left.
 
 use std::future::Future;
 
 use super::error::Failure;
 use super::push::{Action, Pusher};
-use super::wait::settle;
+use super::wait::wait_for;
 use crate::client::Chain;
 
 /// Rounds of push, settle and check before giving up.
@@ -54,8 +54,7 @@ where
                 }
             }
         }
-        settle(chain).await?;
-        actions = missing().await?;
+        actions = in_a_block(chain, &missing).await?;
         if actions.is_empty() {
             return Ok(());
         }
@@ -64,4 +63,32 @@ where
     Err(refused.unwrap_or_else(|| {
         Failure::chain(format!("{} actions did not make it into a block after {ROUNDS} pushes", actions.len()))
     }))
+}
+
+/// Blocks to let pass before what is still missing is pushed again.
+const BLOCKS: u32 = 3;
+
+/// What `missing` still finds once it is empty or [`BLOCKS`] blocks have passed, asked as each
+/// block after the push comes: a node that is not producing reads the state of its head block
+/// (`read-mode = head`), so an effect it shows is in a block, and most are in the next one.
+async fn in_a_block<F, Fut>(chain: &Chain<'_>, missing: &F) -> Result<Vec<Action>, Failure>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<Action>, Failure>>,
+{
+    let pushed = chain.head_block_num().await?;
+    let mut asked = pushed;
+    loop {
+        let after = asked;
+        let head = wait_for("the next block", std::time::Duration::from_secs(20), move || async move {
+            let head = chain.head_block_num().await?;
+            Ok((head > after).then_some(head))
+        })
+        .await?;
+        asked = head;
+        let left = missing().await?;
+        if left.is_empty() || head >= pushed + u64::from(BLOCKS) {
+            return Ok(left);
+        }
+    }
 }

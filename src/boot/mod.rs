@@ -11,6 +11,7 @@ mod confirm;
 mod context;
 mod error;
 pub(crate) mod msig;
+mod order;
 pub(crate) mod protocol;
 pub(crate) mod push;
 pub(crate) mod retry;
@@ -62,6 +63,9 @@ pub struct StepReport {
     pub changed: bool,
     /// What it did or found, as its progress line says.
     pub note: String,
+    /// When it started, in seconds after the run's first step started (steps that need nothing
+    /// of one another run side by side).
+    pub began: f64,
     /// How long it took.
     pub seconds: f64,
 }
@@ -100,36 +104,42 @@ impl<'a> Boot<'a> {
         reports
     }
 
+    /// Runs `names` in their order of needs ([`order::by_needs`]): those that need nothing of
+    /// one another side by side. Reports come in the boot's order.
     async fn run_steps(&self, cx: &Context<'_>, names: &[StepName]) -> Result<Vec<StepReport>, BootError> {
-        let mut reports = Vec::new();
-        for &name in names {
-            let task = self.printer.task(format!("{:<13}", name.as_str()));
-            let started = Instant::now();
-            match run_step(name.step(), cx, &task).await {
-                Ok(outcome) => {
-                    task.done(&outcome.note);
-                    reports.push(StepReport {
-                        step: name,
-                        changed: outcome.changed,
-                        note: outcome.note,
-                        seconds: started.elapsed().as_secs_f64(),
-                    });
+        let start = Instant::now();
+        Ok(order::by_needs(names, |name| self.run_one(cx, name, start)).await?.into_values().collect())
+    }
+
+    /// One step, its progress line, and on a failure the genesis node's last lines.
+    async fn run_one(
+        &self,
+        cx: &Context<'_>,
+        name: StepName,
+        start: Instant,
+    ) -> (StepName, Result<StepReport, BootError>) {
+        let task = self.printer.task(format!("{:<13}", name.as_str()));
+        let started = Instant::now();
+        let began = started.duration_since(start).as_secs_f64();
+        match run_step(name.step(), cx, &task).await {
+            Ok(outcome) => {
+                task.done(&outcome.note);
+                let seconds = started.elapsed().as_secs_f64();
+                (name, Ok(StepReport { step: name, changed: outcome.changed, note: outcome.note, began, seconds }))
+            }
+            Err(failure) => {
+                task.fail();
+                // What the chain said around the failure: the genesis node's last lines.
+                if let Ok(logs) = cx.rt.logs(cx.genesis, 30).await {
+                    self.printer.info(format!(
+                        "last lines of {}:\n{}",
+                        cx.genesis,
+                        crate::runtime::health::indent(&logs)
+                    ));
                 }
-                Err(failure) => {
-                    task.fail();
-                    // What the chain said around the failure: the genesis node's last lines.
-                    if let Ok(logs) = cx.rt.logs(cx.genesis, 30).await {
-                        self.printer.info(format!(
-                            "last lines of {}:\n{}",
-                            cx.genesis,
-                            crate::runtime::health::indent(&logs)
-                        ));
-                    }
-                    return Err(failure.in_step(name));
-                }
+                (name, Err(failure.in_step(name)))
             }
         }
-        Ok(reports)
     }
 
     /// What a step's check finds on the chain. Changes nothing.

@@ -28,13 +28,6 @@ pub fn elected(rows: &[ProducerRow]) -> BTreeSet<String> {
     ranked.into_iter().take(MAX_PRODUCERS).map(|r| r.owner.clone()).collect()
 }
 
-/// Whether the active schedule is a voted one (version above 0) holding exactly the elected.
-pub async fn schedule_elected(chain: &Chain<'_>) -> Result<bool, Failure> {
-    let elected = elected(&producers(chain).await?);
-    let schedule = chain.active_schedule().await?;
-    Ok(schedule.version > 0 && !elected.is_empty() && schedule.names().into_iter().collect::<BTreeSet<_>>() == elected)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

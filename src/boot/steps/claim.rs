@@ -1,4 +1,6 @@
-//! `stepClaimRewards`: producers with unpaid blocks claim, where the system contract lets them.
+//! `stepClaimRewards`: the elected producers take over the schedule the votes proposed (the
+//! upstream script sleeps after its votes for it), then those with unpaid blocks claim, where
+//! the system contract lets them.
 
 use std::collections::BTreeSet;
 
@@ -47,19 +49,24 @@ impl Step for Claim {
     }
 
     async fn check(&self, cx: &Context<'_>) -> Result<Check, Failure> {
+        if super::vote::taken_over(cx).await?.is_none() {
+            return Ok(Check::ToDo("the elected producers have not taken over".into()));
+        }
         Ok(Check::missing(&claimable(cx).await?, "producers may claim", NOTHING))
     }
 
-    async fn run(&self, cx: &Context<'_>, _task: &Task) -> Result<Outcome, Failure> {
+    async fn run(&self, cx: &Context<'_>, task: &Task) -> Result<Outcome, Failure> {
+        let schedule = super::vote::take_over(cx, task).await?;
+        let took_over = format!("schedule v{}: {} producers", schedule.version, schedule.producers.len());
         let producers = claimable(cx).await?;
         if producers.is_empty() {
-            return Ok(Outcome::unchanged(NOTHING));
+            return Ok(Outcome::unchanged(format!("{took_over}; {NOTHING}")));
         }
         // One transaction each: one producer's claim cannot fail another's.
         for p in &producers {
             cx.pusher().push(&[Action::new("eosio", "claimrewards", p, json!({"owner": p}))]).await?;
         }
-        Ok(Outcome::changed(format!("{} producers claimed", producers.len())))
+        Ok(Outcome::changed(format!("{took_over}; {} producers claimed", producers.len())))
     }
 }
 

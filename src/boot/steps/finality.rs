@@ -198,10 +198,10 @@ impl Step for Finality {
         if let Some(why) = unsupported(cx).await? {
             return Ok(Outcome::unchanged(format!("not supported: {why}")));
         }
-        let Some(schedule) = schedule(cx).await? else {
-            return Err(Failure::chain(
-                "the active schedule is not a voted one yet: finalizers are the elected producers (run `vote` first)",
-            ));
+        // The finalizers are the producers of the voted schedule: once it has taken over.
+        let schedule = match schedule(cx).await? {
+            Some(s) => s,
+            None => super::vote::take_over(cx, task).await?.names(),
         };
         let chain = cx.chain();
         let to_register = missing_keys(cx, &schedule).await?;

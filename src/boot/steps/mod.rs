@@ -47,11 +47,11 @@ pub enum StepName {
     RegProd,
     /// Producers running and caught up with the genesis head.
     StartProd,
-    /// Vote, then wait for the elected producers to take over.
+    /// Vote until the system contract proposes the elected producers.
     Vote,
     /// Register the producers' BLS finalizer keys, switch to Savanna (when supported).
     Finality,
-    /// Claim rewards for producers with unpaid blocks.
+    /// The elected producers take over; those with unpaid blocks claim rewards.
     Claim,
     /// The first producer becomes a proxy; voters delegate to it.
     Proxy,
@@ -133,6 +133,47 @@ impl StepName {
         }
     }
 
+    /// The steps whose work this one builds on, directly; the runner starts a step once every
+    /// step it needs, directly or through another, has ended, and runs the others beside it.
+    /// The upstream script runs them one after the other; what may overlap is what touches
+    /// nothing the other needs: the proxy's delegation, the claim, the resignation and the
+    /// producers' takeover that `claim` waits for each need the votes, not one another. `resign`
+    /// waits for `finality`, the last step that acts with eosio's own key.
+    pub(crate) fn needs(self) -> &'static [StepName] {
+        use StepName::*;
+        match self {
+            Wallet => &[],
+            Sys => &[Wallet],
+            Contracts => &[Sys],
+            Tokens => &[Contracts],
+            SysContract => &[Tokens],
+            Init => &[SysContract],
+            Stake => &[Init],
+            RegProd => &[Stake],
+            StartProd => &[RegProd],
+            Vote => &[StartProd],
+            Finality | Claim | Proxy => &[Vote],
+            Resign => &[Finality],
+            // An msig needs the producers to have taken over (`claim` waits for it) and eosio
+            // resigned; the transfers and the log come after everything else.
+            MsigReplace => &[Resign, Claim],
+            Xfer => &[MsigReplace, Proxy],
+            Log => &[Xfer],
+        }
+    }
+
+    /// Every step this one needs, directly or through another.
+    pub(crate) fn needs_all(self) -> std::collections::BTreeSet<StepName> {
+        let mut all = std::collections::BTreeSet::new();
+        let mut todo = self.needs().to_vec();
+        while let Some(s) = todo.pop() {
+            if all.insert(s) {
+                todo.extend_from_slice(s.needs());
+            }
+        }
+        all
+    }
+
     /// Steps that run only when asked for (`--only`, or `--all`).
     pub(crate) fn optional(self) -> bool {
         matches!(self, StepName::MsigReplace | StepName::Xfer)
@@ -150,9 +191,9 @@ impl StepName {
             StepName::Stake => "create the accounts staked (Pareto 80/20 allocation)",
             StepName::RegProd => "register the producers",
             StepName::StartProd => "producers running and caught up with the genesis head",
-            StepName::Vote => "vote, then wait for the elected producers to take over",
+            StepName::Vote => "vote until the system contract proposes the elected producers",
             StepName::Finality => "register the producers' BLS finalizer keys, switch to Savanna (when supported)",
-            StepName::Claim => "claim rewards for producers with unpaid blocks",
+            StepName::Claim => "the elected producers take over; those with unpaid blocks claim rewards",
             StepName::Proxy => "the first producer becomes a proxy; voters delegate to it",
             StepName::Resign => "eosio resigns to eosio.prods; system accounts to eosio",
             StepName::MsigReplace => "(optional) replace eosio's code by an msig the producers approve",
@@ -211,6 +252,20 @@ mod tests {
         for s in StepName::ALL {
             assert_eq!(s.to_possible_value().unwrap().get_name(), s.as_str());
         }
+    }
+
+    #[test]
+    fn every_step_needs_only_steps_before_it_and_the_log_needs_all() {
+        for s in StepName::ALL {
+            assert!(s.needs().iter().all(|n| *n < s), "{s} needs a later step");
+        }
+        assert_eq!(Log.needs_all().len(), StepName::ALL.len() - 1);
+        // Overlapping only where the votes are the last thing they share.
+        for s in [Finality, Claim, Proxy] {
+            assert!(s.needs_all().contains(&Vote));
+            assert!(![Finality, Claim, Proxy].iter().any(|o| s.needs_all().contains(o)));
+        }
+        assert!(Resign.needs_all().contains(&Finality) && !Resign.needs_all().contains(&Proxy));
     }
 
     #[test]

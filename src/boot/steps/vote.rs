@@ -1,6 +1,9 @@
 //! `stepVote`: the first users vote for producers at random, until more than 15% of the stake
-//! has voted; then the elected producers take over the schedule (and, on a chain that can
-//! switch to Savanna, finality with it: see `finality::switch_with_the_vote`).
+//! has voted and the system contract proposes the elected producers as the schedule (on a chain
+//! that can switch to Savanna, finality is handed to them with it: see
+//! `finality::switch_with_the_vote`). The proposal needs nothing more than blocks to become the
+//! active schedule: the steps after it run while it does, and `claim` waits for the takeover
+//! ([`take_over`]), as the upstream script's sleep after its votes does.
 
 use std::time::Duration;
 
@@ -15,6 +18,7 @@ use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::tables;
 use crate::boot::wait::wait_for;
 use crate::boot::StepName;
+use crate::chain::answers::Schedule;
 use crate::chain::system::MIN_ACTIVATED_STAKE;
 use crate::chain::Amount;
 use crate::plan::alloc;
@@ -43,6 +47,38 @@ async fn votes_missing(cx: &Context<'_>) -> Result<Vec<(String, Vec<String>)>, F
     Ok(ballots(cx).into_iter().filter(|(voter, _)| table.get(voter).is_none_or(|r| !r.has_voted())).collect())
 }
 
+/// Whether the system contract has proposed a voted schedule (it does in the first block after
+/// 15% of the stake voted, and again when the elected set changes).
+async fn proposed(cx: &Context<'_>) -> Result<bool, Failure> {
+    Ok(tables::global(&cx.chain()).await?.is_some_and(|g| g.activated() && g.last_producer_schedule_size > 0))
+}
+
+/// The voted schedule, once it is the active one and one of its producers made the head block.
+pub(super) async fn taken_over(cx: &Context<'_>) -> Result<Option<Schedule>, Failure> {
+    let chain = cx.chain();
+    let schedule = chain.active_schedule().await?;
+    let names = schedule.names();
+    if schedule.version == 0 || names.is_empty() || names.iter().any(|n| n == "eosio") {
+        return Ok(None);
+    }
+    Ok(names.contains(&chain.info().await?.head_block_producer).then_some(schedule))
+}
+
+/// Waits for the voted schedule the contract proposed to take over (Leap: once the proposing
+/// block is irreversible; Savanna: at the second round boundary after it, 13 to 24 blocks).
+pub(super) async fn take_over(cx: &Context<'_>, task: &Task) -> Result<Schedule, Failure> {
+    if !proposed(cx).await? {
+        return Err(Failure::chain(
+            "the system contract has proposed no voted schedule: the producers have nothing to take over (run `vote` first)",
+        ));
+    }
+    task.message("waiting for the elected producers to take over");
+    wait_for("the voted schedule to be active and a block from one of its producers", Duration::from_secs(180), || {
+        taken_over(cx)
+    })
+    .await
+}
+
 #[async_trait]
 impl Step for Vote {
     fn name(&self) -> StepName {
@@ -54,10 +90,10 @@ impl Step for Vote {
         if !missing.is_empty() {
             return Ok(Check::ToDo(format!("{} voters to vote", missing.len())));
         }
-        Ok(if tables::schedule_elected(&cx.chain()).await? {
+        Ok(if proposed(cx).await? {
             Check::Done(String::new())
         } else {
-            Check::ToDo("the elected producers have not taken over".into())
+            Check::ToDo("the system contract has not proposed the elected producers".into())
         })
     }
 
@@ -88,26 +124,20 @@ impl Step for Vote {
                 cx.asset(Amount(MIN_ACTIVATED_STAKE))
             )));
         }
-        // On a chain that can finalize, finality changes hands during the wait below, not after it.
+        // On a chain that can finalize, finality changes hands with the schedule, not after it.
         let handed = super::finality::switch_with_the_vote(cx, task).await?;
-        let elected = tables::elected(&tables::producers(&chain).await?);
-        task.message(format!("waiting for {} elected producers to take over", elected.len()));
-        let what =
-            format!("the active schedule to be the {} elected producers and a block from one of them", elected.len());
-        wait_for(&what, Duration::from_secs(180), || async {
-            if !tables::schedule_elected(&chain).await? {
-                return Ok(None);
-            }
-            Ok(elected.contains(&chain.info().await?.head_block_producer).then_some(()))
+        task.message("waiting for the system contract to propose the elected producers");
+        wait_for("the system contract to propose the elected producers", Duration::from_secs(30), || async {
+            Ok(proposed(cx).await?.then_some(()))
         })
         .await?;
-        let version = chain.active_schedule().await?.version;
+        let elected = tables::elected(&tables::producers(&chain).await?);
         let pct = voted as f64 / alloc::total(cx.allocation()).0.max(1) as f64 * 100.0;
         let handed = handed.map(|h| format!("; {h}")).unwrap_or_default();
         Ok(Outcome {
             changed: changed || !handed.is_empty(),
             note: format!(
-                "{}% of the supply voted; schedule v{version}: {} producers{handed}",
+                "{}% of the supply voted; the {} elected producers proposed{handed}",
                 pct.round(),
                 elected.len()
             ),
