@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub xfer_count: usize,
     contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
     system_actions: OnceCell<Vec<String>>,
+    /// The genesis node's API published on this host, when it answers there.
+    direct: Option<crate::client::Direct>,
 }
 
 impl<'a> Context<'a> {
@@ -45,7 +47,14 @@ impl<'a> Context<'a> {
             xfer_count,
             contract_hashes,
             system_actions: OnceCell::new(),
+            direct: None,
         }
+    }
+
+    /// The chain asked at `direct` (see [`crate::client::direct_url`]) instead of through the engine.
+    pub fn reached_at(mut self, direct: Option<crate::client::Direct>) -> Self {
+        self.direct = direct;
+        self
     }
 
     pub fn cleos(&self) -> Cleos<'a> {
@@ -57,7 +66,7 @@ impl<'a> Context<'a> {
     }
 
     pub fn chain(&self) -> Chain<'a> {
-        Chain::new(self.rt, self.genesis)
+        Chain::reached_at(self.rt, self.genesis, self.direct.clone())
     }
 
     pub fn allocation(&self) -> &'a [Allocation] {

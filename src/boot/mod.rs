@@ -78,20 +78,32 @@ pub struct Boot<'a> {
     printer: &'a Printer,
     /// sha256 of the image's contracts, asked once.
     contract_hashes: OnceCell<BTreeMap<String, String>>,
+    /// The genesis node's API as published on this host, once found answering there.
+    direct: tokio::sync::Mutex<Option<crate::client::Direct>>,
 }
 
 impl<'a> Boot<'a> {
     pub fn new(rt: &'a dyn Runtime, plan: &'a NetworkPlan, state: &'a StateDir, printer: &'a Printer) -> Self {
-        Boot { rt, plan, state, printer, contract_hashes: OnceCell::new() }
+        Boot { rt, plan, state, printer, contract_hashes: OnceCell::new(), direct: Default::default() }
     }
 
-    fn context(&self, xfer_count: usize) -> Context<'_> {
-        Context::new(self.rt, self.plan, self.state, &self.contract_hashes, xfer_count)
+    /// What the steps work with. The genesis node's chain API is asked straight over HTTP where
+    /// the lab publishes it on this host and it answers there as in its container (a boot makes
+    /// a few hundred calls: an exec each is most of a small lab's boot); else through the engine.
+    /// Not found yet (the node not answering) is asked again by the next context.
+    async fn context(&self, xfer_count: usize) -> Context<'_> {
+        let mut direct = self.direct.lock().await;
+        if direct.is_none() {
+            if let Some(port) = self.state.api_port() {
+                *direct = crate::client::direct_url(self.rt, &self.plan.genesis().container, port).await;
+            }
+        }
+        Context::new(self.rt, self.plan, self.state, &self.contract_hashes, xfer_count).reached_at(direct.clone())
     }
 
     /// Runs the steps in order; stops at the first failure.
     pub async fn run(&self, opts: &BootOptions) -> Result<Vec<StepReport>, BootError> {
-        let cx = self.context(opts.xfer_count);
+        let cx = self.context(opts.xfer_count).await;
         let preactivate = async {
             if opts.steps.contains(&StepName::SysContract) {
                 // PREACTIVATE_FEATURE activates a block after it is scheduled; scheduling it now,
@@ -144,7 +156,7 @@ impl<'a> Boot<'a> {
 
     /// What a step's check finds on the chain. Changes nothing.
     pub async fn check(&self, step: StepName) -> Result<Check, BootError> {
-        step.step().check(&self.context(0)).await.map_err(|f| f.in_step(step))
+        step.step().check(&self.context(0).await).await.map_err(|f| f.in_step(step))
     }
 
     /// Whether every given step's work is on the chain, asked side by side. Steps that always
@@ -165,7 +177,7 @@ impl<'a> Boot<'a> {
     /// Whether eosio has resigned: its owner held by eosio.prods, so a step that needs eosio's
     /// key cannot run (a change goes through eosio.msig: [`Boot::upgrade_protocol`]).
     pub async fn resigned(&self) -> Result<bool, BootError> {
-        let cx = self.context(0);
+        let cx = self.context(0).await;
         msig::resigned(&cx).await.map_err(|failure| BootError { step: StepName::Resign, failure })
     }
 }

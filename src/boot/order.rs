@@ -81,9 +81,12 @@ mod tests {
         assert_eq!(when(&log, "resign began"), when(&log, "finality ended"));
         assert!(when(&log, "resign ended").unwrap() < when(&log, "claim ended").unwrap(), "{log:?}");
         assert_eq!(when(&log, "log began"), when(&log, "claim ended"));
-        // Up to the votes, one after the other: wallet … vote, 10 steps of 100 ms.
-        assert_eq!(vote, 1000);
-        assert_eq!(log.last().unwrap(), &(3100, "log ended".to_string()));
+        // The system contract beside the token contracts, then one after the other: wallet, sys,
+        // {contracts → tokens, sys-contract}, init, stake, reg-prod, start-prod, vote.
+        assert_eq!(when(&log, "sys-contract began"), when(&log, "contracts began"));
+        assert_eq!(when(&log, "init began"), when(&log, "tokens ended"));
+        assert_eq!(vote, 900);
+        assert_eq!(log.last().unwrap(), &(3000, "log ended".to_string()));
     }
 
     #[tokio::test(start_paused = true)]
@@ -105,10 +108,10 @@ mod tests {
             _ => 100,
         };
         let log = run(&names, ms, Some(Proxy)).await;
-        // proxy failed at 1150: resign (begun at 1100) and claim, still running, were dropped;
+        // proxy failed at 1050: resign (begun at 1000) and claim, still running, were dropped;
         // nothing after them began.
-        assert_eq!(when(&log, "proxy ended"), Some(1150));
-        assert_eq!(when(&log, "resign began"), Some(1100));
+        assert_eq!(when(&log, "proxy ended"), Some(1050));
+        assert_eq!(when(&log, "resign began"), Some(1000));
         for s in ["resign ended", "claim ended", "log began"] {
             assert_eq!(when(&log, s), None, "{s}: {log:?}");
         }

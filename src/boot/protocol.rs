@@ -67,7 +67,7 @@ impl Boot<'_> {
     /// Moves the chain to what its nodes can do (see the module's doc); returns each phase.
     /// `savanna`: whether every node's nodeos has Savanna.
     pub async fn upgrade_protocol(&self, savanna: bool) -> Result<Vec<ProtocolStep>, ProtocolError> {
-        let cx = self.context(0);
+        let cx = self.context(0).await;
         let mut steps = Vec::new();
         let (started, task) = (Instant::now(), self.printer.task("eosio.msig"));
         let r = async {

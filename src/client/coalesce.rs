@@ -34,8 +34,12 @@ tokio::task_local! {
     static QUEUE: Queue;
 }
 
-/// Runs `fut` with its simultaneous node calls coalesced (see the module's doc).
+/// Runs `fut` with its simultaneous node calls coalesced (see the module's doc). Inside another
+/// such scope, its calls join that scope's batches.
 pub async fn coalesced<F: std::future::Future>(fut: F) -> F::Output {
+    if QUEUE.try_with(|_| ()).is_ok() {
+        return fut.await;
+    }
     QUEUE.scope(Queue::default(), fut).await
 }
 
@@ -68,7 +72,7 @@ async fn send(client: &NodeClient<'_>, batch: Vec<Pending>) {
         }
     }
     let sends = by_container.into_iter().map(|(container, calls)| async move {
-        let node = NodeClient { rt: client.rt, container: &container, base_url: client.base_url.clone() };
+        let node = NodeClient { rt: client.rt, container: &container, base_url: client.base_url.clone(), direct: None };
         let requests: Vec<(String, Value)> = calls.iter().map(|p| (p.url.clone(), p.body.clone())).collect();
         match node.curl_many_within(&requests, super::CALL_SECS).await {
             Ok((answers, _)) => {

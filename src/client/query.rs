@@ -24,6 +24,11 @@ impl<'a> Chain<'a> {
         Chain { node: NodeClient::new(rt, container) }
     }
 
+    /// The same, asked at `direct` when given (see [`super::direct_url`]).
+    pub fn reached_at(rt: &'a dyn Runtime, container: &'a str, direct: Option<super::Direct>) -> Self {
+        Chain { node: NodeClient::new(rt, container).reached_at(direct) }
+    }
+
     pub async fn info(&self) -> Result<ChainInfo, ApiError> {
         self.node.get_info().await
     }

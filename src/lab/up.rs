@@ -3,7 +3,7 @@
 //! and undoing what a failed or stopped `up` created.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::LabConfig;
 use crate::boot::{select, Boot, BootOptions, StepName, StepReport};
@@ -143,11 +143,25 @@ async fn bring_up(
     let start_all = !options.boot || orchestrator::start_all_at_once(&plan);
     let report = orchestrator::up_recorded(rt, &plan, state, printer, start_all, None, created).await?;
     keep_topology(config, state)?;
+    let boot = Boot::new(rt, &plan, state, printer);
+    let mut ran = Vec::new();
+    // When the wallet step began, for the later steps' `began` to count from it.
+    let mut boot_started = None;
     // A new chain's genesis node was started held (with or without a boot to follow).
     if report.genesis_held {
-        orchestrator::release_genesis(rt, &plan, options.timeout, printer).await?;
+        let release = orchestrator::release_genesis(rt, &plan, options.timeout, printer);
+        if options.boot {
+            // keosd and the keys need the genesis container, not its chain: the wallet is made
+            // while the nodes connect, before the first block.
+            boot_started = Some(Instant::now());
+            let wallet = BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 };
+            let (released, wallet) = tokio::join!(release, boot.run(&wallet));
+            released?;
+            ran = wallet?;
+        } else {
+            release.await?;
+        }
     }
-    let mut ran = Vec::new();
     if !report.recover.is_empty() {
         // The crashed nodes come back from a snapshot of one that runs, so they go last.
         let crashed = orchestrator::select(&plan, &report.recover, false)?;
@@ -159,7 +173,6 @@ async fn bring_up(
         // The boot needs only the genesis node. Producers not started yet are started by
         // `start-prod`, as the tutorial does, once the accounts are staked and registered.
         orchestrator::wait_ready(rt, &[plan.genesis()], options.timeout, printer).await?;
-        let boot = Boot::new(rt, &plan, state, printer);
         let steps = select(&[], None, &[], false);
         // On a lab that has a chain (running, or stopped and started again), ask the chain about
         // every step at once; only if something is missing does the boot run (and resume where
@@ -201,7 +214,13 @@ async fn bring_up(
                     .info("the chain is booted: every boot step checked on the chain is done; no step was run again");
             }
         } else {
-            ran = boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
+            let steps: Vec<StepName> = steps.into_iter().filter(|s| !ran.iter().any(|r| r.step == *s)).collect();
+            let started = Instant::now();
+            let mut rest = boot.run(&BootOptions { steps, xfer_count: 0 }).await?;
+            // One timeline with the wallet made during the release.
+            let after = boot_started.map_or(0.0, |b| started.duration_since(b).as_secs_f64());
+            rest.iter_mut().for_each(|r| r.began += after);
+            ran.extend(rest);
         }
     }
     let changed = report.changed();

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
-use super::http::Http;
+use crate::client::http::Http;
 
 /// Where a transaction was seen.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,7 +13,6 @@
 
 mod find_max;
 mod follow;
-mod http;
 mod report;
 mod template;
 
@@ -37,7 +36,7 @@ use crate::keys::{KeyPair, Signer};
 use crate::printer::Printer;
 use crate::runtime::{ContainerStats, Runtime};
 use follow::{Follower, Tip};
-use http::Http;
+use crate::client::http::{self, Http};
 
 /// How much load, for how long.
 #[derive(Debug, Clone, PartialEq)]

@@ -326,6 +326,14 @@ pub trait Runtime: Send + Sync {
     fn files_before_first_start(&self) -> bool {
         true
     }
+
+    /// Whether this engine may run on this host, so that a port a container publishes on
+    /// 127.0.0.1 can be this host's (an engine reached through a local socket). A caller still
+    /// checks that what answers there is the container's node; an engine reached over TCP, or a
+    /// swarm's, is never asked that way.
+    fn publishes_here(&self) -> bool {
+        false
+    }
 }
 
 /// A boxed runtime is one: what `Ctx::runtime` gives the commands.
@@ -422,6 +430,9 @@ impl<T: Runtime + ?Sized> Runtime for Box<T> {
     }
     fn files_before_first_start(&self) -> bool {
         (**self).files_before_first_start()
+    }
+    fn publishes_here(&self) -> bool {
+        (**self).publishes_here()
     }
 }
 

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use antelope_lab::config::Engine;
-use antelope_lab::{FindMaxOptions, KeyPair, Lab, LabConfig, LoadOptions, LoadReport, Printer, UpOptions};
+use antelope_lab::{FindMaxOptions, KeyPair, Lab, LabConfig, LoadOptions, LoadReport, Lost, Printer, UpOptions};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
@@ -35,7 +35,13 @@ pub struct RateStep {
     pub accepted_per_s: f64,
     pub p99_to_block_ms: Option<u64>,
     pub lost: usize,
+    /// The first lost transactions, with why, as the report says (`--json` of `lab load` lists
+    /// every one; a bench run keeps a few to tell the cause).
+    pub lost_first: Vec<Lost>,
 }
+
+/// How many lost transactions a step keeps.
+const LOST_KEPT: usize = 5;
 
 #[derive(Debug, Serialize)]
 pub struct LoadOutcome {
@@ -101,6 +107,7 @@ fn step_of(rate: f64, report: &LoadReport, verdict: Result<(), String>) -> RateS
         accepted_per_s: report.accepted_per_sec,
         p99_to_block_ms: report.inclusion_ms.map(|p| p.p99),
         lost: report.lost.len() + usize::from(report.balances_add_up == Some(false)),
+        lost_first: report.lost.iter().take(LOST_KEPT).cloned().collect(),
     }
 }
 
@@ -188,8 +195,14 @@ pub fn print(o: &LoadOutcome) {
             st.why_not.as_deref().map(|w| format!("did not hold: {w}")).unwrap_or_else(|| "held".into())
         )
     };
+    let why = |st: &RateStep| {
+        for l in &st.lost_first {
+            println!("           lost {}: {}", l.id, l.reason);
+        }
+    };
     for st in &o.steps {
         println!("  {}", line(st));
+        why(st);
     }
     let held = o.highest_held.map(|h| format!("{h:.0}/s")).unwrap_or_else(|| "none".into());
     match o.target_rate {
@@ -201,6 +214,7 @@ pub fn print(o: &LoadOutcome) {
     }
     if let (Some(victim), Some(st)) = (&o.killed, &o.with_kill) {
         println!("  {victim} killed half-way: {}", line(st));
+        why(st);
     }
     println!("nothing lost             {}", if o.nothing_lost { "yes, in every run" } else { "NO" });
 }

@@ -136,7 +136,8 @@ impl StepName {
     /// The steps whose work this one builds on, directly; the runner starts a step once every
     /// step it needs, directly or through another, has ended, and runs the others beside it.
     /// The upstream script runs them one after the other; what may overlap is what touches
-    /// nothing the other needs: the proxy's delegation, the claim, the resignation and the
+    /// nothing the other needs: the token contracts and the system contract each need the system
+    /// accounts, not one another; the proxy's delegation, the claim, the resignation and the
     /// producers' takeover that `claim` waits for each need the votes, not one another. `resign`
     /// waits for `finality`, the last step that acts with eosio's own key.
     pub(crate) fn needs(self) -> &'static [StepName] {
@@ -146,8 +147,11 @@ impl StepName {
             Sys => &[Wallet],
             Contracts => &[Sys],
             Tokens => &[Contracts],
-            SysContract => &[Tokens],
-            Init => &[SysContract],
+            // The system contract needs the system accounts made before it (the accounts it
+            // did not make have unlimited resources); the token contracts and the core token
+            // need nothing of it, nor it of them: they go in beside it. `init` needs both.
+            SysContract => &[Sys],
+            Init => &[SysContract, Tokens],
             Stake => &[Init],
             RegProd => &[Stake],
             StartProd => &[RegProd],

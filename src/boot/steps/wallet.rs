@@ -72,7 +72,12 @@ fi"#
         if !missing.is_empty() {
             // Through keosd's API in one curl process, the keys on stdin (never on a command line).
             let keosd =
-                NodeClient { rt: cx.rt, container: cx.genesis, base_url: format!("http://127.0.0.1:{KEOSD_PORT}") };
+                NodeClient {
+                rt: cx.rt,
+                container: cx.genesis,
+                base_url: format!("http://127.0.0.1:{KEOSD_PORT}"),
+                direct: None,
+            };
             let bodies: Vec<Value> = missing.iter().map(|k| json!(["default", k])).collect();
             let answers = keosd.call_many("wallet/import_key", &bodies).await?;
             if let Some((status, body)) = answers.iter().find(|(s, _)| !(200..300).contains(s)) {

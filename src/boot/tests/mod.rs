@@ -123,7 +123,7 @@ async fn transient_failures_are_retried_final_ones_are_not() {
     chain.push_answers.extend([failed(TRANSIENT), failed(TRANSIENT), ok("")]);
     let chain = f.serve(chain);
     let cx = f.boot();
-    let cx = cx.context(0);
+    let cx = cx.context(0).await;
     let a = push::Action::newaccount("alice", "EOS1");
     cx.pusher().push(std::slice::from_ref(&a)).await.unwrap();
     assert_eq!(chain.lock().unwrap().pushes.len(), 3);
@@ -144,7 +144,7 @@ async fn a_too_heavy_batch_is_split_in_halves() {
     chain.max_actions = Some(2);
     let chain = f.serve(chain);
     let cx = f.boot();
-    let cx = cx.context(0);
+    let cx = cx.context(0).await;
     let groups: Vec<Vec<Action>> = (0..4)
         .map(|i| vec![Action::newaccount(&format!("user{i}"), "EOS1"), Action::newaccount("x", "EOS1")])
         .collect();
@@ -185,15 +185,16 @@ async fn checks_change_nothing() {
 async fn an_answer_of_another_shape_is_an_error_naming_node_and_call() {
     let f = Fixture::new().await;
     f.serve(Chain::fresh());
-    // Handlers answer newest first: this one shadows the node's get_code_hash.
+    // Handlers answer newest first: this one shadows the node's get_currency_stats.
     f.rt.on_exec(|call| {
-        (call.cmd.first().map(String::as_str) == Some("curl") && call.cmd.last().unwrap().ends_with("get_code_hash"))
-            .then(|| ok("{\"account_name\": \"eosio.token\"}\n200"))
+        (call.cmd.first().map(String::as_str) == Some("curl")
+            && call.cmd.last().unwrap().ends_with("get_currency_stats"))
+        .then(|| ok("{\"SYS\": {\"supply\": 5}}\n200"))
     });
-    let e = f.boot().check(StepName::Contracts).await.unwrap_err();
+    let e = f.boot().check(StepName::Tokens).await.unwrap_err();
     let text = e.to_string();
     assert!(
-        text.contains("lab-genesis") && text.contains("chain/get_code_hash") && text.contains("code_hash"),
+        text.contains("lab-genesis") && text.contains("chain/get_currency_stats") && text.contains("supply"),
         "{text}"
     );
 }

@@ -30,6 +30,8 @@ use super::{
 
 pub struct DockerRuntime {
     docker: Docker,
+    /// Reached through a local socket (`unix://`): see [`Runtime::publishes_here`].
+    local: bool,
 }
 
 fn not_found(e: &BollardError) -> bool {
@@ -87,7 +89,9 @@ impl DockerRuntime {
         let docker = Docker::connect_with_local_defaults().map_err(|e| RuntimeError::Connect(e.to_string()))?;
         let docker = docker.negotiate_version().await.map_err(|e| RuntimeError::Connect(e.to_string()))?;
         docker.ping().await.map_err(|e| RuntimeError::Connect(e.to_string()))?;
-        Ok(DockerRuntime { docker })
+        // bollard's local defaults: DOCKER_HOST when set, else the local socket.
+        let local = std::env::var("DOCKER_HOST").map_or(true, |h| h.is_empty() || h.starts_with("unix://"));
+        Ok(DockerRuntime { docker, local })
     }
 
     /// Connects to the engine at `url` (`unix:///…` or `tcp://…`), as [`DockerRuntime::connect`].
@@ -100,7 +104,7 @@ impl DockerRuntime {
         .map_err(|e| RuntimeError::Connect(format!("{url}: {e}")))?;
         let docker = docker.negotiate_version().await.map_err(|e| RuntimeError::Connect(format!("{url}: {e}")))?;
         docker.ping().await.map_err(|e| RuntimeError::Connect(format!("{url}: {e}")))?;
-        Ok(DockerRuntime { docker })
+        Ok(DockerRuntime { docker, local: url.starts_with("unix://") })
     }
 
     /// What is attached to a network, by container name, for an error that names it.
@@ -509,6 +513,10 @@ impl Runtime for DockerRuntime {
     fn follow_logs(&self, container: &str, tail: usize) -> BoxStream<'static, Result<String>> {
         let options = LogsOptionsBuilder::new().stdout(true).stderr(true).follow(true).tail(&tail.to_string()).build();
         log_text(self.docker.logs(container, Some(options)), container)
+    }
+
+    fn publishes_here(&self) -> bool {
+        self.local
     }
 }
 
