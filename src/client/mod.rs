@@ -189,7 +189,9 @@ impl<'a> NodeClient<'a> {
         let (container, path) = (self.container.to_string(), path.to_string());
         match sent {
             Ok((status, v)) if (200..300).contains(&status) => Ok(v),
-            Ok((status, v)) => Err(ApiError::Status { container, path, status, body: v.to_string().chars().take(2000).collect() }),
+            Ok((status, v)) => {
+                Err(ApiError::Status { container, path, status, body: v.to_string().chars().take(2000).collect() })
+            }
             Err(http::HttpError::NotJson(body)) => Err(ApiError::NotJson { container, path, body }),
             Err(e) => Err(ApiError::Unreachable { container, path, detail: format!("{base}: {e}") }),
         }
@@ -368,6 +370,100 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
+    use crate::runtime::fake::FakeRuntime;
+    use crate::runtime::ContainerSpec;
+
+    const INFO: &str = r#"{"chain_id": "aa", "head_block_num": 7, "last_irreversible_block_num": 5,
+        "head_block_producer": "eosio", "head_block_time": "2026-12-07T10:00:00.000", "server_version_string": "v1"}"#;
+
+    /// A server on loopback that answers every request with `body` (HTTP/1.1, kept alive).
+    async fn serve(body: String) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 65536];
+                    // One request a read is enough for these small POSTs.
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        port
+    }
+
+    /// A fake engine with the running container `n`, whose node answers `get_info` with [`INFO`].
+    async fn engine() -> FakeRuntime {
+        let rt = FakeRuntime::new();
+        rt.add_image("img");
+        rt.ensure_network("net", &Default::default()).await.unwrap();
+        let spec = ContainerSpec {
+            name: "n".into(),
+            hostname: "n".into(),
+            image: "img".into(),
+            network: "net".into(),
+            entrypoint: vec![],
+            cmd: vec![],
+            env: vec![],
+            labels: Default::default(),
+            mounts: vec![],
+            ports: vec![],
+            stop_timeout: 1,
+            share_network_of: None,
+            cap_add: vec![],
+            cpu_shares: None,
+        };
+        rt.create_container(&spec).await.unwrap();
+        rt.start_container("n").await.unwrap();
+        rt.on_exec(|call| {
+            call.cmd.last().is_some_and(|u| u.ends_with("chain/get_info")).then(|| ExecOutput {
+                code: 0,
+                stdout: format!("{INFO}\n200"),
+                stderr: String::new(),
+            })
+        });
+        rt
+    }
+
+    #[tokio::test]
+    async fn a_node_answering_here_as_inside_its_container_is_asked_without_an_exec() {
+        let rt = engine().await;
+        let port = serve(INFO.into()).await;
+        // An engine that does not run here is never asked that way.
+        assert!(direct_url(&rt, "n", port).await.is_none());
+        rt.set_publishes_here(true);
+        let direct = direct_url(&rt, "n", port).await.expect("the same chain and server answer here");
+        assert_eq!(direct.base, format!("http://127.0.0.1:{port}"));
+        let before = rt.execs().len();
+        let client = NodeClient::new(&rt, "n").reached_at(Some(direct));
+        assert_eq!(client.get_info().await.unwrap().head_block_num, 7);
+        let many = client.call_many("chain/get_info", &[json!({}), json!({})]).await.unwrap();
+        assert!(many.iter().all(|(status, v)| *status == 200 && v["chain_id"] == "aa"), "{many:?}");
+        assert_eq!(rt.execs().len(), before, "asked without an exec");
+    }
+
+    #[tokio::test]
+    async fn another_chain_or_nothing_at_the_port_is_not_the_node() {
+        let rt = engine().await;
+        rt.set_publishes_here(true);
+        let other = serve(INFO.replace("\"aa\"", "\"bb\"")).await;
+        assert!(direct_url(&rt, "n", other).await.is_none(), "another chain");
+        let nothing = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        assert!(direct_url(&rt, "n", nothing).await.is_none(), "no server");
+    }
 
     /// The script runs in a real shell, with a `curl` that echoes its config back: the answers
     /// come out in the order asked, and nothing in a body is expanded by the shell.

@@ -103,7 +103,8 @@ async fn import_key(rt: &dyn Runtime, container: &str, key: &KeyPair) -> anyhow:
     if have.success() && have.stdout.contains(&key.public) {
         return Ok(());
     }
-    let keosd = crate::client::NodeClient { rt, container, base_url: format!("http://127.0.0.1:{KEOSD_PORT}"), direct: None };
+    let keosd =
+        crate::client::NodeClient { rt, container, base_url: format!("http://127.0.0.1:{KEOSD_PORT}"), direct: None };
     let answers = keosd.call_many("wallet/import_key", &[serde_json::json!(["default", key.private])]).await?;
     match answers.first() {
         Some((status, _)) if (200..300).contains(status) => Ok(()),

@@ -32,11 +32,11 @@ use crate::chain::transaction::{
     decode_hex, encode_hex, nonce_action, packed_trx_json, transfer_data, Action, PermissionLevel, Transaction,
 };
 use crate::chain::{Amount, Symbol};
+use crate::client::http::{self, Http};
 use crate::keys::{KeyPair, Signer};
 use crate::printer::Printer;
 use crate::runtime::{ContainerStats, Runtime};
 use follow::{Follower, Tip};
-use crate::client::http::{self, Http};
 
 /// How much load, for how long.
 #[derive(Debug, Clone, PartialEq)]

@@ -71,8 +71,7 @@ fi"#
         let missing = missing_keys(cx).await?;
         if !missing.is_empty() {
             // Through keosd's API in one curl process, the keys on stdin (never on a command line).
-            let keosd =
-                NodeClient {
+            let keosd = NodeClient {
                 rt: cx.rt,
                 container: cx.genesis,
                 base_url: format!("http://127.0.0.1:{KEOSD_PORT}"),

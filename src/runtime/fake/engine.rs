@@ -196,6 +196,10 @@ impl Runtime for FakeRuntime {
         Ok(found.map(|(name, labels)| ObjectInfo { name: name.clone(), labels: labels.clone() }).collect())
     }
 
+    fn publishes_here(&self) -> bool {
+        self.lock().publishes_here
+    }
+
     async fn exec(&self, container: &str, cmd: &[String], stdin: Option<Vec<u8>>) -> Result<ExecOutput> {
         let call = ExecCall { container: container.into(), cmd: cmd.to_vec(), stdin };
         let what = format!("{container}: {}", call.script());

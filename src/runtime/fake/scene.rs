@@ -80,6 +80,11 @@ impl FakeRuntime {
         self.lock().failures.entry(op_entry(op).0).or_default().push_back(Failure::Error(error));
     }
 
+    /// Says that the containers' published ports are on this host (a local engine's answer).
+    pub fn set_publishes_here(&self, here: bool) {
+        self.lock().publishes_here = here;
+    }
+
     /// Answers execs: the newest handler that returns `Some` gives the output. An exec no handler
     /// answers exits 127 with a message naming it.
     pub fn on_exec(&self, handler: impl Fn(&ExecCall) -> Option<ExecOutput> + Send + Sync + 'static) {

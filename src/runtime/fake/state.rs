@@ -40,6 +40,8 @@ pub(super) struct State {
     pub(super) calls: Vec<Call>,
     pub(super) execs: Vec<ExecCall>,
     pub(super) next_id: u64,
+    /// What [`super::super::Runtime::publishes_here`] answers (false unless a test sets it).
+    pub(super) publishes_here: bool,
 }
 
 impl State {
