@@ -371,7 +371,6 @@ mod tests {
 
     use super::*;
     use crate::runtime::fake::FakeRuntime;
-    use crate::runtime::ContainerSpec;
 
     const INFO: &str = r#"{"chain_id": "aa", "head_block_num": 7, "last_irreversible_block_num": 5,
         "head_block_producer": "eosio", "head_block_time": "2026-12-07T10:00:00.000", "server_version_string": "v1"}"#;
@@ -408,26 +407,7 @@ mod tests {
     /// A fake engine with the running container `n`, whose node answers `get_info` with [`INFO`].
     async fn engine() -> FakeRuntime {
         let rt = FakeRuntime::new();
-        rt.add_image("img");
-        rt.ensure_network("net", &Default::default()).await.unwrap();
-        let spec = ContainerSpec {
-            name: "n".into(),
-            hostname: "n".into(),
-            image: "img".into(),
-            network: "net".into(),
-            entrypoint: vec![],
-            cmd: vec![],
-            env: vec![],
-            labels: Default::default(),
-            mounts: vec![],
-            ports: vec![],
-            stop_timeout: 1,
-            share_network_of: None,
-            cap_add: vec![],
-            cpu_shares: None,
-        };
-        rt.create_container(&spec).await.unwrap();
-        rt.start_container("n").await.unwrap();
+        rt.run_plain("n").await;
         rt.on_exec(|call| {
             call.cmd.last().is_some_and(|u| u.ends_with("chain/get_info")).then(|| ExecOutput {
                 code: 0,

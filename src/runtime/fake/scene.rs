@@ -43,6 +43,31 @@ impl FakeRuntime {
         self.lock().images.insert(reference.into());
     }
 
+    /// A running container `name` of a plain spec (no mounts, no ports), its image and network
+    /// made as needed: for a test that only needs something to exec in.
+    pub async fn run_plain(&self, name: &str) {
+        self.add_image("img");
+        self.ensure_network("net", &Default::default()).await.expect("fake network");
+        let spec = ContainerSpec {
+            name: name.into(),
+            hostname: name.into(),
+            image: "img".into(),
+            network: "net".into(),
+            entrypoint: vec![],
+            cmd: vec![],
+            env: vec![],
+            labels: Default::default(),
+            mounts: vec![],
+            ports: vec![],
+            stop_timeout: 1,
+            share_network_of: None,
+            cap_add: vec![],
+            cpu_shares: None,
+        };
+        self.create_container(&spec).await.expect("fake create");
+        self.start_container(name).await.expect("fake start");
+    }
+
     /// Makes a build or pull of `reference` fail with `message`.
     pub fn fail_image(&self, reference: impl Into<String>, message: impl Into<String>) {
         self.lock().failing_images.insert(reference.into(), message.into());
