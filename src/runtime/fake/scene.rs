@@ -6,7 +6,6 @@ use std::sync::{Arc, MutexGuard};
 use super::calls::op_entry;
 use super::state::{with_kind, Failure, FakeContainer, State};
 use super::{Call, ExecCall, FakeRuntime};
-#[cfg(doc)]
 use crate::runtime::Runtime;
 use crate::runtime::{ContainerInfo, ContainerSpec, ContainerState, ContainerStats, ExecOutput, Result, RuntimeError};
 
