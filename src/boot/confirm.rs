@@ -66,18 +66,22 @@ where
 }
 
 /// Blocks to let pass before what is still missing is pushed again.
-const BLOCKS: u32 = 3;
+const BLOCKS: u64 = 3;
+
+/// Blocks after the push before `missing` is first asked: the one that holds the actions and
+/// one built on it. The node answering may be the one producing, whose reads can show its block
+/// in the making; a block with a successor is one the chain kept.
+const FIRST_ASK: u64 = 2;
 
 /// What `missing` still finds once it is empty or [`BLOCKS`] blocks have passed, asked as each
-/// block after the push comes: a node that is not producing reads the state of its head block
-/// (`read-mode = head`), so an effect it shows is in a block, and most are in the next one.
+/// block comes from the [`FIRST_ASK`]th after the push on: most actions are in the next block.
 async fn in_a_block<F, Fut>(chain: &Chain<'_>, missing: &F) -> Result<Vec<Action>, Failure>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<Vec<Action>, Failure>>,
 {
     let pushed = chain.head_block_num().await?;
-    let mut asked = pushed;
+    let mut asked = pushed + FIRST_ASK - 1;
     loop {
         let after = asked;
         let head = wait_for("the next block", std::time::Duration::from_secs(20), move || async move {
@@ -87,7 +91,7 @@ where
         .await?;
         asked = head;
         let left = missing().await?;
-        if left.is_empty() || head >= pushed + u64::from(BLOCKS) {
+        if left.is_empty() || head >= pushed + BLOCKS {
             return Ok(left);
         }
     }
