@@ -42,12 +42,9 @@ impl FakeRuntime {
         self.lock().images.insert(reference.into());
     }
 
-    /// A running container `name` of a plain spec (no mounts, no ports), its image and network
-    /// made as needed: for a test that only needs something to exec in.
-    pub async fn run_plain(&self, name: &str) {
-        self.add_image("img");
-        self.ensure_network("net", &Default::default()).await.expect("fake network");
-        let spec = ContainerSpec {
+    /// The spec of a plain container `name`: image `img`, network `net`, nothing else.
+    pub fn plain_spec(name: &str) -> ContainerSpec {
+        ContainerSpec {
             name: name.into(),
             hostname: name.into(),
             image: "img".into(),
@@ -62,8 +59,15 @@ impl FakeRuntime {
             share_network_of: None,
             cap_add: vec![],
             cpu_shares: None,
-        };
-        self.create_container(&spec).await.expect("fake create");
+        }
+    }
+
+    /// A running container of [`Self::plain_spec`], its image and network made as needed: for a
+    /// test that only needs something to exec in.
+    pub async fn run_plain(&self, name: &str) {
+        self.add_image("img");
+        self.ensure_network("net", &Default::default()).await.expect("fake network");
+        self.create_container(&Self::plain_spec(name)).await.expect("fake create");
         self.start_container(name).await.expect("fake start");
     }
 

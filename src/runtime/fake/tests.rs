@@ -12,20 +12,9 @@ use crate::runtime::{
 
 fn spec(name: &str, labels: &[(&str, &str)]) -> ContainerSpec {
     ContainerSpec {
-        name: name.into(),
-        hostname: name.into(),
-        image: "img".into(),
-        network: "net".into(),
-        entrypoint: vec![],
-        cmd: vec![],
-        env: vec![],
         labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         mounts: vec![Mount::Volume { name: format!("{name}-data"), target: "/data".into(), read_only: false }],
-        ports: vec![],
-        stop_timeout: 1,
-        share_network_of: None,
-        cap_add: vec![],
-        cpu_shares: None,
+        ..FakeRuntime::plain_spec(name)
     }
 }
 
