@@ -128,6 +128,14 @@ pub struct Direct {
     http: http::Http,
 }
 
+impl Direct {
+    /// POSTs `body` to `/v1/<path>`: the HTTP status and the JSON answer.
+    async fn post(&self, path: &str, body: &Value, secs: u64) -> Result<(u16, Value), http::HttpError> {
+        let timeout = std::time::Duration::from_secs(secs);
+        self.http.post(&self.base, &format!("/v1/{path}"), body.to_string().into_bytes(), timeout).await
+    }
+}
+
 pub struct NodeClient<'a> {
     pub rt: &'a dyn Runtime,
     pub container: &'a str,
@@ -181,11 +189,7 @@ impl<'a> NodeClient<'a> {
 
     /// One call over HTTP to the node's published API, read as an exec's answer is.
     async fn call_direct(&self, direct: &Direct, path: &str, body: &Value, secs: u64) -> Result<Value, ApiError> {
-        let base = &direct.base;
-        let sent = direct
-            .http
-            .post(base, &format!("/v1/{path}"), body.to_string().into_bytes(), std::time::Duration::from_secs(secs))
-            .await;
+        let sent = direct.post(path, body, secs).await;
         let (container, path) = (self.container.to_string(), path.to_string());
         match sent {
             Ok((status, v)) if (200..300).contains(&status) => Ok(v),
@@ -193,7 +197,7 @@ impl<'a> NodeClient<'a> {
                 Err(ApiError::Status { container, path, status, body: v.to_string().chars().take(2000).collect() })
             }
             Err(http::HttpError::NotJson(body)) => Err(ApiError::NotJson { container, path, body }),
-            Err(e) => Err(ApiError::Unreachable { container, path, detail: format!("{base}: {e}") }),
+            Err(e) => Err(ApiError::Unreachable { container, path, detail: format!("{}: {e}", direct.base) }),
         }
     }
 
@@ -225,16 +229,8 @@ impl<'a> NodeClient<'a> {
     pub async fn call_many(&self, path: &str, bodies: &[Value]) -> Result<Vec<(u16, Value)>, ApiError> {
         if let Some(direct) = &self.direct {
             // Side by side on the kept-alive connections; a request with no answer gets status 0.
-            let url = format!("/v1/{path}");
-            let sends = bodies.iter().map(|b| {
-                let url = url.clone();
-                async move {
-                    let secs = std::time::Duration::from_secs(CALL_SECS);
-                    match direct.http.post(&direct.base, &url, b.to_string().into_bytes(), secs).await {
-                        Ok(answer) => answer,
-                        Err(e) => (0, Value::String(e.to_string())),
-                    }
-                }
+            let sends = bodies.iter().map(|b| async move {
+                direct.post(path, b, CALL_SECS).await.unwrap_or_else(|e| (0, Value::String(e.to_string())))
             });
             return Ok(futures::future::join_all(sends).await);
         }
