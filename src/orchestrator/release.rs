@@ -140,6 +140,7 @@ pub async fn release_genesis(
     super::wait_ready(rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, printer).await?;
     let task = printer.task(format!("connect {} nodes, then produce", plan.nodes.len()));
     let connected = release_when_connected(rt, plan, &genesis.container, &[genesis]).await?;
+    first_block(rt, genesis).await?;
     task.done(if connected {
         "every node connected before the first block".to_string()
     } else {
@@ -149,6 +150,36 @@ pub async fn release_genesis(
         )
     });
     Ok(())
+}
+
+/// How long a released genesis node gets to make its first block.
+pub const FIRST_BLOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Returns once `genesis`, just released, has made a block on top of the genesis block.
+///
+/// Why: until then its head block's time is the genesis block's (the genesis file's timestamp,
+/// years ago), and a transaction signed against it, whose expiration `cleos` counts from the head
+/// block's time, expired long before the block that would hold it (seen: the boot's first push,
+/// made the moment the node was resumed, refused with `expired transaction … expiration
+/// 2018-06-01T12:00:30`).
+async fn first_block(rt: &dyn Runtime, genesis: &NodePlan) -> anyhow::Result<()> {
+    let client = NodeClient::new(rt, &genesis.container);
+    let start = Instant::now();
+    loop {
+        let last = match client.get_info().await {
+            Ok(info) if info.head_block_num > 1 => return Ok(()),
+            Ok(info) => format!("head block {}", info.head_block_num),
+            Err(e) => e.to_string(),
+        };
+        if start.elapsed() > FIRST_BLOCK_TIMEOUT {
+            anyhow::bail!(
+                "{} made no block within {} s of being released (last answer: {last})",
+                genesis.name,
+                FIRST_BLOCK_TIMEOUT.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Resumes production on `nodes`, asked from `via` over the lab network, and returns once each has
