@@ -114,6 +114,13 @@ impl<'a> Boot<'a> {
             .reached_at(direct.clone())
     }
 
+    /// Schedules PREACTIVATE_FEATURE on a chain that needs it, for the next block the genesis
+    /// node makes (a held genesis node takes it before it is released); `sys-contract` checks,
+    /// and schedules it itself if this did not take.
+    pub async fn schedule_preactivation(&self) {
+        let _ = steps::schedule_preactivation(&self.context(0).await).await;
+    }
+
     /// Runs the steps in order; stops at the first failure.
     pub async fn run(&self, opts: &BootOptions) -> Result<Vec<StepReport>, BootError> {
         let cx = self.context(opts.xfer_count).await;

@@ -152,10 +152,11 @@ async fn bring_up(
         let release = orchestrator::release_genesis(rt, &plan, options.timeout, !options.boot, printer);
         if options.boot {
             // keosd and the keys need the genesis container, not its chain: the wallet is made
-            // while the nodes connect, before the first block.
+            // while the nodes connect, before the first block. PREACTIVATE_FEATURE is scheduled
+            // then too, and activates in that block: `sys-contract` finds it active.
             boot_started = Some(Instant::now());
             let wallet = BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 };
-            let (released, wallet) = tokio::join!(release, boot.run(&wallet));
+            let (released, wallet, ()) = tokio::join!(release, boot.run(&wallet), boot.schedule_preactivation());
             released?;
             ran = wallet?;
         } else {

@@ -89,7 +89,11 @@ impl Step for StartProd {
         }
         task.message(format!("start {} nodes", waiting.len()));
         futures::future::try_join_all(waiting.iter().map(|n| cx.rt.start_container(&n.container))).await?;
-        let target = cx.chain().head_block_num().await?;
+        // Nodes that ran already follow the chain: caught up as the check counts it, at the
+        // genesis node's last irreversible block (they apply the boot's heavy blocks, the
+        // contracts, a moment after it). Nodes just started from the snapshot reach its head.
+        let info = cx.chain().info().await?;
+        let target = if waiting.is_empty() { info.last_irreversible_block_num } else { info.head_block_num };
         task.message(format!("{} nodes to reach block {target}", nodes.len()));
         wait_caught_up(cx, &nodes, target, task).await?;
         Ok(Outcome { changed: !waiting.is_empty(), note: format!("{} nodes at block {target} or later", nodes.len()) })
@@ -122,6 +126,7 @@ async fn wait_caught_up(cx: &Context<'_>, nodes: &[&NodePlan], target: u64, task
                 secs: CATCH_UP.as_secs(),
             });
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        // Each round is an exec (the nodes are asked from the genesis container) of 50–200 ms.
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
