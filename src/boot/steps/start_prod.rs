@@ -27,11 +27,15 @@ fn others<'a>(cx: &Context<'a>) -> Vec<&'a NodePlan> {
     cx.plan.nodes.iter().skip(1).collect()
 }
 
+/// How long a node gets to answer one ask; one busy on its main thread (loading a snapshot,
+/// applying a heavy block) counts as behind and is asked again next round.
+const ASK_SECS: u64 = 2;
+
 /// The nodes whose head is below `target` (or that do not answer), asked from the genesis
 /// container over the lab network in one exec.
 async fn behind<'a>(cx: &Context<'a>, nodes: &[&'a NodePlan], target: u64) -> Result<Vec<&'a NodePlan>, Failure> {
     let containers: Vec<String> = nodes.iter().map(|n| n.container.clone()).collect();
-    let infos = cx.chain().node.get_info_of(&containers).await?;
+    let infos = cx.chain().node.get_info_of(&containers, ASK_SECS).await?;
     Ok(nodes
         .iter()
         .zip(&infos)
