@@ -9,14 +9,18 @@ use super::cleos::Cleos;
 use super::error::Failure;
 use super::push::Pusher;
 use super::signed::Signing;
+use super::wait::wait_for;
+use crate::chain::system::contract_dir;
 use crate::chain::system::{abi_path, wasm_path, CONTRACTS_DIR, VAULTA_ACCOUNTS, VAULTA_ERA_ACTIONS};
 use crate::chain::Amount;
 use crate::client::Chain;
 use crate::keys::KeyPair;
 use crate::plan::alloc::Allocation;
 use crate::plan::{AccountPlan, NetworkPlan};
+use crate::runtime::ExecOutput;
 use crate::runtime::Runtime;
 use crate::state::StateDir;
+use std::time::Duration;
 
 pub struct Context<'a> {
     pub rt: &'a dyn Runtime,
@@ -64,6 +68,19 @@ impl<'a> Context<'a> {
 
     pub fn cleos(&self) -> Cleos<'a> {
         Cleos::new(self.rt, self.genesis)
+    }
+
+    /// `cleos set contract ACCOUNT` with the image's `contract`, once the chain has a block after
+    /// the genesis block: cleos counts a transaction's expiration from the head block's time,
+    /// and the genesis block's is the genesis file's, years ago (seen: a boot's first push, signed
+    /// here, taken the moment the genesis node was released, and the next step's `set contract`
+    /// refused with `expired transaction … expiration 2018-06-01T12:00:30`).
+    pub async fn set_contract(&self, account: &str, contract: &str) -> Result<ExecOutput, Failure> {
+        wait_for("the genesis node's first block", Duration::from_secs(30), || async {
+            Ok((self.chain().head_block_num().await? > 1).then_some(()))
+        })
+        .await?;
+        self.cleos().ok(&["set", "contract", "-t", "false", account, &contract_dir(contract)]).await
     }
 
     /// Pushes transactions: signed here and sent over HTTP where the genesis node's API answers

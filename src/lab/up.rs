@@ -149,7 +149,7 @@ async fn bring_up(
     let mut boot_started = None;
     // A new chain's genesis node was started held (with or without a boot to follow).
     if report.genesis_held {
-        let release = orchestrator::release_genesis(rt, &plan, options.timeout, printer);
+        let release = orchestrator::release_genesis(rt, &plan, options.timeout, !options.boot, printer);
         if options.boot {
             // keosd and the keys need the genesis container, not its chain: the wallet is made
             // while the nodes connect, before the first block. PREACTIVATE_FEATURE is scheduled
