@@ -155,7 +155,7 @@ pub async fn release_genesis(
 /// How long a released genesis node gets to make its first block.
 pub const FIRST_BLOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Returns once `genesis`, just released, has made a block on top of the genesis block.
+/// Returns once `genesis`, just released, has made a block on top of the genesis block (block 2).
 ///
 /// Why: until then its head block's time is the genesis block's (the genesis file's timestamp,
 /// years ago), and a transaction signed against it, whose expiration `cleos` counts from the head
@@ -163,23 +163,9 @@ pub const FIRST_BLOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// made the moment the node was resumed, refused with `expired transaction … expiration
 /// 2018-06-01T12:00:30`).
 async fn first_block(rt: &dyn Runtime, genesis: &NodePlan) -> anyhow::Result<()> {
-    let client = NodeClient::new(rt, &genesis.container);
-    let start = Instant::now();
-    loop {
-        let last = match client.get_info().await {
-            Ok(info) if info.head_block_num > 1 => return Ok(()),
-            Ok(info) => format!("head block {}", info.head_block_num),
-            Err(e) => e.to_string(),
-        };
-        if start.elapsed() > FIRST_BLOCK_TIMEOUT {
-            anyhow::bail!(
-                "{} made no block within {} s of being released (last answer: {last})",
-                genesis.name,
-                FIRST_BLOCK_TIMEOUT.as_secs()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    super::recover::wait_at(rt, &genesis.container, 2, FIRST_BLOCK_TIMEOUT)
+        .await
+        .map_err(|why| anyhow::anyhow!("{} made no block after being released: {why}", genesis.name))
 }
 
 /// Resumes production on `nodes`, asked from `via` over the lab network, and returns once each has
