@@ -36,7 +36,7 @@ where
             let each: Vec<Vec<Action>> = actions.iter().map(|a| vec![a.clone()]).collect();
             match pusher.push_groups(each, actions.len().max(1), 1, &|_| {}).await {
                 Ok(()) => {}
-                Err(e @ Failure::Exec { .. }) => {
+                Err(e @ (Failure::Exec { .. } | Failure::Refused { .. })) => {
                     tracing::debug!(error = %e, "refused; the next round tries again");
                     refused = Some(e);
                 }

@@ -8,14 +8,19 @@ use tokio::sync::OnceCell;
 use super::cleos::Cleos;
 use super::error::Failure;
 use super::push::Pusher;
+use super::signed::Signing;
+use super::wait::wait_for;
+use crate::chain::system::contract_dir;
 use crate::chain::system::{abi_path, wasm_path, CONTRACTS_DIR, VAULTA_ACCOUNTS, VAULTA_ERA_ACTIONS};
 use crate::chain::Amount;
 use crate::client::Chain;
 use crate::keys::KeyPair;
 use crate::plan::alloc::Allocation;
 use crate::plan::{AccountPlan, NetworkPlan};
+use crate::runtime::ExecOutput;
 use crate::runtime::Runtime;
 use crate::state::StateDir;
+use std::time::Duration;
 
 pub struct Context<'a> {
     pub rt: &'a dyn Runtime,
@@ -29,6 +34,8 @@ pub struct Context<'a> {
     system_actions: OnceCell<Vec<String>>,
     /// The genesis node's API published on this host, when it answers there.
     direct: Option<crate::client::Direct>,
+    /// The keys and ABIs transactions are signed with here, when they are sent to `direct`.
+    signing: &'a Signing,
 }
 
 impl<'a> Context<'a> {
@@ -37,6 +44,7 @@ impl<'a> Context<'a> {
         plan: &'a NetworkPlan,
         state: &'a StateDir,
         contract_hashes: &'a OnceCell<BTreeMap<String, String>>,
+        signing: &'a Signing,
         xfer_count: usize,
     ) -> Self {
         Context {
@@ -48,6 +56,7 @@ impl<'a> Context<'a> {
             contract_hashes,
             system_actions: OnceCell::new(),
             direct: None,
+            signing,
         }
     }
 
@@ -61,8 +70,27 @@ impl<'a> Context<'a> {
         Cleos::new(self.rt, self.genesis)
     }
 
+    /// `cleos set contract ACCOUNT` with the image's `contract`, once the chain has a block after
+    /// the genesis block: cleos counts a transaction's expiration from the head block's time,
+    /// and the genesis block's is the genesis file's, years ago (seen: a boot's first push, signed
+    /// here, taken the moment the genesis node was released, and the next step's `set contract`
+    /// refused with `expired transaction … expiration 2018-06-01T12:00:30`).
+    pub async fn set_contract(&self, account: &str, contract: &str) -> Result<ExecOutput, Failure> {
+        wait_for("the genesis node's first block", Duration::from_secs(30), || async {
+            Ok((self.chain().head_block_num().await? > 1).then_some(()))
+        })
+        .await?;
+        self.cleos().ok(&["set", "contract", "-t", "false", account, &contract_dir(contract)]).await
+    }
+
+    /// Pushes transactions: signed here and sent over HTTP where the genesis node's API answers
+    /// on this host (no exec a push), else through cleos and the wallet in its container.
     pub fn pusher(&self) -> Pusher<'a> {
-        Pusher::new(self.cleos())
+        let pusher = Pusher::new(self.cleos());
+        match &self.direct {
+            Some(_) => pusher.signing(self.signing, self.chain()),
+            None => pusher,
+        }
     }
 
     pub fn chain(&self) -> Chain<'a> {
@@ -87,13 +115,9 @@ impl<'a> Context<'a> {
         self.allocation().iter().filter(|a| !a.producer && !a.skipped()).take(self.plan.chain.voters)
     }
 
-    /// The keys the steps sign with: eosio, the producers, the voters and the senders of `xfer`
-    /// (the first users), as the tutorial imports at most ten user keys.
+    /// The keys the steps sign with ([`wallet_keys`]).
     pub fn wallet_keys(&self) -> Vec<&'a KeyPair> {
-        let mut keys = vec![&self.plan.chain.eosio];
-        keys.extend(self.plan.producers().map(|a| &a.keys));
-        keys.extend(self.plan.users().take(self.plan.chain.voters.max(10)).map(|a| &a.keys));
-        keys
+        wallet_keys(self.plan)
     }
 
     /// Whether the image carries a contract (its wasm is in the contracts folder).
@@ -153,4 +177,13 @@ impl<'a> Context<'a> {
             Failure::chain(format!("the image has no {path} (images/README.md lists the contracts an image carries)"))
         })
     }
+}
+
+/// The keys the steps sign with: eosio, the producers, the voters and the senders of `xfer` (the
+/// first users), as the tutorial imports at most ten user keys.
+pub fn wallet_keys(plan: &NetworkPlan) -> Vec<&KeyPair> {
+    let mut keys = vec![&plan.chain.eosio];
+    keys.extend(plan.producers().map(|a| &a.keys));
+    keys.extend(plan.users().take(plan.chain.voters.max(10)).map(|a| &a.keys));
+    keys
 }

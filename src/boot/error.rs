@@ -21,6 +21,9 @@ impl std::fmt::Display for BootError {
             Failure::Exec { node, what, code, stderr } => {
                 write!(f, "step {} on {node}: {what} exited with code {code}:\n{stderr}", self.step)
             }
+            Failure::Refused { node, what, reason } => {
+                write!(f, "step {} on {node}: {what} was refused:\n{reason}", self.step)
+            }
             other => write!(f, "step {}: {other}", self.step),
         }
     }
@@ -33,6 +36,10 @@ pub enum Failure {
     /// A command in a container exited non-zero (after the retries it was worth).
     #[error("{what} on {node} exited with code {code}:\n{stderr}")]
     Exec { node: String, what: String, code: i64, stderr: String },
+    /// The node refused a transaction sent to its API (after the retries it was worth); `reason`
+    /// is its error as cleos prints it (`Error 3050003: …`).
+    #[error("{what} on {node} was refused:\n{reason}")]
+    Refused { node: String, what: String, reason: String },
     #[error("timed out after {secs}s waiting for {what}")]
     Timeout { what: String, secs: u64 },
     /// The chain is in a state the step cannot carry on from.
@@ -45,6 +52,15 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// What the chain said of a transaction it did not take, whichever way it was sent.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            Failure::Exec { stderr, .. } => Some(stderr),
+            Failure::Refused { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
     pub fn chain(message: impl Into<String>) -> Self {
         Failure::Chain(message.into())
     }

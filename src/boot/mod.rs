@@ -15,6 +15,7 @@ mod order;
 pub(crate) mod protocol;
 pub(crate) mod push;
 pub(crate) mod retry;
+mod signed;
 mod step;
 mod steps;
 
@@ -80,11 +81,22 @@ pub struct Boot<'a> {
     contract_hashes: OnceCell<BTreeMap<String, String>>,
     /// The genesis node's API as published on this host, once found answering there.
     direct: tokio::sync::Mutex<Option<crate::client::Direct>>,
+    /// The wallet's keys, and the ABIs read, for transactions signed here.
+    signing: signed::Signing,
 }
 
 impl<'a> Boot<'a> {
     pub fn new(rt: &'a dyn Runtime, plan: &'a NetworkPlan, state: &'a StateDir, printer: &'a Printer) -> Self {
-        Boot { rt, plan, state, printer, contract_hashes: OnceCell::new(), direct: Default::default() }
+        let keys = context::wallet_keys(plan).into_iter().cloned().collect();
+        Boot {
+            rt,
+            plan,
+            state,
+            printer,
+            contract_hashes: OnceCell::new(),
+            direct: Default::default(),
+            signing: signed::Signing::new(keys),
+        }
     }
 
     /// What the steps work with. The genesis node's chain API is asked straight over HTTP where
@@ -98,7 +110,15 @@ impl<'a> Boot<'a> {
                 *direct = crate::client::direct_url(self.rt, &self.plan.genesis().container, port).await;
             }
         }
-        Context::new(self.rt, self.plan, self.state, &self.contract_hashes, xfer_count).reached_at(direct.clone())
+        Context::new(self.rt, self.plan, self.state, &self.contract_hashes, &self.signing, xfer_count)
+            .reached_at(direct.clone())
+    }
+
+    /// Schedules PREACTIVATE_FEATURE on a chain that needs it, for the next block the genesis
+    /// node makes (a held genesis node takes it before it is released); `sys-contract` checks,
+    /// and schedules it itself if this did not take.
+    pub async fn schedule_preactivation(&self) {
+        let _ = steps::schedule_preactivation(&self.context(0).await).await;
     }
 
     /// Runs the steps in order; stops at the first failure.

@@ -144,7 +144,7 @@ pub async fn together(
         }
         match outcome {
             Ok(()) => {}
-            Err(e @ Failure::Exec { .. }) => last_error = Some(e),
+            Err(e @ (Failure::Exec { .. } | Failure::Refused { .. })) => last_error = Some(e),
             Err(e) => return Err(e),
         }
         if proposals.iter().all(|p| result.contains_key(p.name)) {

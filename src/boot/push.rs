@@ -1,5 +1,6 @@
-//! Actions pushed as transactions: one `docker exec` a transaction, several in flight, retried
-//! when the failure can pass, split in halves when the chain finds a transaction too heavy.
+//! Actions pushed as transactions, several in flight, retried when the failure can pass, split in
+//! halves when the chain finds a transaction too heavy: through cleos (one exec a transaction) or
+//! signed here and sent over HTTP ([`Signing`]).
 
 use futures::future::BoxFuture;
 use futures::stream::{self, TryStreamExt};
@@ -8,6 +9,8 @@ use serde_json::{json, Value};
 use super::cleos::{Cleos, CleosCommand};
 use super::error::Failure;
 use super::retry::{self, Verdict};
+use super::signed::{SendError, Signing};
+use crate::client::Chain;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Action {
@@ -43,15 +46,22 @@ impl Action {
     }
 }
 
-/// Pushes transactions through cleos in one container.
-#[derive(Clone, Copy)]
+/// Pushes transactions: through cleos in the genesis container, or, where its API is published
+/// on this host, signed here and sent to it ([`Signing`]).
 pub struct Pusher<'a> {
     pub cleos: Cleos<'a>,
+    signed: Option<(&'a Signing, Chain<'a>)>,
 }
 
 impl<'a> Pusher<'a> {
     pub fn new(cleos: Cleos<'a>) -> Self {
-        Pusher { cleos }
+        Pusher { cleos, signed: None }
+    }
+
+    /// Transactions signed with `signing`'s keys and sent to `chain`'s node, not through cleos.
+    pub fn signing(mut self, signing: &'a Signing, chain: Chain<'a>) -> Self {
+        self.signed = Some((signing, chain));
+        self
     }
 
     /// Pushes one transaction of `actions`, retrying what can pass on retry.
@@ -61,6 +71,41 @@ impl<'a> Pusher<'a> {
 
     /// `retry_heavy: false` returns a too-heavy failure at once, for the caller to split.
     async fn push_with(&self, actions: &[Action], retry_heavy: bool) -> Result<(), Failure> {
+        let first = actions.first().map(|a| format!("{}::{}", a.account, a.name)).unwrap_or_default();
+        let what = format!("push transaction of {} actions ({first} …)", actions.len());
+        let mut attempt = 0;
+        loop {
+            let (refused, said) = match self.try_once(actions, &what).await? {
+                None => return Ok(()),
+                Some(refused) => refused,
+            };
+            let again = match retry::classify(&said) {
+                Verdict::Transient => true,
+                Verdict::TooHeavy => retry_heavy,
+                Verdict::Final => false,
+            };
+            attempt += 1;
+            if !again || attempt == retry::ATTEMPTS {
+                return Err(refused);
+            }
+            tracing::debug!(attempt, "transient failure, retrying");
+            tokio::time::sleep(retry::backoff(attempt - 1)).await;
+        }
+    }
+
+    /// One try: `None` once the node took the transaction, else its refusal and all it said (a
+    /// failure that is no refusal returns as the error).
+    async fn try_once(&self, actions: &[Action], what: &str) -> Result<Option<(Failure, String)>, Failure> {
+        if let Some((signing, chain)) = &self.signed {
+            return match signing.send(chain, actions).await {
+                Ok(()) => Ok(None),
+                Err(SendError::Refused(reason)) => {
+                    let said = reason.clone();
+                    Ok(Some((Failure::Refused { node: self.cleos.container.into(), what: what.into(), reason }, said)))
+                }
+                Err(SendError::Failure(f)) => Err(f),
+            };
+        }
         let trx = serde_json::to_vec(&json!({ "actions": actions })).map_err(|e| Failure::chain(e.to_string()))?;
         // The transaction goes through stdin into a file: a command line could not hold it.
         // `-t false`: without it a failed transaction exits 0 with the failure in a trace on
@@ -69,26 +114,9 @@ impl<'a> Pusher<'a> {
             "f=$(mktemp) && cat > \"$f\" && {} push transaction -t false \"$f\" >/dev/null; rc=$?; rm -f \"$f\"; exit $rc",
             CleosCommand::local().shell()
         );
-        let mut attempt = 0;
-        let out = loop {
-            let out = self.cleos.sh_output(&script, Some(trx.clone())).await?;
-            if out.success() {
-                return Ok(());
-            }
-            let again = match retry::classify(&out.stderr) {
-                Verdict::Transient => true,
-                Verdict::TooHeavy => retry_heavy,
-                Verdict::Final => false,
-            };
-            attempt += 1;
-            if !again || attempt == retry::ATTEMPTS {
-                break out;
-            }
-            tracing::debug!(attempt, "transient failure, retrying");
-            tokio::time::sleep(retry::backoff(attempt - 1)).await;
-        };
-        let first = actions.first().map(|a| format!("{}::{}", a.account, a.name)).unwrap_or_default();
-        self.cleos.check(&format!("push transaction of {} actions ({first} …)", actions.len()), out).map(|_| ())
+        let out = self.cleos.sh_output(&script, Some(trx)).await?;
+        let said = out.stderr.clone();
+        Ok(self.cleos.check(what, out).err().map(|e| (e, said)))
     }
 
     /// Pushes groups of actions (a group stays in one transaction), packed into transactions of at
@@ -119,8 +147,8 @@ impl<'a> Pusher<'a> {
                     progress(batch.len() as u64);
                     Ok(())
                 }
-                Err(Failure::Exec { ref stderr, .. })
-                    if batch.len() > 1 && retry::classify(stderr) == Verdict::TooHeavy =>
+                Err(ref e)
+                    if batch.len() > 1 && retry::classify(e.refusal().unwrap_or_default()) == Verdict::TooHeavy =>
                 {
                     tracing::debug!(groups = batch.len(), "transaction too heavy, splitting");
                     let mut first = batch;

@@ -20,7 +20,8 @@ const TRANSIENT: &[&str] = &[
     "Error 3080005", // block_cpu_usage_exceeded
     "Error 3080003", // block_net_usage_exceeded
     "Error 3080008", // greylist_cpu_usage_exceeded
-    "Error 3040006", // expired_tx_exception
+    "Error 3040005", // expired_tx_exception: it expired before a block took it; a new one is signed
+    "Error 3040006", // tx_exp_too_far_exception
     "Transaction took too long",
     "Failed to connect",
     "Connection refused",
@@ -60,6 +61,8 @@ mod tests {
         assert_eq!(classify("Error 3080004: Transaction exceeded the current CPU usage limit"), Verdict::TooHeavy);
         assert_eq!(classify("Error 3080006: Transaction took too long"), Verdict::TooHeavy);
         assert_eq!(classify("Error 3040006: Transaction Expiration Too Far"), Verdict::Transient);
+        // Signed by cleos against a chain's genesis block, a moment before the first block.
+        assert_eq!(classify("Error 3040005: Expired Transaction"), Verdict::Transient);
         assert_eq!(classify("Failed to connect to nodeos at http://127.0.0.1:8888"), Verdict::Transient);
         assert_eq!(classify("Error 3050003: eosio_assert_message assertion failure"), Verdict::Final);
         assert_eq!(classify("Error 3010001: Invalid name"), Verdict::Final);

@@ -16,6 +16,36 @@ use serde_json::Value;
 
 use crate::chain::transaction::{decode_hex, name_value, push_varuint32};
 
+/// The actions the chain itself handles on `eosio`, whatever contract it runs (or none): their
+/// data is packed by [`Abi::native`], as cleos packs them, not by the contract's ABI.
+pub const NATIVE_ACTIONS: &[&str] =
+    &["newaccount", "updateauth", "deleteauth", "linkauth", "unlinkauth", "setcode", "setabi", "canceldelay"];
+
+/// The native actions' types, as the chain declares them (libraries/chain's `eosio_contract_abi`).
+const NATIVE_ABI: &str = r#"{
+  "structs": [
+    {"name": "permission_level", "base": "", "fields": [{"name": "actor", "type": "name"}, {"name": "permission", "type": "name"}]},
+    {"name": "key_weight", "base": "", "fields": [{"name": "key", "type": "public_key"}, {"name": "weight", "type": "uint16"}]},
+    {"name": "permission_level_weight", "base": "", "fields": [{"name": "permission", "type": "permission_level"}, {"name": "weight", "type": "uint16"}]},
+    {"name": "wait_weight", "base": "", "fields": [{"name": "wait_sec", "type": "uint32"}, {"name": "weight", "type": "uint16"}]},
+    {"name": "authority", "base": "", "fields": [{"name": "threshold", "type": "uint32"}, {"name": "keys", "type": "key_weight[]"}, {"name": "accounts", "type": "permission_level_weight[]"}, {"name": "waits", "type": "wait_weight[]"}]},
+    {"name": "newaccount", "base": "", "fields": [{"name": "creator", "type": "name"}, {"name": "name", "type": "name"}, {"name": "owner", "type": "authority"}, {"name": "active", "type": "authority"}]},
+    {"name": "updateauth", "base": "", "fields": [{"name": "account", "type": "name"}, {"name": "permission", "type": "name"}, {"name": "parent", "type": "name"}, {"name": "auth", "type": "authority"}]},
+    {"name": "deleteauth", "base": "", "fields": [{"name": "account", "type": "name"}, {"name": "permission", "type": "name"}]},
+    {"name": "linkauth", "base": "", "fields": [{"name": "account", "type": "name"}, {"name": "code", "type": "name"}, {"name": "type", "type": "name"}, {"name": "requirement", "type": "name"}]},
+    {"name": "unlinkauth", "base": "", "fields": [{"name": "account", "type": "name"}, {"name": "code", "type": "name"}, {"name": "type", "type": "name"}]},
+    {"name": "setcode", "base": "", "fields": [{"name": "account", "type": "name"}, {"name": "vmtype", "type": "uint8"}, {"name": "vmversion", "type": "uint8"}, {"name": "code", "type": "bytes"}]},
+    {"name": "setabi", "base": "", "fields": [{"name": "account", "type": "name"}, {"name": "abi", "type": "bytes"}]},
+    {"name": "canceldelay", "base": "", "fields": [{"name": "canceling_auth", "type": "permission_level"}, {"name": "trx_id", "type": "checksum256"}]}
+  ],
+  "actions": [
+    {"name": "newaccount", "type": "newaccount"}, {"name": "updateauth", "type": "updateauth"},
+    {"name": "deleteauth", "type": "deleteauth"}, {"name": "linkauth", "type": "linkauth"},
+    {"name": "unlinkauth", "type": "unlinkauth"}, {"name": "setcode", "type": "setcode"},
+    {"name": "setabi", "type": "setabi"}, {"name": "canceldelay", "type": "canceldelay"}
+  ]
+}"#;
+
 /// A contract's ABI, ready to pack its actions' data.
 #[derive(Debug, Clone)]
 pub struct Abi {
@@ -64,6 +94,15 @@ impl Abi {
             out.actions.insert(text(&a, "name", "action")?, text(&a, "type", "action")?);
         }
         Ok(out)
+    }
+
+    /// The native actions' ABI ([`NATIVE_ACTIONS`]).
+    pub fn native() -> &'static Abi {
+        static NATIVE: std::sync::OnceLock<Abi> = std::sync::OnceLock::new();
+        NATIVE.get_or_init(|| {
+            let json: Value = serde_json::from_str(NATIVE_ABI).expect("the native ABI is JSON");
+            Abi::from_json(&json).expect("the native ABI reads")
+        })
     }
 
     /// The contract's actions, sorted.
@@ -351,7 +390,7 @@ fn time_ms(v: &Value, path: &str) -> Result<i64, String> {
 
 /// A K1 public key's 33 bytes, from `EOS…` (checksum: ripemd160 of the key) or `PUB_K1_…`
 /// (ripemd160 of the key and "K1").
-fn public_key_k1(text: &str) -> Result<[u8; 33], String> {
+pub fn public_key_k1(text: &str) -> Result<[u8; 33], String> {
     let (body, suffix): (&str, &[u8]) = if let Some(b) = text.strip_prefix("PUB_K1_") {
         (b, b"K1")
     } else if let Some(b) = text.strip_prefix("EOS") {

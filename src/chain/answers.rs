@@ -25,6 +25,12 @@ pub struct ChainInfo {
     pub last_irreversible_block_id: String,
 }
 
+/// Milliseconds since 1970 of a time as the chain writes it (`2026-12-03T17:59:36.500`, UTC).
+pub fn parse_block_time(text: &str) -> Option<i64> {
+    let t = chrono::NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    Some(t.and_utc().timestamp_millis())
+}
+
 /// `chain/get_account`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Account {

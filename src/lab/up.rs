@@ -149,13 +149,14 @@ async fn bring_up(
     let mut boot_started = None;
     // A new chain's genesis node was started held (with or without a boot to follow).
     if report.genesis_held {
-        let release = orchestrator::release_genesis(rt, &plan, options.timeout, printer);
+        let release = orchestrator::release_genesis(rt, &plan, options.timeout, !options.boot, printer);
         if options.boot {
             // keosd and the keys need the genesis container, not its chain: the wallet is made
-            // while the nodes connect, before the first block.
+            // while the nodes connect, before the first block. PREACTIVATE_FEATURE is scheduled
+            // then too, and activates in that block: `sys-contract` finds it active.
             boot_started = Some(Instant::now());
             let wallet = BootOptions { steps: vec![StepName::Wallet], xfer_count: 0 };
-            let (released, wallet) = tokio::join!(release, boot.run(&wallet));
+            let (released, wallet, ()) = tokio::join!(release, boot.run(&wallet), boot.schedule_preactivation());
             released?;
             ran = wallet?;
         } else {

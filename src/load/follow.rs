@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
+use crate::chain::answers::parse_block_time;
 use crate::client::http::Http;
 
 /// Where a transaction was seen.
@@ -39,11 +40,6 @@ pub struct Follower {
 }
 
 /// `2026-12-06T23:22:41.500` (UTC, as nodeos writes it) in milliseconds since the epoch. Pure.
-pub fn parse_block_time(text: &str) -> Option<i64> {
-    let t = chrono::NaiveDateTime::parse_from_str(text.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    Some(t.and_utc().timestamp_millis())
-}
-
 /// The ids of a `get_block` answer's transactions (an input transaction's id, or the id a
 /// deferred one is given as). Pure.
 pub fn transaction_ids(block: &serde_json::Value) -> Vec<String> {

@@ -128,11 +128,15 @@ pub async fn release_when_connected(
 }
 
 /// Releases the genesis node of a new chain, started paused beside its peers (see
-/// `up::hold_genesis`), once every node answers and has shaken hands with the peers it dials.
+/// `up::hold_genesis`), once every node answers and has shaken hands with the peers it dials;
+/// with `first_block`, returns once it has made its first block (see [`first_block`]). A boot
+/// that follows does not wait here: its first transaction, signed in `lab`, can go into that
+/// block, and its `cleos` commands wait for it themselves.
 pub async fn release_genesis(
     rt: &dyn Runtime,
     plan: &NetworkPlan,
     timeout: Duration,
+    first_block: bool,
     printer: &Printer,
 ) -> anyhow::Result<()> {
     let genesis = plan.genesis();
@@ -140,7 +144,9 @@ pub async fn release_genesis(
     super::wait_ready(rt, &plan.nodes.iter().collect::<Vec<_>>(), timeout, printer).await?;
     let task = printer.task(format!("connect {} nodes, then produce", plan.nodes.len()));
     let connected = release_when_connected(rt, plan, &genesis.container, &[genesis]).await?;
-    first_block(rt, genesis).await?;
+    if first_block {
+        self::first_block(rt, genesis).await?;
+    }
     task.done(if connected {
         "every node connected before the first block".to_string()
     } else {
@@ -159,9 +165,9 @@ pub const FIRST_BLOCK_TIMEOUT: Duration = Duration::from_secs(30);
 ///
 /// Why: until then its head block's time is the genesis block's (the genesis file's timestamp,
 /// years ago), and a transaction signed against it, whose expiration `cleos` counts from the head
-/// block's time, expired long before the block that would hold it (seen: the boot's first push,
-/// made the moment the node was resumed, refused with `expired transaction … expiration
-/// 2018-06-01T12:00:30`).
+/// block's time, expired long before the block that would hold it (seen: a push made the moment
+/// the node was resumed, refused with `expired transaction … expiration 2018-06-01T12:00:30`).
+/// A lab brought up without a boot is handed to its user, whose `cleos` would meet that.
 async fn first_block(rt: &dyn Runtime, genesis: &NodePlan) -> anyhow::Result<()> {
     super::recover::wait_at(rt, &genesis.container, 2, FIRST_BLOCK_TIMEOUT)
         .await

@@ -6,7 +6,7 @@ use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::StepName;
-use crate::chain::system::{contract_dir, ACCOUNT_CONTRACTS};
+use crate::chain::system::ACCOUNT_CONTRACTS;
 use crate::printer::Task;
 
 pub struct Contracts;
@@ -41,12 +41,7 @@ impl Step for Contracts {
     async fn run(&self, cx: &Context<'_>, _task: &Task) -> Result<Outcome, Failure> {
         let missing = missing(cx).await?;
         // Different accounts: the deployments go out side by side.
-        futures::future::try_join_all(
-            missing
-                .iter()
-                .map(|c| async move { cx.cleos().ok(&["set", "contract", "-t", "false", c, &contract_dir(c)]).await }),
-        )
-        .await?;
+        futures::future::try_join_all(missing.iter().map(|c| async move { cx.set_contract(c, c).await })).await?;
         Ok(Outcome { changed: !missing.is_empty(), note: missing.join(", ") })
     }
 }

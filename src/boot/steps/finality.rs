@@ -21,7 +21,6 @@ use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::wait::{settle, wait_for};
 use crate::boot::StepName;
 use crate::chain::answers::{FinalizerPolicy, FinalizerRow};
-use crate::chain::system::contract_dir;
 use crate::keys::bls::BlsKey;
 use crate::printer::Task;
 
@@ -123,7 +122,7 @@ pub async fn savanna_from_genesis(cx: &Context<'_>, task: &Task) -> Result<Optio
         return Ok(None);
     }
     task.message("deploy eosio.bios, genesis finalizes alone");
-    cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir("eosio.bios")]).await?;
+    cx.set_contract("eosio", "eosio.bios").await?;
     let policy = json!({"finalizer_policy": {"threshold": 1, "finalizers": [
         {"description": "eosio", "weight": 1, "public_key": key.public, "pop": key.pop}
     ]}});

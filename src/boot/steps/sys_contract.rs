@@ -15,7 +15,7 @@ use crate::boot::step::{Check, Outcome, Step};
 use crate::boot::wait::wait_for;
 use crate::boot::StepName;
 use crate::chain::answers::{SupportedFeature, NO_CODE};
-use crate::chain::system::{contract_dir, BOOT_CONTRACT, PREACTIVATE_FEATURE};
+use crate::chain::system::{BOOT_CONTRACT, PREACTIVATE_FEATURE};
 use crate::printer::Task;
 
 pub struct SysContract;
@@ -102,7 +102,7 @@ impl Step for SysContract {
             }
             savanna = super::finality::savanna_from_genesis(cx, task).await?;
             task.message("deploy eosio.system");
-            cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir("eosio.system")]).await?;
+            cx.set_contract("eosio", "eosio.system").await?;
             notes.push("eosio.system deployed".into());
         }
         let setpriv: Vec<Action> = unprivileged(cx)
@@ -143,7 +143,7 @@ async fn activate_features(cx: &Context<'_>, task: &Task) -> Result<usize, Failu
     let activator = activator(cx).await?;
     if chain.code_hash("eosio").await? != cx.contract_hash(activator).await? {
         task.message(format!("deploy {activator}"));
-        cx.cleos().ok(&["set", "contract", "-t", "false", "eosio", &contract_dir(activator)]).await?;
+        cx.set_contract("eosio", activator).await?;
     }
     let ordered = order_by_dependencies(&pending, &active);
     task.message(format!("activate {} features", ordered.len()));

@@ -266,6 +266,17 @@ impl Chain {
             let (status, answer) = self.answer(path, &body);
             return Some(ok(format!("{answer}\n{status}")));
         }
+        // Requests sent at once (`client::at_once_script`): each curl's config is a here-document;
+        // their outputs come out in order, as one curl's would.
+        if cmd.len() == 2 && cmd[0] == "sh" && cmd[1] == "-s" && stdin.contains("curl -K -") {
+            let configs: Vec<&str> = stdin
+                .split("<<'LAB_REQUEST_")
+                .skip(1)
+                .filter_map(|part| part.split_once("' &\n").map(|(_, rest)| rest))
+                .filter_map(|rest| rest.split("LAB_REQUEST_").next())
+                .collect();
+            return Some(ok(self.curl_many(&configs.join("next\n"))));
+        }
         let script = cmd.join(" ");
         if script.contains("sha256sum") && script.contains("*/*.wasm") {
             let lines: Vec<String> = ["eosio.bios", "eosio.system"]
