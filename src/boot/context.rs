@@ -36,6 +36,9 @@ pub struct Context<'a> {
     direct: Option<crate::client::Direct>,
     /// The keys and ABIs transactions are signed with here, when they are sent to `direct`.
     signing: &'a Signing,
+    /// The head block when this run asked the chain to switch to Savanna with the genesis node
+    /// as its only finalizer (`sys-contract`); the switch ends a few blocks later.
+    savanna_asked: std::sync::OnceLock<u64>,
 }
 
 impl<'a> Context<'a> {
@@ -57,6 +60,7 @@ impl<'a> Context<'a> {
             system_actions: OnceCell::new(),
             direct: None,
             signing,
+            savanna_asked: std::sync::OnceLock::new(),
         }
     }
 
@@ -64,6 +68,16 @@ impl<'a> Context<'a> {
     pub fn reached_at(mut self, direct: Option<crate::client::Direct>) -> Self {
         self.direct = direct;
         self
+    }
+
+    /// Notes that this run asked for Savanna at block `head` (see [`Context::savanna_asked`]).
+    pub fn asked_for_savanna(&self, head: u64) {
+        let _ = self.savanna_asked.set(head);
+    }
+
+    /// The block at which this run asked the chain to switch to Savanna, if it did.
+    pub fn savanna_asked(&self) -> Option<u64> {
+        self.savanna_asked.get().copied()
     }
 
     pub fn cleos(&self) -> Cleos<'a> {

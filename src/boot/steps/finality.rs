@@ -129,9 +129,35 @@ pub async fn savanna_from_genesis(cx: &Context<'_>, task: &Task) -> Result<Optio
     cx.pusher().push(&[Action::new("eosio", "setfinalizer", "eosio", policy)]).await?;
     // Not waited for: with one producer the transition ends a few blocks later on its own while
     // the next steps run (the contract that replaces the bios does not undo an executed action);
-    // `finality` checks the end.
+    // `vote` waits for its end before the votes (see [`transition_ended`]), `finality` checks it.
     let block = chain.info().await?.head_block_num;
+    cx.asked_for_savanna(block);
     Ok(Some(format!("Savanna asked for at block {block}, the genesis node its only finalizer")))
+}
+
+/// Waits, when this run asked for Savanna in `sys-contract`, until the chain has switched (the
+/// genesis node finalizes under the policy it was given).
+///
+/// Why: the votes that activate the system contract must not land while the chain is between its
+/// legacy and Savanna blocks. The contract proposes the elected producers in the next block's
+/// `onblock` and tries again only 120 slots (60 s) later; Spring refuses a producer schedule
+/// proposed in a legacy block of the transition (`set_proposed_producers` answers -1, "ignore
+/// proposed producers during transition"), and drops one proposed just before it at the switch.
+/// Seen: with the pushes signed here, the votes went in within a block of `setfinalizer`, and the
+/// boot timed out in `vote` waiting for the contract to propose the elected schedule.
+pub(in crate::boot) async fn transition_ended(cx: &Context<'_>, task: &Task) -> Result<(), Failure> {
+    let Some(asked) = cx.savanna_asked() else { return Ok(()) };
+    let chain = cx.chain();
+    let active = || async { Ok(chain.finalizer_info().await?.and_then(|i| i.active_finalizer_policy).map(|_| ())) };
+    if active().await?.is_some() {
+        return Ok(());
+    }
+    task.message(format!("wait for the switch to Savanna asked at block {asked} to end"));
+    let head = chain.head_block_num().await?;
+    wait_for("the chain to end its switch to Savanna (an active finalizer policy)", Duration::from_secs(30), active)
+        .await?;
+    tracing::debug!(asked, head, "the votes waited for the switch to Savanna to end");
+    Ok(())
 }
 
 /// The active schedule's producers, once it is a voted one.
@@ -297,7 +323,7 @@ pub(super) async fn switch_with_the_vote(cx: &Context<'_>, task: &Task) -> Resul
     // vote that activated it proposes the elected schedule.
     let size = elected.len();
     task.message("wait for the contract to propose the elected schedule");
-    wait_for("the system contract to propose the elected schedule", Duration::from_secs(30), || async {
+    wait_for("the system contract to propose the elected schedule", super::vote::PROPOSAL_WAIT, || async {
         let proposed =
             crate::boot::tables::global(&chain).await?.map_or(0, |g| usize::from(g.last_producer_schedule_size));
         Ok((proposed == size).then_some(()))

@@ -21,6 +21,8 @@ mod xfer;
 
 use super::step::Step;
 
+#[cfg(test)]
+pub(super) use finality::transition_ended;
 pub(crate) use finality::{switch_to_come, SWITCH_PROPOSAL};
 pub(crate) use sys_contract::schedule_preactivation;
 

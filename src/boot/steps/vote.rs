@@ -26,6 +26,12 @@ use crate::printer::Task;
 
 pub struct Vote;
 
+/// How long the system contract's proposal of the elected producers is waited for. It proposes
+/// in the first block after 15% of the stake has voted; where the chain refused that proposal
+/// (see [`super::finality::transition_ended`]) the contract tries again 120 slots (60 s) later,
+/// and a wait past that ends with the schedule proposed rather than a failure.
+pub(super) const PROPOSAL_WAIT: Duration = Duration::from_secs(75);
+
 /// Each voter's pick: up to `votes_per_voter` producers at random (seeded), sorted by name as
 /// voteproducer requires.
 pub fn ballots(cx: &Context<'_>) -> Vec<(String, Vec<String>)> {
@@ -102,6 +108,7 @@ impl Step for Vote {
         let missing = votes_missing(cx).await?;
         let changed = !missing.is_empty();
         if changed {
+            super::finality::transition_ended(cx, task).await?;
             let groups: Vec<Vec<Action>> = missing
                 .iter()
                 .map(|(voter, producers)| {
@@ -127,7 +134,7 @@ impl Step for Vote {
         // On a chain that can finalize, finality changes hands with the schedule, not after it.
         let handed = super::finality::switch_with_the_vote(cx, task).await?;
         task.message("waiting for the system contract to propose the elected producers");
-        wait_for("the system contract to propose the elected producers", Duration::from_secs(30), || async {
+        wait_for("the system contract to propose the elected producers", PROPOSAL_WAIT, || async {
             Ok(proposed(cx).await?.then_some(()))
         })
         .await?;

@@ -53,6 +53,12 @@ pub struct Chain {
     /// Whether the node knows `get_finalizer_info` (Spring); the active policy once switched.
     pub spring: bool,
     pub policy: Option<Vec<(String, String)>>,
+    /// How many more `get_finalizer_info` asks answer no active policy though one is set (the
+    /// blocks of a switch to Savanna); set from `transition_asks` by `setfinalizer`.
+    pub pending_policy_asks: usize,
+    pub transition_asks: usize,
+    /// `get_finalizer_info` asks answered.
+    pub finalizer_info_asks: usize,
     /// How far LIB trails the head before Savanna.
     pub lib_lag: u64,
 }
@@ -149,7 +155,10 @@ impl Chain {
                 (200, json!({"rows": rows, "more": false, "next_key": ""}))
             }
             "chain/get_finalizer_info" if self.spring => {
-                let policy = self.policy.as_ref().map(|p| {
+                self.finalizer_info_asks += 1;
+                let switching = self.pending_policy_asks > 0;
+                self.pending_policy_asks = self.pending_policy_asks.saturating_sub(1);
+                let policy = self.policy.as_ref().filter(|_| !switching).map(|p| {
                     let finalizers: Vec<Value> =
                         p.iter().map(|(n, k)| json!({"description": n, "weight": 1, "public_key": k})).collect();
                     json!({"generation": 1, "threshold": p.len() * 2 / 3 + 1, "finalizers": finalizers})
@@ -223,6 +232,7 @@ impl Chain {
                     self.finalizers.insert(name.into(), key.into());
                 }
                 ("eosio", "setfinalizer") => {
+                    self.pending_policy_asks = self.transition_asks;
                     let finalizers = data["finalizer_policy"]["finalizers"].as_array().unwrap();
                     self.policy = Some(
                         finalizers

@@ -238,6 +238,32 @@ async fn on_spring_the_chain_is_savanna_s_while_eosio_produces_alone_then_the_pr
 }
 
 #[tokio::test]
+async fn the_votes_wait_for_the_end_of_a_switch_to_savanna_this_run_asked_for() {
+    let f = spring_fixture().await;
+    let mut c = spring_before_system_contract();
+    c.transition_asks = 3;
+    let chain = f.serve(c);
+    let boot = f.boot();
+    let task = f.printer.task("vote");
+    // A run that asked for no switch has none to wait for, and does not ask.
+    let cx = boot.context(0).await;
+    steps::transition_ended(&cx, &task).await.unwrap();
+    assert_eq!(chain.lock().unwrap().finalizer_info_asks, 0);
+    // The switch asked for: no active policy for three asks, then the genesis node's.
+    {
+        let mut c = chain.lock().unwrap();
+        c.policy = Some(vec![("eosio".into(), "PUB_BLS_x".into())]);
+        c.pending_policy_asks = c.transition_asks;
+    }
+    cx.asked_for_savanna(4);
+    steps::transition_ended(&cx, &task).await.unwrap();
+    assert_eq!(chain.lock().unwrap().finalizer_info_asks, 4, "asked until the policy was active");
+    // Once active, one ask answers.
+    steps::transition_ended(&cx, &task).await.unwrap();
+    assert_eq!(chain.lock().unwrap().finalizer_info_asks, 5);
+}
+
+#[tokio::test]
 async fn a_bios_without_setfinalizer_leaves_the_switch_to_the_finality_step() {
     let f = spring_fixture().await;
     let chain = f.serve(spring_before_system_contract());
