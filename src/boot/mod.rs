@@ -139,8 +139,21 @@ impl<'a> Boot<'a> {
     /// Runs `names` in their order of needs ([`order::by_needs`]): those that need nothing of
     /// one another side by side. Reports come in the boot's order.
     async fn run_steps(&self, cx: &Context<'_>, names: &[StepName]) -> Result<Vec<StepReport>, BootError> {
+        let producers = self.producer_nodes().await;
         let start = Instant::now();
-        Ok(order::by_needs(names, |name| self.run_one(cx, name, start)).await?.into_values().collect())
+        Ok(order::by_needs(names, producers, |name| self.run_one(cx, name, start)).await?.into_values().collect())
+    }
+
+    /// Whether every node beside the genesis node runs already, which decides whether the votes
+    /// wait for `start-prod` ([`StepName::needs`]). Where the engine cannot tell, the votes wait.
+    async fn producer_nodes(&self) -> steps::ProducerNodes {
+        for node in self.plan.nodes.iter().skip(1) {
+            match self.rt.container_state(&node.container).await {
+                Ok(Some(crate::runtime::ContainerState::Running)) => {}
+                _ => return steps::ProducerNodes::ToStart,
+            }
+        }
+        steps::ProducerNodes::Running
     }
 
     /// One step, its progress line, and on a failure the genesis node's last lines.

@@ -6,18 +6,26 @@ use std::future::Future;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
+use super::steps::ProducerNodes;
 use super::StepName;
 
-/// Runs `start(name)` for each of `names` in that order of needs, and gives the results in the
-/// boot's order. The first error ends it: the steps still running are dropped where they are (a
-/// step's checks make a rerun resume), and those not started never start.
-pub async fn by_needs<T, E, F, Fut>(names: &[StepName], start: F) -> Result<BTreeMap<StepName, T>, E>
+/// Runs `start(name)` for each of `names` in that order of needs (which depends on whether the
+/// producers' nodes are to start: [`StepName::needs`]), and gives the results in the boot's
+/// order. The first error ends it: the steps still running are dropped where they are (a step's
+/// checks make a rerun resume), and those not started never start.
+pub async fn by_needs<T, E, F, Fut>(
+    names: &[StepName],
+    producers: ProducerNodes,
+    start: F,
+) -> Result<BTreeMap<StepName, T>, E>
 where
     F: Fn(StepName) -> Fut,
     Fut: Future<Output = (StepName, Result<T, E>)>,
 {
-    let mut waiting: Vec<(StepName, BTreeSet<StepName>)> =
-        names.iter().map(|&n| (n, n.needs_all().into_iter().filter(|s| names.contains(s)).collect())).collect();
+    let mut waiting: Vec<(StepName, BTreeSet<StepName>)> = names
+        .iter()
+        .map(|&n| (n, n.needs_all(producers).into_iter().filter(|s| names.contains(s)).collect()))
+        .collect();
     let mut running = FuturesUnordered::new();
     let mut ended = BTreeMap::new();
     loop {
@@ -44,10 +52,19 @@ mod tests {
 
     /// Each step takes `ms(step)` of (paused) time; the log says when each began and ended.
     async fn run(names: &[StepName], ms: impl Fn(StepName) -> u64, fail: Option<StepName>) -> Vec<(u64, String)> {
+        run_with(names, ProducerNodes::ToStart, ms, fail).await
+    }
+
+    async fn run_with(
+        names: &[StepName],
+        producers: ProducerNodes,
+        ms: impl Fn(StepName) -> u64,
+        fail: Option<StepName>,
+    ) -> Vec<(u64, String)> {
         let log = Mutex::new(Vec::new());
         let t0 = tokio::time::Instant::now();
         let at = || t0.elapsed().as_millis() as u64;
-        let result = by_needs(names, |name| {
+        let result = by_needs(names, producers, |name| {
             let (log, at, ms) = (&log, &at, &ms);
             async move {
                 log.lock().unwrap().push((at(), format!("{name} began")));
@@ -87,6 +104,29 @@ mod tests {
         assert_eq!(when(&log, "init began"), when(&log, "tokens ended"));
         assert_eq!(vote, 900);
         assert_eq!(log.last().unwrap(), &(3000, "log ended".to_string()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn producers_that_run_already_are_checked_beside_the_votes() {
+        let names = select(&[], None, &[], false);
+        // start-prod's check of running nodes waits for a busy one: longer than the votes.
+        let ms = |s| match s {
+            Claim => 2000,
+            StartProd => 300,
+            _ => 100,
+        };
+        let log = run_with(&names, ProducerNodes::Running, ms, None).await;
+        let reg_prod = when(&log, "reg-prod ended").unwrap();
+        assert_eq!(when(&log, "vote began"), Some(reg_prod), "{log:?}");
+        assert_eq!(when(&log, "start-prod began"), Some(reg_prod), "{log:?}");
+        // The takeover and the finalizers wait for the check; the proxy only for the votes.
+        let checked = when(&log, "start-prod ended").unwrap();
+        assert_eq!(when(&log, "claim began"), Some(checked), "{log:?}");
+        assert_eq!(when(&log, "finality began"), Some(checked), "{log:?}");
+        assert_eq!(when(&log, "proxy began"), when(&log, "vote ended"), "{log:?}");
+        // Producers to start: the votes wait for them.
+        let log = run_with(&names, ProducerNodes::ToStart, ms, None).await;
+        assert_eq!(when(&log, "vote began"), when(&log, "start-prod ended"), "{log:?}");
     }
 
     #[tokio::test(start_paused = true)]

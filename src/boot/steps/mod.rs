@@ -67,6 +67,14 @@ pub enum StepName {
     Log,
 }
 
+/// Whether the boot is to start the producers' nodes (`start-prod` starts them from a snapshot
+/// of the genesis node) or every one runs already, as a small lab's start with the genesis node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProducerNodes {
+    ToStart,
+    Running,
+}
+
 impl StepName {
     /// Every step, in the order they run.
     pub const ALL: [StepName; 17] = [
@@ -142,7 +150,22 @@ impl StepName {
     /// accounts, not one another; the proxy's delegation, the claim, the resignation and the
     /// producers' takeover that `claim` waits for each need the votes, not one another. `resign`
     /// waits for `finality`, the last step that acts with eosio's own key.
-    pub(crate) fn needs(self) -> &'static [StepName] {
+    ///
+    /// The votes hand the schedule to the producers, so producers yet to start run first (else
+    /// they would miss their first slots). Producers that run already (a small lab starts them
+    /// with the genesis node) follow the chain: `start-prod` only checks them, beside the votes,
+    /// and the takeover (`claim`) and `finality` wait for that check.
+    pub(crate) fn needs(self, producers: ProducerNodes) -> &'static [StepName] {
+        use StepName::*;
+        match (self, producers) {
+            (Vote, ProducerNodes::Running) => &[RegProd],
+            (Finality | Claim, ProducerNodes::Running) => &[Vote, StartProd],
+            _ => self.needs_to_start(),
+        }
+    }
+
+    /// [`StepName::needs`] where producers are to start.
+    fn needs_to_start(self) -> &'static [StepName] {
         use StepName::*;
         match self {
             Wallet => &[],
@@ -169,12 +192,12 @@ impl StepName {
     }
 
     /// Every step this one needs, directly or through another.
-    pub(crate) fn needs_all(self) -> std::collections::BTreeSet<StepName> {
+    pub(crate) fn needs_all(self, producers: ProducerNodes) -> std::collections::BTreeSet<StepName> {
         let mut all = std::collections::BTreeSet::new();
-        let mut todo = self.needs().to_vec();
+        let mut todo = self.needs(producers).to_vec();
         while let Some(s) = todo.pop() {
             if all.insert(s) {
-                todo.extend_from_slice(s.needs());
+                todo.extend_from_slice(s.needs(producers));
             }
         }
         all
@@ -262,16 +285,23 @@ mod tests {
 
     #[test]
     fn every_step_needs_only_steps_before_it_and_the_log_needs_all() {
-        for s in StepName::ALL {
-            assert!(s.needs().iter().all(|n| *n < s), "{s} needs a later step");
+        for p in [ProducerNodes::ToStart, ProducerNodes::Running] {
+            for s in StepName::ALL {
+                assert!(s.needs(p).iter().all(|n| *n < s), "{s} needs a later step");
+            }
+            assert_eq!(Log.needs_all(p).len(), StepName::ALL.len() - 1);
+            // Overlapping only where the votes are the last thing they share.
+            for s in [Finality, Claim, Proxy] {
+                assert!(s.needs_all(p).contains(&Vote));
+                assert!(![Finality, Claim, Proxy].iter().any(|o| s.needs_all(p).contains(o)));
+            }
+            assert!(Resign.needs_all(p).contains(&Finality) && !Resign.needs_all(p).contains(&Proxy));
+            // The takeover and the finalizers need the producers' nodes, whatever the votes need.
+            assert!(Claim.needs_all(p).contains(&StartProd) && Finality.needs_all(p).contains(&StartProd));
         }
-        assert_eq!(Log.needs_all().len(), StepName::ALL.len() - 1);
-        // Overlapping only where the votes are the last thing they share.
-        for s in [Finality, Claim, Proxy] {
-            assert!(s.needs_all().contains(&Vote));
-            assert!(![Finality, Claim, Proxy].iter().any(|o| s.needs_all().contains(o)));
-        }
-        assert!(Resign.needs_all().contains(&Finality) && !Resign.needs_all().contains(&Proxy));
+        // Producers to start run before the votes; producers running are checked beside them.
+        assert!(Vote.needs_all(ProducerNodes::ToStart).contains(&StartProd));
+        assert!(!Vote.needs_all(ProducerNodes::Running).contains(&StartProd));
     }
 
     #[test]
