@@ -305,9 +305,9 @@ fn docker_full_boot_hands_the_chain_to_elected_producers() {
 
 fn docker_large_lab_producers_join_from_a_snapshot() {
     let _engine = engine_lock();
-    // Over 8 nodes: `up` starts only the genesis node, and `start-prod` starts the producers
-    // from a snapshot of it, after the accounts are staked.
-    let lab = Lab::new("e2e-snap", "accounts: {count: 40}\nproducers: 8\nnodes: {genesis: {http_port: 18885}}\n");
+    // Over 1000 accounts: `up` starts only the genesis node, and `start-prod` starts the
+    // producers from a snapshot of it, after the accounts are staked.
+    let lab = Lab::new("e2e-snap", "accounts: {count: 1001}\nproducers: 8\nnodes: {genesis: {http_port: 18885}}\n");
     let up = lab.run(&["up"]).success();
     assert!(up.stderr().contains("the producers start at `start-prod`"), "{}", up.stderr());
     let (_, active) = active_schedule(&lab);
