@@ -147,13 +147,10 @@ impl<'a> Boot<'a> {
     /// Whether every node beside the genesis node runs already, which decides whether the votes
     /// wait for `start-prod` ([`StepName::needs`]). Where the engine cannot tell, the votes wait.
     async fn producer_nodes(&self) -> steps::ProducerNodes {
-        for node in self.plan.nodes.iter().skip(1) {
-            match self.rt.container_state(&node.container).await {
-                Ok(Some(crate::runtime::ContainerState::Running)) => {}
-                _ => return steps::ProducerNodes::ToStart,
-            }
+        match steps::not_running(self.rt, self.plan).await {
+            Ok(0) => steps::ProducerNodes::Running,
+            _ => steps::ProducerNodes::ToStart,
         }
-        steps::ProducerNodes::Running
     }
 
     /// One step, its progress line, and on a failure the genesis node's last lines.

@@ -24,6 +24,7 @@ use super::step::Step;
 #[cfg(test)]
 pub(super) use finality::transition_ended;
 pub(crate) use finality::{switch_to_come, SWITCH_PROPOSAL};
+pub(super) use start_prod::not_running;
 pub(crate) use sys_contract::schedule_preactivation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -14,10 +14,10 @@ use crate::boot::wait::wait_for;
 use crate::boot::StepName;
 use crate::chain::answers::Snapshot;
 use crate::labels::lab_filter;
-use crate::plan::{NodePlan, DATA_MOUNT, START_SNAPSHOT};
+use crate::plan::{NetworkPlan, NodePlan, DATA_MOUNT, START_SNAPSHOT};
 use crate::printer::Task;
 use crate::runtime::health::down_reason;
-use crate::runtime::ContainerState;
+use crate::runtime::{ContainerState, Runtime};
 
 pub struct StartProd;
 
@@ -26,6 +26,12 @@ const CATCH_UP: Duration = Duration::from_secs(180);
 
 fn others<'a>(cx: &Context<'a>) -> Vec<&'a NodePlan> {
     cx.plan.nodes.iter().skip(1).collect()
+}
+
+/// How many nodes beside the genesis node are not running (one list of the lab's containers).
+pub(in crate::boot) async fn not_running(rt: &dyn Runtime, plan: &NetworkPlan) -> Result<usize, Failure> {
+    let listed = rt.containers(&lab_filter(Some(&plan.lab))).await?;
+    Ok(plan.nodes.iter().skip(1).filter(|n| !listed.iter().any(|c| c.name == n.container && c.running())).count())
 }
 
 /// How long a node gets to answer one ask; one busy on its main thread (loading a snapshot,
@@ -53,8 +59,7 @@ impl Step for StartProd {
 
     async fn check(&self, cx: &Context<'_>) -> Result<Check, Failure> {
         let nodes = others(cx);
-        let listed = cx.rt.containers(&lab_filter(Some(&cx.plan.lab))).await?;
-        let stopped = nodes.iter().filter(|n| !listed.iter().any(|c| c.name == n.container && c.running())).count();
+        let stopped = not_running(cx.rt, cx.plan).await?;
         if stopped > 0 {
             return Ok(Check::ToDo(format!("{stopped} nodes not running")));
         }
