@@ -65,6 +65,30 @@ where
     }))
 }
 
+/// Pushes `actions` as one transaction, never split, and returns what `missing` finds once the
+/// transaction is in a block: empty when it was taken. A refusal is no error here: what it left
+/// is returned for the caller to push another way (actions that depend on each other, such as a
+/// proxy's registration and the delegations to it, are safe from ordering only in one transaction).
+pub async fn push_whole_confirmed<F, Fut>(
+    pusher: &Pusher<'_>,
+    chain: &Chain<'_>,
+    actions: &[Action],
+    missing: F,
+) -> Result<Vec<Action>, Failure>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Vec<Action>, Failure>>,
+{
+    match pusher.push_whole(actions).await {
+        Ok(()) => in_a_block(chain, &missing).await,
+        Err(e @ (Failure::Exec { .. } | Failure::Refused { .. })) => {
+            tracing::debug!(error = %e, "refused as one transaction");
+            missing().await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Blocks to let pass before what is still missing is pushed again.
 const BLOCKS: u64 = 3;
 

@@ -69,6 +69,12 @@ impl<'a> Pusher<'a> {
         self.push_with(actions, true).await
     }
 
+    /// Pushes one transaction of `actions`, retrying what can pass on retry except a refusal as too
+    /// heavy, which returns at once: for a caller whose actions must stay in one transaction.
+    pub async fn push_whole(&self, actions: &[Action]) -> Result<(), Failure> {
+        self.push_with(actions, false).await
+    }
+
     /// `retry_heavy: false` returns a too-heavy failure at once, for the caller to split.
     async fn push_with(&self, actions: &[Action], retry_heavy: bool) -> Result<(), Failure> {
         let first = actions.first().map(|a| format!("{}::{}", a.account, a.name)).unwrap_or_default();

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use serde_json::json;
 
-use crate::boot::confirm::push_confirmed;
+use crate::boot::confirm::{push_confirmed, push_whole_confirmed};
 use crate::boot::context::Context;
 use crate::boot::error::Failure;
 use crate::boot::push::Action;
@@ -64,13 +64,20 @@ impl Step for Proxy {
         }
         let n = actions.len();
         let proxy = cx.plan.producers().next().map(|p| p.name.clone()).unwrap_or_default();
-        // The proxy's own vote and registration first, confirmed in blocks: a voter's delegation
-        // pushed before the registration is in the chain's state is refused ("proxy not found"),
-        // and on a busy 21-producer Savanna lab the registration took longer than the retries
-        // of one batch gave it (seen in CI, 2026-12-07).
+        // All in one transaction first: in it the registration comes before the delegations that
+        // name the proxy, whatever a producer keeps or drops, and one confirmation covers all.
+        let left = push_whole_confirmed(&cx.pusher(), &cx.chain(), &actions, || missing(cx)).await?;
+        if left.is_empty() {
+            return Ok(Outcome::changed(format!("{proxy} is a proxy ({n} actions)")));
+        }
+        // Refused as one (too heavy on a busy machine) or dropped: the proxy's own vote and
+        // registration first, confirmed in blocks. A voter's delegation pushed before the
+        // registration is in the chain's state is refused ("proxy not found"), and on a busy
+        // 21-producer Savanna lab the registration took longer than the retries of one batch gave
+        // it (seen in CI, 2026-12-07).
         let own = |a: &Action| a.data["voter"] == proxy.as_str() || a.name == "regproxy";
         let own_missing = || async { Ok(missing(cx).await?.into_iter().filter(own).collect::<Vec<_>>()) };
-        let first: Vec<Action> = actions.iter().filter(|a| own(a)).cloned().collect();
+        let first: Vec<Action> = left.iter().filter(|a| own(a)).cloned().collect();
         if !first.is_empty() {
             push_confirmed(&cx.pusher(), &cx.chain(), first, own_missing).await?;
         }

@@ -168,6 +168,30 @@ async fn a_too_heavy_batch_is_split_in_halves() {
 }
 
 #[tokio::test]
+async fn actions_that_must_stay_together_are_pushed_whole_and_never_split() {
+    let f = Fixture::new().await;
+    let mut chain = Chain::fresh();
+    chain.max_actions = Some(2);
+    let chain = f.serve(chain);
+    let cx = f.boot();
+    let cx = cx.context(0).await;
+    let actions: Vec<Action> = (0..3).map(|i| Action::newaccount(&format!("user{i}"), "EOS1")).collect();
+    let missing = || async {
+        let c = chain.lock().unwrap();
+        Ok(actions.iter().filter(|a| !c.accounts.contains_key(a.data["name"].as_str().unwrap())).cloned().collect())
+    };
+    // Too heavy as one: tried once, not split, and everything is left for the caller.
+    let left = confirm::push_whole_confirmed(&cx.pusher(), &cx.chain(), &actions, missing).await.unwrap();
+    assert_eq!(left, actions);
+    assert_eq!(chain.lock().unwrap().pushes.iter().map(Vec::len).collect::<Vec<_>>(), [3]);
+    // Taken as one: one transaction, and nothing left once it is in a block.
+    chain.lock().unwrap().max_actions = None;
+    let left = confirm::push_whole_confirmed(&cx.pusher(), &cx.chain(), &actions, missing).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(chain.lock().unwrap().pushes.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3]);
+}
+
+#[tokio::test]
 async fn checks_change_nothing() {
     let f = Fixture::new().await;
     let chain = f.serve(after_contracts());
