@@ -13,6 +13,7 @@
 
 mod find_max;
 mod follow;
+mod refusals;
 mod report;
 mod template;
 
@@ -467,7 +468,7 @@ pub async fn run(
         format!("{} sent, no block to read back", records.len())
     });
 
-    Ok(assemble(Assembly {
+    let mut report = assemble(Assembly {
         target: &target,
         options,
         records,
@@ -479,7 +480,24 @@ pub async fn run(
         cpu: cpu_before.into_iter().zip(cpu_after).map(|((node, before), (_, after))| (node, before, after)).collect(),
         sending_secs,
         ended,
-    }))
+    });
+    explain_lost(&target, &mut report.lost).await;
+    Ok(report)
+}
+
+/// Adds to each lost transaction's reason where and why a node refused it, where one logged it.
+async fn explain_lost(target: &LoadTarget<'_>, lost: &mut [Lost]) {
+    if lost.is_empty() {
+        return;
+    }
+    let ids: Vec<String> = lost.iter().map(|l| l.id.clone()).collect();
+    let found = refusals::find(target.rt, &target.nodes, &ids).await;
+    for l in lost.iter_mut() {
+        if let Some(refusals) = found.get(&l.id) {
+            let said: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+            l.reason = format!("{}; {}", l.reason, said.join("; "));
+        }
+    }
 }
 
 /// A transfer's amount is 1 to this many of the token's smallest unit.

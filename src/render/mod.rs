@@ -26,7 +26,9 @@ pub fn node_files(plan: &NetworkPlan, node: &NodePlan) -> Vec<RenderedFile> {
 }
 
 /// nodeos logging: everything at info on stderr (what `lab logs` shows), but the per-connection
-/// chatter of the p2p layer only from warnings up, so a mesh of 22 nodes stays readable.
+/// chatter of the p2p layer only from warnings up, so a mesh of 22 nodes stays readable; and each
+/// transaction a node refuses, with why, whether relaying it or making a block (a line per
+/// refusal): `lab load` finds there where a transaction the API accepted was dropped.
 pub const LOGGING_JSON: &str = r#"{
   "includes": [],
   "appenders": [
@@ -41,7 +43,8 @@ pub const LOGGING_JSON: &str = r#"{
     { "name": "default", "level": "info", "enabled": true, "additivity": false, "appenders": ["stderr"] },
     { "name": "net_plugin_impl", "level": "warn", "enabled": true, "additivity": false, "appenders": ["stderr"] },
     { "name": "producer_plugin", "level": "info", "enabled": true, "additivity": false, "appenders": ["stderr"] },
-    { "name": "transaction", "level": "warn", "enabled": true, "additivity": false, "appenders": ["stderr"] }
+    { "name": "transaction", "level": "warn", "enabled": true, "additivity": false, "appenders": ["stderr"] },
+    { "name": "transaction_failure_tracing", "level": "debug", "enabled": true, "additivity": false, "appenders": ["stderr"] }
   ]
 }
 "#;
