@@ -144,6 +144,17 @@ impl LabConfig {
         Ok(self.plan()?.0.image.reference().to_string())
     }
 
+    /// Makes the lab's image present on its engine (built from its files, pulled, or found), as
+    /// `up` does first, and nothing else: no lab is made or changed. For a caller that times `up`
+    /// without the image's build in it, or prepares the image ahead (a CI step).
+    pub async fn prepare_image(&self, printer: &crate::printer::Printer) -> Result<()> {
+        self.check()?;
+        let (plan, _) = self.plan()?;
+        let rt = crate::runtime::connect(self.resolved_engine()?).await?;
+        crate::orchestrator::ensure_image(rt.as_ref(), &plan, printer).await?;
+        Ok(())
+    }
+
     /// The same topology under another lab name (`lab up --name`), checked when planned.
     pub fn renamed(self, name: &str) -> Self {
         self.map_topology(|t| t.name = name.to_string())
